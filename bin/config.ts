@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { loadConfig } from '../common/src/index.js';
+import { httpConfigSchema, logConfigSchema, storeConfigSchema } from '../server/src/index.js';
+import { sfuConfigSchema } from '../sfu/src/index.js';
+
+/** The whole service's settings; each section's schema lives with the code that reads it. */
+export const conveneConfigSchema = z.strictObject({
+  log: logConfigSchema,
+  http: httpConfigSchema,
+  store: storeConfigSchema,
+  sfu: sfuConfigSchema,
+  shutdown: z.strictObject({
+    /** How long SIGTERM/SIGINT waits for work to finish before forcing exit. */
+    graceMs: z.number().int().min(0).max(600_000),
+  }),
+});
+export type ConveneConfig = z.output<typeof conveneConfigSchema>;
+
+/** The package root, whether running from source (bin/) or from the build (dist/bin/). */
+export const packageRoot = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
+})();
+
+export const defaultsFile = path.join(packageRoot, 'config', 'default.yaml');
+
+export function loadConveneConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ConveneConfig {
+  return loadConfig({ schema: conveneConfigSchema, defaultsFile, file, env });
+}

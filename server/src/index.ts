@@ -1,0 +1,5 @@
+// Public face of the server subsystem (HTTP, store, observability, errors).
+export * from './http/index.js';
+export * from './store/index.js';
+export * from './observability/index.js';
+export { DomainError, defineErrorCodes, errorCodes, CoreErrors, type ErrorCodeInfo } from './errors.js';

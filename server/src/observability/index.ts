@@ -1,0 +1,3 @@
+export { logConfigSchema, type LogConfig } from './config.js';
+export { createLogger } from './logger.js';
+export { createMetricsRegistry, registerWorkerMetrics, registerStoreMetrics, type ObservableWorkerPool } from './metrics.js';

@@ -1,0 +1,4 @@
+export { storeConfigSchema, type StoreConfig } from './config.js';
+export { startStore, type Store } from './store.js';
+export { EmbeddedRedis, type EmbeddedRedisOptions, waitForPong } from './embedded-redis.js';
+export { StoreConnection, type RedisClient } from './redis-client.js';

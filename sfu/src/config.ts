@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+export const sfuConfigSchema = z
+  .strictObject({
+    /** Number of mediasoup workers; 0 = one per CPU core. */
+    workers: z.number().int().min(0).max(256),
+    /** Path to the mediasoup-worker binary; null = MEDIASOUP_WORKER_BIN or the one setup built. */
+    workerBin: z.string().min(1).nullable(),
+    logLevel: z.enum(['debug', 'warn', 'error', 'none']),
+    rtcMinPort: port.min(1024),
+    rtcMaxPort: port.min(1024),
+    webRtcServer: z.strictObject({
+      listenIp: z.string().min(1),
+      /** Address browsers are told to reach (the public IP behind NAT); null = listenIp. */
+      announcedAddress: z.string().min(1).nullable(),
+      /** Worker i listens on basePort + i (UDP and TCP); 0 = any free port in the RTC range. */
+      basePort: port,
+    }),
+    restart: z.strictObject({
+      initialDelayMs: z.number().int().min(0),
+      maxDelayMs: z.number().int().min(0),
+    }),
+  })
+  .refine((c) => c.rtcMinPort < c.rtcMaxPort, { message: 'must be below rtcMaxPort', path: ['rtcMinPort'] })
+  .refine(
+    (c) => c.webRtcServer.basePort === 0 || c.webRtcServer.basePort < c.rtcMinPort || c.webRtcServer.basePort > c.rtcMaxPort,
+    { message: 'must lie outside rtcMinPort..rtcMaxPort', path: ['webRtcServer', 'basePort'] },
+  );
+
+export type SfuConfig = z.output<typeof sfuConfigSchema>;
