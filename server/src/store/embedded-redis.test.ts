@@ -57,13 +57,16 @@ describe('EmbeddedRedis', () => {
     await new Promise((r) => setTimeout(r, 1200));
     const oldPid = redis.pid!;
     const down = conn.waitFor('down');
+    // Subscribed as soon as 'down' fires: reconnection is I/O, so it cannot beat this.
+    const upAgain = down.then(() => conn.waitFor('up'));
     const readyAgain = redis.waitFor('ready');
     process.kill(oldPid, 'SIGKILL');
     await down;
     expect(conn.isUp).toBe(false);
     const [newPid] = await readyAgain;
     expect(newPid).not.toBe(oldPid);
-    await conn.waitFor('up');
+    await upAgain;
+    expect(conn.isUp).toBe(true);
     expect(await conn.client.get('k')).toBe('v');
     expect(redis.restarts).toBe(1);
   });
