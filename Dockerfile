@@ -3,7 +3,7 @@
 #
 #   docker build -t convene .
 #   docker run --rm -p 8080:8080 -p 44444-44447:44444-44447/udp -p 44444-44447:44444-44447/tcp \
-#     -p 40000-40100:40000-40100/udp -e CONVENE_SFU__WORKERS=4 \
+#     -p 45000-45100:45000-45100/udp -e CONVENE_SFU__RTC_MAX_PORT=45100 -e CONVENE_SFU__WORKERS=4 \
 #     -e CONVENE_SFU__WEB_RTC_SERVER__ANNOUNCED_ADDRESS=<host IP> convene
 #
 # Ports: 8080/tcp HTTP (web app, API, WebSocket, /metrics, health); 44444+i udp+tcp WebRTC media of

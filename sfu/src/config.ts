@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
@@ -25,8 +26,13 @@ export const sfuConfigSchema = z
   })
   .refine((c) => c.rtcMinPort < c.rtcMaxPort, { message: 'must be below rtcMaxPort', path: ['rtcMinPort'] })
   .refine(
-    (c) => c.webRtcServer.basePort === 0 || c.webRtcServer.basePort < c.rtcMinPort || c.webRtcServer.basePort > c.rtcMaxPort,
-    { message: 'must lie outside rtcMinPort..rtcMaxPort', path: ['webRtcServer', 'basePort'] },
+    (c) => {
+      // Worker i listens on basePort + i: the whole span must stay clear of the RTC range.
+      const { basePort } = c.webRtcServer;
+      const last = basePort + (c.workers || os.availableParallelism()) - 1;
+      return basePort === 0 || last < c.rtcMinPort || basePort > c.rtcMaxPort;
+    },
+    { message: 'basePort..basePort+workers-1 must lie outside rtcMinPort..rtcMaxPort', path: ['webRtcServer', 'basePort'] },
   );
 
 export type SfuConfig = z.output<typeof sfuConfigSchema>;
