@@ -60,7 +60,7 @@ describe('a Convene node with the embedded store', () => {
   });
 
   it('drains on SIGTERM: exits 0, logs the drain, and stops its redis-server', async () => {
-    const redisPid = (await node.waitForLog((r) => r.msg === 'embedded redis ready')).pid as number;
+    const redisPid = (await node.waitForLog((r) => r.msg === 'embedded redis ready')).redisPid as number;
     expect(processAlive(redisPid)).toBe(true);
     node.kill('SIGTERM');
     const { code } = await node.exited;

@@ -98,7 +98,7 @@ export class WorkerPool {
       rtcMaxPort: this.config.rtcMaxPort,
       appData: { index: slot.index },
     });
-    const log = this.logger.child({ worker: slot.index, pid: worker.pid });
+    const log = this.logger.child({ worker: slot.index, workerPid: worker.pid });
     worker.on('died', (error) => this.onWorkerDied(slot, worker, error));
     try {
       const { listenIp, basePort } = this.config.webRtcServer;
@@ -126,7 +126,7 @@ export class WorkerPool {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.webRtcServer = undefined;
-    this.logger.error({ worker: slot.index, pid: worker.pid, err: error }, 'media worker died');
+    this.logger.error({ worker: slot.index, workerPid: worker.pid, err: error }, 'media worker died');
     this.observer.emit('workerDied', slot.index, worker.pid, error);
     if (this.closed) return;
     // A worker that stayed up longer than the longest backoff starts the count afresh.

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -31,8 +31,8 @@ export class HttpServer {
       // pino's Logger and fastify's base logger type differ only in generics.
       loggerInstance: opts.logger.child({ component: 'http' }) as FastifyBaseLogger,
       bodyLimit: opts.config.bodyLimitBytes,
-      // Health probes and metrics scrapes would drown the log otherwise.
-      disableRequestLogging: true,
+      // Per-request lines would drown the log in health probes and metrics scrapes.
+      logController: new LogController({ disableRequestLogging: true }),
     });
     installErrorHandler(this.app);
     const checks: ReadinessCheck[] = [

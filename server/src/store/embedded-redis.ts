@@ -98,7 +98,7 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
     child.removeAllListeners('exit');
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
     this.consecutiveCrashes = 0;
-    this.opts.logger.info({ pid: child.pid, socket: this.socketPath, dataDir: this.dataDir }, 'embedded redis ready');
+    this.opts.logger.info({ redisPid: child.pid, socket: this.socketPath, dataDir: this.dataDir }, 'embedded redis ready');
     this.emit('ready', child.pid ?? 0);
   }
 

@@ -14,6 +14,7 @@ type StoreConnectionEvents = { up: []; down: [reason: string] };
 export class StoreConnection extends Emitter<StoreConnectionEvents> {
   readonly client: RedisClient;
   private up = false;
+  private closing = false;
 
   constructor(url: string, private readonly logger: Logger) {
     super((event, err) => logger.error({ err, event }, 'store listener failed'));
@@ -47,6 +48,9 @@ export class StoreConnection extends Emitter<StoreConnectionEvents> {
     if (up) {
       this.logger.info('store connected');
       this.emit('up');
+    } else if (this.closing) {
+      this.logger.info('store connection closed');
+      this.emit('down', 'closed');
     } else {
       this.logger.warn({ reason }, 'store connection lost');
       this.emit('down', reason);
@@ -54,6 +58,7 @@ export class StoreConnection extends Emitter<StoreConnectionEvents> {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.client.isOpen) {
       await this.client.close().catch(() => this.client.destroy());
     }
