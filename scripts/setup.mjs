@@ -5,7 +5,8 @@
 //   2. `npm ci` when package-lock.json changed since the last run;
 //   3. meson >= 1.1 in a private venv (bookworm ships 1.0.1, too old for the worker);
 //   4. the mediasoup worker, built against Debian's libraries, cached by version + recipe.
-// Flags: --no-apt (or CONVENE_SETUP_SKIP_APT=1) skips step 1 on a machine you manage yourself.
+// Flags: --no-apt (or CONVENE_SETUP_SKIP_APT=1) skips step 1 on a machine you manage yourself;
+// --no-npm skips step 2 (node_modules is yours to keep in step).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -80,6 +81,10 @@ function ensureAptPackages() {
 
 // ---- 2. npm ci ------------------------------------------------------------------------------
 function ensureNodeModules(workerBin) {
+  if (process.argv.includes('--no-npm')) {
+    log('npm: skipped (--no-npm)');
+    return;
+  }
   const lock = path.join(root, 'package-lock.json');
   const stampFile = path.join(root, 'node_modules', '.convene-setup-lock');
   const want = sha256(fs.readFileSync(lock));
