@@ -23,10 +23,13 @@ export class StoreConnection extends Emitter<StoreConnectionEvents> {
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
       connectTimeout: 5_000,
     };
+    // Fail fast while disconnected instead of queueing without bound: a request (or a metrics
+    // scrape) during an outage gets an error now rather than hanging until Redis returns.
+    const common = { disableOfflineQueue: true };
     // node-redis takes unix sockets as a path, not as a URL.
     this.client = url.startsWith('unix://')
-      ? createClient({ socket: { ...socket, path: url.slice('unix://'.length) } })
-      : createClient({ url, socket });
+      ? createClient({ ...common, socket: { ...socket, path: url.slice('unix://'.length) } })
+      : createClient({ ...common, url, socket });
     this.client.on('ready', () => this.setUp(true, 'ready'));
     this.client.on('end', () => this.setUp(false, 'closed'));
     this.client.on('reconnecting', () => this.setUp(false, 'reconnecting'));

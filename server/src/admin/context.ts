@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../../common/src/index.js';
+import type { RedisClient } from '../store/index.js';
+import type { AdminConfig } from './config.js';
+import type { DomainVerifier } from './domains/index.js';
+import type { Mailer } from './email/index.js';
+import type { AdminMetrics } from './metrics.js';
+import type { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository } from './store/index.js';
+import type { TokenService } from './auth/index.js';
+
+/** Everything the admin services share; built once by createAdmin(). */
+export interface AdminContext {
+  redis: RedisClient;
+  clock: Clock;
+  logger: Logger;
+  config: AdminConfig;
+  metrics: AdminMetrics;
+  orgs: OrgRepository;
+  consumers: ConsumerRepository;
+  plans: PlanRepository;
+  cdrs: CdrRepository;
+  idempotency: IdempotencyStore;
+  tokens: TokenService;
+  verifier: DomainVerifier;
+  mailer: Mailer;
+}
+
+export function nowIso(ctx: { clock: Clock }): string {
+  return new Date(ctx.clock.now()).toISOString();
+}

@@ -1,0 +1,167 @@
+/**
+ * DNS verification against a REAL DNS server: Debian's dnsmasq on loopback, serving TXT records
+ * from a temp config. dnsmasq is authoritative (`local=`) for `.test`, so unknown names there get
+ * NXDOMAIN, and it REFUSES anything else (no upstream) — which must read as a DNS error, not as
+ * "record missing".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Resolver } from 'node:dns/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDomainVerifier } from './index.js';
+
+const DNSMASQ = '/usr/sbin/dnsmasq';
+const SECRET = 'test-secret-0123456789abcdef';
+
+/** A port free for both UDP and TCP on 127.0.0.1 (dnsmasq binds both; it cannot take port 0). */
+async function freeDnsPort(): Promise<number> {
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(0, '127.0.0.1', () => resolve());
+  });
+  const port = udp.address().port;
+  const tcp = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, '127.0.0.1', () => resolve());
+    });
+  } finally {
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    udp.close();
+  }
+  return port;
+}
+
+interface Dnsmasq {
+  server: string;
+  stop(): Promise<void>;
+}
+
+async function startDnsmasq(txtRecords: string[]): Promise<Dnsmasq> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-dnsmasq-'));
+  const conf = path.join(dir, 'dnsmasq.conf');
+  fs.writeFileSync(conf, ['local=/test/', ...txtRecords.map((r) => `txt-record=${r}`)].join('\n') + '\n');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freeDnsPort().catch(() => 0);
+    if (port === 0) continue;
+    const child: ChildProcess = spawn(
+      DNSMASQ,
+      ['--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', `--conf-file=${conf}`, '--pid-file=', '--user=root'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const server = `127.0.0.1:${port}`;
+    const probe = new Resolver({ timeout: 200, tries: 1 });
+    probe.setServers([server]);
+    let ready = false;
+    for (let i = 0; i < 50 && child.exitCode === null; i++) {
+      ready = await probe.resolveTxt('_probe.test').then(
+        () => true,
+        (err: NodeJS.ErrnoException) => err.code === 'ENOTFOUND' || err.code === 'ENODATA',
+      );
+      if (ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (ready) {
+      return {
+        server,
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    child.kill('SIGKILL');
+    await exited;
+    if (attempt === 4) throw new Error(`dnsmasq did not start: ${stderr}`);
+  }
+  throw new Error('dnsmasq did not start');
+}
+
+describe('domain verification over real DNS (dnsmasq)', () => {
+  const verifier = createDomainVerifier({ secret: SECRET, resolverServers: [], timeoutMs: 1000, tries: 1 });
+  const acmeToken = verifier.verificationToken('company-acme', 'acme.test');
+  const globexToken = verifier.verificationToken('company-globex', 'globex.test');
+  let dns: Dnsmasq;
+  let live: ReturnType<typeof createDomainVerifier>;
+
+  beforeAll(async () => {
+    dns = await startDnsmasq([
+      `_convene-verification.acme.test,"${acmeToken}"`,
+      // The customer published a token that is not this company's one.
+      `_convene-verification.wrong.test,"convene-verify-0000000000000000000000000000000000000000"`,
+      // A token split in two strings, next to an unrelated TXT record at the same name.
+      `_convene-verification.globex.test,"${globexToken.slice(0, 20)}","${globexToken.slice(20)}"`,
+      `_convene-verification.globex.test,"v=spf1 -all"`,
+    ]);
+    live = createDomainVerifier({ secret: SECRET, resolverServers: [dns.server], timeoutMs: 1000, tries: 2 });
+  });
+
+  afterAll(async () => {
+    await dns?.stop();
+  });
+
+  it('verifies a domain whose TXT record carries the token (domain case does not matter)', async () => {
+    expect(await live.verify('acme.test', acmeToken)).toEqual({ verified: true });
+    expect(await live.verify('ACME.Test.', acmeToken)).toEqual({ verified: true });
+  });
+
+  it('joins a TXT record split into several strings and ignores unrelated TXT records', async () => {
+    expect((await live.verify('globex.test', globexToken)).verified).toBe(true);
+  });
+
+  it('leaves the domain unverified when the record holds another token', async () => {
+    const token = live.verificationToken('company-wrong', 'wrong.test');
+    expect(await live.verify('wrong.test', token)).toMatchObject({ verified: false, reason: 'record_mismatch' });
+    // Another company's token for the same name does not verify it either.
+    expect(await live.verify('acme.test', live.verificationToken('company-other', 'acme.test'))).toMatchObject({
+      verified: false,
+      reason: 'record_mismatch',
+    });
+  });
+
+  it('leaves the domain unverified when there is no record', async () => {
+    const token = live.verificationToken('company-acme', 'missing.test');
+    expect(await live.verify('missing.test', token)).toMatchObject({ verified: false, reason: 'record_missing' });
+  });
+
+  it('reports a refusing server as dns_error, not as a missing record', async () => {
+    const r = await live.verify('example.org', live.verificationToken('c', 'example.org'));
+    expect(r).toMatchObject({ verified: false, reason: 'dns_error', detail: 'EREFUSED' });
+  });
+
+  it('reports an unreachable resolver as dns_error', async () => {
+    const port = await freeDnsPort();
+    const dead = createDomainVerifier({ secret: SECRET, resolverServers: [`127.0.0.1:${port}`], timeoutMs: 300, tries: 1 });
+    const r = await dead.verify('acme.test', acmeToken);
+    expect(r.verified).toBe(false);
+    expect(r.reason).toBe('dns_error');
+  });
+
+  it('gives the same token each time (resent instructions) and a different one per company and domain', () => {
+    const again = createDomainVerifier({ secret: SECRET });
+    expect(again.verificationToken('company-acme', 'Acme.Test')).toBe(acmeToken);
+    expect(again.verificationToken('company-acme', 'other.test')).not.toBe(acmeToken);
+    expect(again.verificationToken('company-x', 'acme.test')).not.toBe(acmeToken);
+    expect(createDomainVerifier({ secret: `${SECRET}-rotated` }).verificationToken('company-acme', 'acme.test')).not.toBe(acmeToken);
+    expect(again.verificationRecord('company-acme', 'ACME.test')).toEqual({
+      name: '_convene-verification.acme.test',
+      type: 'TXT',
+      value: acmeToken,
+    });
+  });
+
+  it('refuses a short secret and bad resolver addresses at construction', () => {
+    expect(() => createDomainVerifier({ secret: 'short' })).toThrow(/secret/);
+    expect(() => createDomainVerifier({ secret: SECRET, resolverServers: ['not an address'] })).toThrow();
+  });
+});

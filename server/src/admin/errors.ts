@@ -1,0 +1,31 @@
+import { DomainError, defineErrorCodes } from '../errors.js';
+
+/** Machine codes of the administration API (their HTTP statuses are the API contract). */
+export const AdminErrors = defineErrorCodes({
+  invalid_address: { http: 400, description: 'The address breaks the URI rules (details.reason says which).' },
+  address_taken: { http: 409, description: 'The address (or a member VMR address derived from it) is already in use.' },
+  domain_not_hosted: { http: 400, description: 'The domain is neither the default domain nor one of the company calling domains.' },
+  domain_not_verified: { http: 409, description: 'The calling domain is not verified yet; consumers cannot use it.' },
+  domain_in_use: { http: 409, description: 'Consumers still use this calling domain.' },
+  no_licence_available: { http: 409, description: 'No available licence of the required type (details.pool).' },
+  plan_not_orderable: { http: 409, description: 'This plan type cannot be newly ordered (e.g. ERC Basic is renewal-only).' },
+  plan_expired: { http: 409, description: 'The licence plan has expired; order a replacement instead.' },
+  quantity_below_usage: { http: 409, description: 'The change would leave fewer licences than active consumers use.' },
+  byoc_exceeds_endpoints: { http: 409, description: 'BYOC licences may not exceed Endpoint licences (1 per endpoint licence).' },
+  consumer_not_inactive: { http: 409, description: 'Only an inactive consumer can be reactivated.' },
+  invitation_invalid: { http: 404, description: 'The invitation token is unknown, used or expired.' },
+  idempotency_key_reused: { http: 422, description: 'The Idempotency-Key was already used for a different request.' },
+  idempotency_in_progress: { http: 409, description: 'A request with this Idempotency-Key is still being processed.' },
+  feature_unavailable: { http: 501, description: 'This action is not available in this build.' },
+});
+
+export type AdminErrorCode = keyof typeof AdminErrors;
+
+/** A DomainError whose code is one of ours or a core code; typed so typos do not compile. */
+export function adminError(
+  code: AdminErrorCode | 'bad_request' | 'forbidden' | 'not_found' | 'unauthorized' | 'conflict',
+  message: string,
+  details?: Record<string, unknown>,
+): DomainError {
+  return new DomainError(code, message, details);
+}

@@ -1,0 +1,24 @@
+import type { EndpointTier } from '../provisioning/index.js';
+
+/** Everything a company handout lists (seed 001: endpoint subscriptions, users, team VMRs, PSTN dial-in numbers). */
+export interface HandoutData {
+  company: { name: string };
+  endpoints: { name: string; address: string; tier: EndpointTier | string }[];
+  users: { name: string; personalAddress: string; vmrAddress: string }[];
+  teamVmrs: { name: string; address: string; numericId: string | number }[];
+  dialInNumbers: { number: string; label: string }[];
+  generatedAt: Date;
+}
+
+export const TIER_LABEL: Record<string, string> = {
+  basic: 'Basic (768 kbps)',
+  plus: 'Plus (1.5 Mbps)',
+  premium: 'Premium (4 Mbps)',
+};
+
+export const tierLabel = (tier: string): string => TIER_LABEL[tier] ?? tier;
+
+/** `2026-01-05 14:03 UTC`: handouts are read by people in any zone, so time is stated in UTC. */
+export const utcStamp = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+export const DIAL_IN_HINT = 'To join a meeting room by phone, call a dial-in number and enter the room\u2019s numeric ID followed by #.';

@@ -1,0 +1,228 @@
+/**
+ * Partner and company administration (SPEC §2, §6; seeds 001/002): licences, orders, consumers,
+ * calling domains, invitations, handouts — REST API under /api/v1 and the read API (`repos`)
+ * that meetings and the gateway use.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../../common/src/index.js';
+import type { RedisClient } from '../store/index.js';
+import { TokenService, sha256Hex } from './auth/index.js';
+import { AdminConfigSchema, type AdminConfig, type AdminConfigInput } from './config.js';
+import type { AdminContext } from './context.js';
+import { createDomainVerifier, type DomainVerifier } from './domains/index.js';
+import { createMailer, type Mailer } from './email/index.js';
+import { adminError } from './errors.js';
+import { API_PREFIX, RouteRegistrar } from './http/route.js';
+import { OpenApiBuilder } from './http/openapi.js';
+import { InvitationJob, type InvitationTickReport } from './invitations/index.js';
+import { runExpiryPass, type ExpiryReport } from './jobs/expiry.js';
+import { PeriodicJob } from './jobs/periodic.js';
+import { runRetentionPass, type RetentionReport } from './jobs/retention.js';
+import { createAdminMetrics } from './metrics.js';
+import type { ConsumerKind, ConsumerState } from './model.js';
+import { createRepos, type AdminRepos } from './repos.js';
+import { companyRoutes } from './routes/companies.js';
+import { consumerRoutes } from './routes/consumers.js';
+import { memberRoutes } from './routes/members.js';
+import { serviceRoutes } from './routes/service.js';
+import { createServices, type AdminServices, type PendingInvitation } from './services/index.js';
+import { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository, keys, newId } from './store/index.js';
+
+export interface AdminDeps {
+  redis: RedisClient;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  config: AdminConfigInput;
+  /** Optional overrides (tests, or a composition root that shares one mailer). */
+  mailer?: Mailer;
+}
+
+export interface BootstrapResult {
+  /** True on the very first start, when the operator partner was created. */
+  created: boolean;
+  partnerId: string;
+  /** The partner admin token — returned once, on creation; null afterwards. */
+  token: string | null;
+}
+
+export interface Admin {
+  /** Registers /api/v1/* and /api/docs. The caller installs installErrorHandler(app) once. */
+  registerRoutes(app: FastifyInstance): void;
+  /** Must be awaited before serving: loads secrets, creates the operator partner and its token on first start. */
+  bootstrap(): Promise<BootstrapResult>;
+  startJobs(): void;
+  stopJobs(): void;
+  /** Stops jobs and closes the SMTP transport (if any). Safe to call twice. */
+  close(): void;
+  repos: AdminRepos;
+  services: AdminServices;
+  jobs: {
+    runExpiry(): Promise<ExpiryReport>;
+    runRetention(): Promise<RetentionReport>;
+    runInvitations(): Promise<InvitationTickReport>;
+    /** Resolves when no scheduled pass is running (tests after clock.advance()). */
+    idle(): Promise<void>;
+  };
+  config: AdminConfig;
+  /** The OpenAPI document (also served at /api/docs). */
+  openApi(): Record<string, unknown>;
+}
+
+export function createAdmin(deps: AdminDeps): Admin {
+  const config = AdminConfigSchema.parse(deps.config);
+  config.defaultDomain = config.defaultDomain.toLowerCase();
+  const { redis, clock } = deps;
+  const logger = deps.logger.child({ subsystem: 'admin' });
+  const orgs = new OrgRepository(redis);
+  const consumers = new ConsumerRepository(redis);
+
+  // The verifier needs a secret that survives restarts; without config it lives in Redis, so it is set up in bootstrap().
+  let verifier: DomainVerifier | undefined;
+  const lazyVerifier: DomainVerifier = {
+    verificationToken: (c, d) => ready().verificationToken(c, d),
+    verificationRecord: (c, d) => ready().verificationRecord(c, d),
+    verify: (d, t) => ready().verify(d, t),
+  };
+  const ready = (): DomainVerifier => {
+    if (!verifier) throw adminError('feature_unavailable', 'admin not bootstrapped yet');
+    return verifier;
+  };
+
+  const ownMailer = deps.mailer ? null : createMailer({ smtp: config.smtp, redis, from: config.mailFrom, logger, clock });
+  const mailer: Mailer = deps.mailer ?? (ownMailer as Mailer);
+  const outboxEnabled = !deps.mailer && !config.smtp;
+
+  const metrics = createAdminMetrics(deps.registry, async () => {
+    const counts = new Map<`${ConsumerKind}|${ConsumerState}`, number>();
+    for (const companyId of await orgs.allCompanyIds()) {
+      for (const kind of ['user', 'team_vmr', 'endpoint', 'domain'] as const) {
+        for (const rec of await consumers.getMany(companyId, await consumers.allIds(companyId, kind))) {
+          const k = `${kind}|${rec.state}` as const;
+          counts.set(k, (counts.get(k) ?? 0) + 1);
+        }
+      }
+    }
+    return counts;
+  });
+
+  const ctx: AdminContext = {
+    redis,
+    clock,
+    logger,
+    config,
+    metrics,
+    orgs,
+    consumers,
+    plans: new PlanRepository(redis),
+    cdrs: new CdrRepository(redis),
+    idempotency: new IdempotencyStore(redis, config.idempotencyTtlSeconds),
+    tokens: new TokenService(orgs, clock),
+    verifier: lazyVerifier,
+    mailer,
+  };
+  const services = createServices(ctx);
+  const repos = createRepos(ctx, services.companies);
+  const openapi = new OpenApiBuilder(API_PREFIX);
+
+  const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers)), logger, metrics);
+  const retentionJob = new PeriodicJob('retention', clock, config.jobs.retentionIntervalMs, async () => void (await runRetentionPass(ctx)), logger, metrics);
+  const invitationJob = new InvitationJob<PendingInvitation>({
+    clock,
+    intervalMs: config.jobs.invitationIntervalMs,
+    listPending: () => services.members.listPending(),
+    resend: (inv, which) => services.members.resend(inv, which),
+    expire: (inv) => services.members.expire(inv),
+    logger,
+    registry: deps.registry,
+  });
+  invitationJob.on('tick', () => metrics.jobRuns.inc({ job: 'invitations', outcome: 'ok' }));
+
+  return {
+    config,
+    services,
+    repos,
+    registerRoutes(app) {
+      const r = new RouteRegistrar(app, ctx.tokens, ctx.idempotency, openapi);
+      companyRoutes(r, ctx, services);
+      consumerRoutes(r, ctx, services);
+      memberRoutes(r, ctx, services);
+      serviceRoutes(r, ctx, outboxEnabled);
+      app.get('/api/docs', async () => openapi.document());
+    },
+    async bootstrap() {
+      let secret = config.domainVerification.secret;
+      if (!secret) {
+        await redis.set(keys.domainSecret(), randomBytes(32).toString('hex'), { NX: true });
+        secret = await redis.get(keys.domainSecret());
+        if (!secret) throw new Error('could not load the domain verification secret');
+      }
+      verifier = createDomainVerifier({ secret, resolverServers: config.domainVerification.resolverServers });
+
+      const existing = await orgs.operatorPartnerId();
+      if (existing) {
+        // A configured token is (re)registered so an operator can set it after the first start too.
+        if (config.bootstrapToken && !(await orgs.getToken(sha256Hex(config.bootstrapToken)))) {
+          await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: existing }, config.bootstrapToken);
+          logger.info({ partnerId: existing }, 'configured bootstrap token registered');
+        }
+        return { created: false, partnerId: existing, token: null };
+      }
+      const partner = { id: newId('pa'), name: config.bootstrapPartnerName, createdAt: new Date(clock.now()).toISOString() };
+      if (!(await orgs.createOperatorPartner(partner))) {
+        // Another node won the race; use its partner.
+        return { created: false, partnerId: (await orgs.operatorPartnerId()) ?? '', token: null };
+      }
+      const issued = config.bootstrapToken
+        ? await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: partner.id }, config.bootstrapToken)
+        : await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: partner.id });
+      logger.info({ partnerId: partner.id }, 'operator partner and bootstrap admin token created');
+      return { created: true, partnerId: partner.id, token: issued.token };
+    },
+    startJobs() {
+      expiryJob.start();
+      retentionJob.start();
+      invitationJob.start();
+    },
+    stopJobs() {
+      expiryJob.stop();
+      retentionJob.stop();
+      invitationJob.stop();
+    },
+    close() {
+      expiryJob.stop();
+      retentionJob.stop();
+      invitationJob.stop();
+      ownMailer?.close();
+    },
+    jobs: {
+      runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers),
+      runRetention: () => runRetentionPass(ctx),
+      runInvitations: () => invitationJob.runOnce(),
+      async idle() {
+        await Promise.all([expiryJob.idle(), retentionJob.idle(), invitationJob.idle()]);
+      },
+    },
+    openApi: () => openapi.document(),
+  };
+}
+
+export { AdminConfigSchema, type AdminConfig, type AdminConfigInput } from './config.js';
+export { AdminErrors, type AdminErrorCode } from './errors.js';
+export type { AdminRepos, AddressOwner } from './repos.js';
+export type { CompanyLimits } from './licences/index.js';
+export type {
+  CallDetailRecord,
+  Company,
+  EndpointRecord,
+  MemberRecord,
+  Principal,
+  Role,
+  TeamVmrRecord,
+  VmrRecord,
+  DialInNumber,
+} from './model.js';
+export { hashPin, verifyPin } from './pins.js';

@@ -1,0 +1,129 @@
+/**
+ * Licence plan types (seed 002) and what each provides. A plan provides quantities of licence
+ * "pools"; consumers draw from pools (EUL per user/team VMR, an endpoint tier per endpoint,
+ * Domain Hosting per custom domain). -1 means unlimited (Enterprise Wide Agreement).
+ */
+export const LICENCE_POOLS = [
+  'eul',
+  'endpoint_basic',
+  'endpoint_plus',
+  'endpoint_premium',
+  'domain_hosting',
+  'byoc',
+  'connect_microsoft',
+  'connect_google',
+  'teams_rooms',
+  'zoom_rooms',
+  'fullhd_cvi',
+  'fullhd_teams_rooms',
+  'fullhd_zoom_rooms',
+  'trusted_device',
+  'branding',
+  'pcc_user',
+  'erm',
+  'otj_room_enablement',
+  'otj_room',
+  'professional_services',
+] as const;
+export type LicencePool = (typeof LICENCE_POOLS)[number];
+
+export const UNLIMITED = -1;
+
+export type PlanCategory = 'connect' | 'domain_other' | 'endpoint' | 'one_touch_join' | 'professional_services' | 'user_vmr' | 'erc_basic';
+
+export interface PlanType {
+  id: string;
+  sku: string;
+  product: string;
+  category: PlanCategory;
+  /** False for renewal-only plans (ERC Basic): existing plans can be renewed, new ones not ordered. */
+  orderable: boolean;
+  /** Pools this plan provides for a given licence quantity. */
+  provides(quantity: number): Partial<Record<LicencePool, number>>;
+}
+
+const per = (pool: LicencePool) => (q: number) => ({ [pool]: q });
+// Connect Standard/Essentials and ERC Basic include 1 Domain Hosting licence per plan (seed 002).
+const withDomain = (pool: LicencePool) => (q: number) => ({ [pool]: q, domain_hosting: 1 });
+
+const TYPES: PlanType[] = [
+  { id: 'connect_standard_microsoft', sku: 'CNV-CON-STD-MS', product: 'Connect Standard for Microsoft', category: 'connect', orderable: true, provides: (q) => ({ connect_microsoft: q, branding: q, domain_hosting: 1 }) },
+  { id: 'connect_standard_google', sku: 'CNV-CON-STD-GO', product: 'Connect Standard for Google', category: 'connect', orderable: true, provides: (q) => ({ connect_google: q, branding: q, domain_hosting: 1 }) },
+  { id: 'connect_teams_rooms', sku: 'CNV-CON-TR', product: 'Connect for Teams Rooms', category: 'connect', orderable: true, provides: per('teams_rooms') },
+  { id: 'connect_zoom_rooms', sku: 'CNV-CON-ZR', product: 'Connect for Zoom Rooms', category: 'connect', orderable: true, provides: per('zoom_rooms') },
+  { id: 'connect_essentials_microsoft', sku: 'CNV-CON-ESS-MS', product: 'Connect Essentials for Microsoft', category: 'connect', orderable: true, provides: withDomain('connect_microsoft') },
+  { id: 'connect_essentials_google', sku: 'CNV-CON-ESS-GO', product: 'Connect Essentials for Google', category: 'connect', orderable: true, provides: withDomain('connect_google') },
+  { id: 'fullhd_cvi', sku: 'CNV-FHD-CVI', product: 'FullHD for Microsoft CVI', category: 'connect', orderable: true, provides: per('fullhd_cvi') },
+  { id: 'fullhd_teams_rooms', sku: 'CNV-FHD-TR', product: 'FullHD for Teams Rooms', category: 'connect', orderable: true, provides: per('fullhd_teams_rooms') },
+  { id: 'fullhd_zoom_rooms', sku: 'CNV-FHD-ZR', product: 'FullHD for Zoom Rooms', category: 'connect', orderable: true, provides: per('fullhd_zoom_rooms') },
+  { id: 'enhanced_room_management', sku: 'CNV-ERM', product: 'Enhanced Room Management', category: 'connect', orderable: true, provides: per('erm') },
+  { id: 'trusted_device', sku: 'CNV-TDL', product: 'Trusted Device License', category: 'domain_other', orderable: true, provides: per('trusted_device') },
+  { id: 'byoc', sku: 'CNV-BYOC', product: 'BYOC License', category: 'domain_other', orderable: true, provides: per('byoc') },
+  { id: 'branding', sku: 'CNV-BRAND', product: 'Branding License', category: 'domain_other', orderable: true, provides: per('branding') },
+  { id: 'domain_hosting', sku: 'CNV-DOM', product: 'Domain Hosting License', category: 'domain_other', orderable: true, provides: per('domain_hosting') },
+  { id: 'pcc_user', sku: 'CNV-PCC', product: 'Control Center User', category: 'domain_other', orderable: true, provides: per('pcc_user') },
+  { id: 'endpoint_basic', sku: 'CNV-EP-BAS', product: 'Endpoint License Basic', category: 'endpoint', orderable: true, provides: per('endpoint_basic') },
+  { id: 'endpoint_plus', sku: 'CNV-EP-PLS', product: 'Endpoint License Plus', category: 'endpoint', orderable: true, provides: per('endpoint_plus') },
+  { id: 'endpoint_premium', sku: 'CNV-EP-PRM', product: 'Endpoint License Premium', category: 'endpoint', orderable: true, provides: per('endpoint_premium') },
+  { id: 'otj_room_enablement', sku: 'CNV-OTJ-RE', product: 'Room Enablement License', category: 'one_touch_join', orderable: true, provides: per('otj_room_enablement') },
+  { id: 'otj_room', sku: 'CNV-OTJ-ROOM', product: 'One-Touch Join Room License', category: 'one_touch_join', orderable: true, provides: per('otj_room') },
+  { id: 'ps_otj_install_basic', sku: 'CNV-PS-OTJ-B', product: 'One-Touch Join Installation Basic', category: 'professional_services', orderable: true, provides: per('professional_services') },
+  { id: 'ps_otj_install_additional', sku: 'CNV-PS-OTJ-A', product: 'One-Touch Join Installation Additional', category: 'professional_services', orderable: true, provides: per('professional_services') },
+  { id: 'ps_erm_install', sku: 'CNV-PS-ERM', product: 'Enhanced Room Management Installation', category: 'professional_services', orderable: true, provides: per('professional_services') },
+  { id: 'enterprise_user', sku: 'CNV-EUL', product: 'Enterprise User License', category: 'user_vmr', orderable: true, provides: per('eul') },
+  { id: 'enterprise_wide', sku: 'CNV-EWA', product: 'Enterprise Wide Agreement', category: 'user_vmr', orderable: true, provides: () => ({ eul: UNLIMITED }) },
+  { id: 'erc_basic_microsoft', sku: 'CNV-ERC-MS', product: 'ERC Basic for Microsoft', category: 'erc_basic', orderable: false, provides: withDomain('connect_microsoft') },
+  { id: 'erc_basic_google', sku: 'CNV-ERC-GO', product: 'ERC Basic for Google', category: 'erc_basic', orderable: false, provides: withDomain('connect_google') },
+];
+
+export const PLAN_TYPE_IDS = TYPES.map((t) => t.id) as [string, ...string[]];
+const byId = new Map(TYPES.map((t) => [t.id, t]));
+
+export function planTypes(): readonly PlanType[] {
+  return TYPES;
+}
+
+export function planType(id: string): PlanType | undefined {
+  return byId.get(id);
+}
+
+/** The plan type that sells a pool (for SKU/product names on System order events). */
+export function planTypeForPool(pool: LicencePool): PlanType | undefined {
+  return TYPES.find((t) => t.orderable && t.provides(1)[pool] === 1);
+}
+
+export const PAYMENT_PLANS = ['monthly', 'quarterly', 'annual', 'three_year'] as const;
+export type PaymentPlan = (typeof PAYMENT_PLANS)[number];
+
+const TERM_MONTHS: Record<PaymentPlan, number> = { monthly: 1, quarterly: 3, annual: 12, three_year: 36 };
+
+/** Adds one billing term to a UTC instant (month arithmetic clamps to the month's last day). */
+export function addTerm(fromMs: number, plan: PaymentPlan, terms = 1): number {
+  const d = new Date(fromMs);
+  const day = d.getUTCDate();
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + TERM_MONTHS[plan] * terms, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(day, last));
+  return target.getTime();
+}
+
+/** Endpoint tiers and their bandwidth caps (seed 002, SPEC §4). */
+export const ENDPOINT_TIERS = { basic: 768, plus: 1500, premium: 4000 } as const;
+export type EndpointTier = keyof typeof ENDPOINT_TIERS;
+export const ENDPOINT_TIER_NAMES = ['basic', 'plus', 'premium'] as const;
+
+export function poolForTier(tier: EndpointTier): LicencePool {
+  return `endpoint_${tier}`;
+}
+
+/** Sums pool capacities over plans (-1 wins: unlimited). */
+export function sumCapacity(plans: { pools: Partial<Record<LicencePool, number>> }[]): Partial<Record<LicencePool, number>> {
+  const out: Partial<Record<LicencePool, number>> = {};
+  for (const p of plans) {
+    for (const [pool, q] of Object.entries(p.pools) as [LicencePool, number][]) {
+      const prev = out[pool] ?? 0;
+      out[pool] = prev === UNLIMITED || q === UNLIMITED ? UNLIMITED : prev + q;
+    }
+  }
+  return out;
+}

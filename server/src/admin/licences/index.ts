@@ -1,0 +1,2 @@
+export * from './catalog.js';
+export { companyLimits, type CompanyLimits } from './limits.js';

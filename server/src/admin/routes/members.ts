@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { AdminContext } from '../context.js';
+import { adminError } from '../errors.js';
+import { PageQuery, pageOf, type RouteRegistrar } from '../http/route.js';
+import { CdrSchema, JoinMode, MemberSchema, VmrViewSchema, type MemberRecord, type Principal } from '../model.js';
+import { applyVmrSettings, vmrView, type AdminServices } from '../services/index.js';
+
+/** Call bandwidths a member may pick (kbps), SPEC §4. */
+export const CALL_BANDWIDTHS = [256, 576, 1200, 2400, 4000] as const;
+
+async function self(ctx: AdminContext, p: Principal): Promise<MemberRecord> {
+  if (!p.companyId || !p.memberId) throw adminError('forbidden', 'not a member token');
+  const m = await ctx.consumers.get<MemberRecord>(p.companyId, p.memberId, 'user');
+  if (!m) throw adminError('not_found', 'your user account no longer exists');
+  return m;
+}
+
+export function memberRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServices): void {
+  r.addPublic({
+    method: 'POST', path: '/invitations/accept', summary: 'Accept an invitation: activates the user and personal VMR, returns a member API token once', tag: 'users',
+    body: z.object({ token: z.string().min(10).max(200) }), status: 201,
+    response: z.object({ token: z.string(), member: MemberSchema, vmr: VmrViewSchema }),
+    handler: async ({ body }) => {
+      const { member, vmr, token } = await s.members.createMemberFromInvitation(body.token);
+      return { token, member, vmr: vmrView(vmr) };
+    },
+  });
+
+  r.add({
+    method: 'GET', path: '/me/account', summary: 'My user record and personal VMR', tag: 'me', roles: ['member'],
+    response: z.object({ member: MemberSchema, vmr: VmrViewSchema.nullable() }),
+    handler: async ({ principal }) => {
+      const member = await self(ctx, principal);
+      const vmr = await ctx.consumers.getVmr(member.companyId, member.vmrId);
+      return { member, vmr: vmr ? vmrView(vmr) : null };
+    },
+  });
+
+  r.add({
+    method: 'PATCH', path: '/me/vmr', summary: 'Set my VMR\'s host/guest PINs (null clears), guests and layout', tag: 'me', roles: ['member'],
+    body: z.object({
+      hostPin: z.string().max(20).nullable().optional(),
+      guestPin: z.string().max(20).nullable().optional(),
+      allowGuests: z.boolean().optional(),
+      defaultLayout: z.enum(['speaker', 'grid', 'presentation']).optional(),
+    }),
+    response: VmrViewSchema,
+    handler: async ({ principal, body }) => {
+      const member = await self(ctx, principal);
+      const vmr = await ctx.consumers.getVmr(member.companyId, member.vmrId);
+      if (!vmr) throw adminError('not_found', 'personal VMR missing');
+      return vmrView(await applyVmrSettings(ctx, vmr, body));
+    },
+  });
+
+  r.add({
+    method: 'PATCH', path: '/me/settings', summary: 'Default join mode and call bandwidth', tag: 'me', roles: ['member'],
+    body: z.object({
+      defaultJoinMode: JoinMode.optional(),
+      callBandwidthKbps: z.literal(CALL_BANDWIDTHS).optional(),
+    }),
+    response: MemberSchema,
+    handler: async ({ principal, body }) => {
+      const member = await self(ctx, principal);
+      const patch = {
+        ...(body.defaultJoinMode ? { defaultJoinMode: body.defaultJoinMode } : {}),
+        ...(body.callBandwidthKbps ? { callBandwidthKbps: body.callBandwidthKbps } : {}),
+      };
+      return s.members.updateSettings(member, patch);
+    },
+  });
+
+  r.add({
+    method: 'GET', path: '/me/calls', summary: 'My call history', tag: 'me', roles: ['member'],
+    query: PageQuery, response: pageOf(CdrSchema),
+    handler: async ({ principal, query }) => {
+      const member = await self(ctx, principal);
+      return { ...(await ctx.cdrs.listForMember(member.companyId, member.id, query.offset, query.limit)), offset: query.offset, limit: query.limit };
+    },
+  });
+}

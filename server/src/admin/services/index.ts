@@ -1,0 +1,28 @@
+import type { AdminContext } from '../context.js';
+import { CompanyService } from './companies.js';
+import { ConsumerService } from './consumers.js';
+import { MemberService } from './members.js';
+import { PlanService } from './plans.js';
+
+export interface AdminServices {
+  companies: CompanyService;
+  plans: PlanService;
+  consumers: ConsumerService;
+  members: MemberService;
+}
+
+export function createServices(ctx: AdminContext): AdminServices {
+  return {
+    companies: new CompanyService(ctx),
+    plans: new PlanService(ctx),
+    consumers: new ConsumerService(ctx),
+    members: new MemberService(ctx),
+  };
+}
+
+export { CompanyService, type CompanyInput, type LicenceSummaryRow } from './companies.js';
+export { PlanService, toCsv, type OrderInput } from './plans.js';
+export { ConsumerService, type BatchItemResult } from './consumers.js';
+export { MemberService, type InviteInput, type PendingInvitation } from './members.js';
+export { vmrView, applyVmrSettings, type VmrSettingsPatch } from './vmrs.js';
+export { SYSTEM_USER } from './common.js';

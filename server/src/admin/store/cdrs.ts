@@ -1,0 +1,53 @@
+import type { RedisClient } from '../../store/index.js';
+import type { CallDetailRecord } from '../model.js';
+import { keys } from './keys.js';
+
+/** Call-detail records, indexed by company, member and endpoint (newest first). */
+export class CdrRepository {
+  constructor(private readonly redis: RedisClient) {}
+
+  async write(cdr: CallDetailRecord): Promise<void> {
+    const score = Date.parse(cdr.startedAt);
+    const m = this.redis.multi().set(keys.cdr(cdr.companyId, cdr.id), JSON.stringify(cdr)).zAdd(keys.cdrs(cdr.companyId), { score, value: cdr.id });
+    if (cdr.memberId) m.zAdd(keys.cdrsByMember(cdr.companyId, cdr.memberId), { score, value: cdr.id });
+    if (cdr.endpointId) m.zAdd(keys.cdrsByEndpoint(cdr.companyId, cdr.endpointId), { score, value: cdr.id });
+    await m.exec();
+  }
+
+  private async page(companyId: string, index: string, offset: number, limit: number): Promise<{ items: CallDetailRecord[]; total: number }> {
+    const [total, ids] = await Promise.all([this.redis.zCard(index), this.redis.zRange(index, offset, offset + limit - 1, { REV: true })]);
+    const vals = ids.length ? await this.redis.mGet(ids.map((id) => keys.cdr(companyId, id))) : [];
+    return { items: vals.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as CallDetailRecord), total };
+  }
+
+  listForCompany(companyId: string, offset: number, limit: number) {
+    return this.page(companyId, keys.cdrs(companyId), offset, limit);
+  }
+
+  listForMember(companyId: string, memberId: string, offset: number, limit: number) {
+    return this.page(companyId, keys.cdrsByMember(companyId, memberId), offset, limit);
+  }
+
+  async allForEndpoint(companyId: string, endpointId: string): Promise<CallDetailRecord[]> {
+    return (await this.page(companyId, keys.cdrsByEndpoint(companyId, endpointId), 0, 100_000)).items;
+  }
+
+  async anonymize(companyId: string, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const v = await this.redis.get(keys.cdr(companyId, id));
+      if (!v) continue;
+      const cdr = JSON.parse(v) as CallDetailRecord;
+      const anon: CallDetailRecord = { ...cdr, from: 'anonymized', to: cdr.vmrId ? cdr.to : 'anonymized', displayName: 'anonymized', remoteAddress: null, anonymized: true };
+      await this.redis.set(keys.cdr(companyId, id), JSON.stringify(anon));
+    }
+  }
+
+  async remove(companyId: string, cdrs: CallDetailRecord[]): Promise<void> {
+    for (const cdr of cdrs) {
+      const m = this.redis.multi().del(keys.cdr(companyId, cdr.id)).zRem(keys.cdrs(companyId), cdr.id);
+      if (cdr.memberId) m.zRem(keys.cdrsByMember(companyId, cdr.memberId), cdr.id);
+      if (cdr.endpointId) m.zRem(keys.cdrsByEndpoint(companyId, cdr.endpointId), cdr.id);
+      await m.exec();
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Test harness for admin API tests: a real Redis (startTestRedis), a fastify app with the
+ * shared error handler, a ManualClock, and the bootstrap partner-admin token.
+ */
+import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { ManualClock } from '../../../common/src/index.js';
+import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
+import { installErrorHandler } from '../http/error-handler.js';
+import { createAdmin, type Admin, type AdminConfigInput } from './index.js';
+
+/**
+ * A parsed JSON body, loosely typed for assertions without `any`: the field names the tests read
+ * are declared (so noUncheckedIndexedAccess does not make every step optional); convert leaves
+ * with str()/list(). A missing field is simply undefined at run time and fails the assertion.
+ */
+export interface Loose {
+  [key: string]: Loose | undefined;
+  Error: Loose;
+  address: Loose;
+  bandwidth: Loose;
+  bandwidthKbps: Loose;
+  body: Loose;
+  change: Loose;
+  code: Loose;
+  components: Loose;
+  content: Loose;
+  details: Loose;
+  enum: Loose;
+  error: Loose;
+  id: Loose;
+  items: Loose;
+  member: Loose;
+  name: Loose;
+  number: Loose;
+  numericId: Loose;
+  ok: Loose;
+  openapi: Loose;
+  parameters: Loose;
+  password: Loose;
+  partner: Loose;
+  paths: Loose;
+  paymentPlan: Loose;
+  planType: Loose;
+  pool: Loose;
+  post: Loose;
+  properties: Loose;
+  quantity: Loose;
+  remindersSent: Loose;
+  renewalDate: Loose;
+  requestBody: Loose;
+  results: Loose;
+  role: Loose;
+  schema: Loose;
+  schemas: Loose;
+  settings: Loose;
+  sip: Loose;
+  sipPassword: Loose;
+  startDate: Loose;
+  state: Loose;
+  team: Loose;
+  text: Loose;
+  tier: Loose;
+  token: Loose;
+  total: Loose;
+  user: Loose;
+  value: Loose;
+  verificationRecord: Loose;
+  verified: Loose;
+  vmr: Loose;
+}
+export const list = (x: Loose | undefined): Loose[] => (Array.isArray(x) ? (x as unknown as Loose[]) : []);
+export const str = (x: Loose | undefined): string => String(x);
+
+export interface Harness {
+  redis: TestRedis;
+  app: FastifyInstance;
+  admin: Admin;
+  clock: ManualClock;
+  registry: Registry;
+  partnerToken: string;
+  /** inject() with a bearer token and JSON body; returns status and parsed JSON (or text). */
+  call(token: string | null, method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Loose; text: string; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(config: AdminConfigInput = {}, existingRedis?: TestRedis): Promise<Harness> {
+  const redis = existingRedis ?? (await startTestRedis());
+  const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+  const registry = new Registry();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const admin = createAdmin({ redis: redis.client, clock, logger, registry, config: { defaultDomain: 'convene.example', ...config } });
+  const app = Fastify({ logger: false });
+  installErrorHandler(app);
+  admin.registerRoutes(app);
+  await app.ready();
+  const boot = await admin.bootstrap();
+  if (!boot.token) throw new Error('harness expects a fresh Redis');
+  const call: Harness['call'] = async (token, method, url, body, headers = {}) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    let parsed: unknown = undefined;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.statusCode, body: (parsed ?? {}) as Loose, text: res.body, headers: res.headers };
+  };
+  return {
+    redis,
+    app,
+    admin,
+    clock,
+    registry,
+    partnerToken: boot.token,
+    call,
+    async close() {
+      admin.close();
+      await app.close();
+      if (!existingRedis) await redis.stop();
+    },
+  };
+}
+
+/** Creates a company and orders plans; returns its id. */
+export async function companyWithPlans(h: Harness, name: string, plans: { planType: string; quantity: number; autoRenew?: boolean; paymentPlan?: string }[], extra: Record<string, unknown> = {}): Promise<string> {
+  const c = await h.call(h.partnerToken, 'POST', '/api/v1/companies', { name, ...extra });
+  if (c.status !== 201) throw new Error(`company create failed: ${c.text}`);
+  for (const p of plans) {
+    const r = await h.call(h.partnerToken, 'POST', `/api/v1/companies/${c.body.id}/plans`, {
+      planType: p.planType,
+      quantity: p.quantity,
+      pricePerLicenceCents: 1000,
+      paymentPlan: p.paymentPlan ?? 'monthly',
+      autoRenew: p.autoRenew ?? true,
+    });
+    if (r.status !== 201) throw new Error(`plan order failed: ${r.text}`);
+  }
+  return str(c.body.id);
+}

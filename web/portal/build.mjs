@@ -1,0 +1,36 @@
+// Builds the administration portal: web/portal/src/main.ts → <out>/portal.js, plus index.html and
+// portal.css, so the service's static web root serves it at /portal/.
+//   node web/portal/build.mjs [outDir]      (default: web/public/portal)
+import { build } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** One production build into `outDir`; returns the bundle size in bytes. */
+export async function buildPortal(outDir = join(here, '..', 'public', 'portal')) {
+  await mkdir(outDir, { recursive: true });
+  const result = await build({
+    entryPoints: [join(here, 'src', 'main.ts')],
+    outfile: join(outDir, 'portal.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    metafile: true,
+  });
+  await copyFile(join(here, 'index.html'), join(outDir, 'index.html'));
+  await copyFile(join(here, 'portal.css'), join(outDir, 'portal.css'));
+  const out = Object.entries(result.metafile.outputs).find(([k]) => k.endsWith('portal.js'));
+  return { bytes: out?.[1].bytes ?? 0, outDir };
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1]);
+if (isMain) {
+  const { bytes, outDir } = await buildPortal(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  console.log(`${join(outDir, 'portal.js')} ${(bytes / 1024).toFixed(1)} KiB`);
+}

@@ -1,0 +1,228 @@
+/**
+ * The REST client: bearer token from the login screen, JSON in and out, errors as ApiError
+ * carrying the server's machine-readable code (`{ error: { code, message } }`).
+ */
+const BASE = '/api/v1';
+const TOKEN_KEY = 'convene.portal.token';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const token = {
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (t: string): void => sessionStorage.setItem(TOKEN_KEY, t),
+  clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const t = token.get();
+  return { ...(t ? { authorization: `Bearer ${t}` } : {}), ...extra };
+}
+
+async function fail(res: Response): Promise<never> {
+  let code = `http_${res.status}`;
+  let message = res.statusText || `HTTP ${res.status}`;
+  let details: unknown;
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
+    if (body.error?.code) code = body.error.code;
+    if (body.error?.message) message = body.error.message;
+    details = body.error?.details;
+  } catch {
+    // not JSON: keep the status text
+  }
+  if (res.status === 401) window.dispatchEvent(new CustomEvent('portal:unauthorized'));
+  throw new ApiError(res.status, code, `${message} (${code})`, details);
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function url(path: string, query?: Query): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return `${BASE}${path}${s ? `?${s}` : ''}`;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, opts: { query?: Query; idempotent?: boolean } = {}): Promise<T> {
+  const extra: Record<string, string> = {};
+  if (body !== undefined) extra['content-type'] = 'application/json';
+  // A fresh key per user action: a network retry of the same request cannot create twice.
+  if (opts.idempotent) extra['idempotency-key'] = crypto.randomUUID();
+  const res = await fetch(url(path, opts.query), { method, headers: headers(extra), body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) return fail(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query) => request<T>('GET', path, undefined, { query }),
+  post: <T>(path: string, body: unknown = {}, idempotent = false) => request<T>('POST', path, body, { idempotent }),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  del: <T>(path: string) => request<T>('DELETE', path),
+  /** Fetches a file with the bearer token and hands it to the browser as a download. */
+  async download(path: string, filename: string, query?: Query): Promise<void> {
+    const res = await fetch(url(path, query), { headers: headers() });
+    if (!res.ok) return fail(res);
+    const blob = await res.blob();
+    const href = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = href;
+    a.download = filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  },
+  /** Fetches an image (e.g. a QR code) with the bearer token as an object URL. */
+  async objectUrl(path: string, query?: Query): Promise<string> {
+    const res = await fetch(url(path, query), { headers: headers() });
+    if (!res.ok) return fail(res);
+    return URL.createObjectURL(await res.blob());
+  },
+};
+
+// ---- response shapes (from server/src/admin/model.ts) -------------------------------------------
+
+export type Role = 'partner_admin' | 'company_admin' | 'member';
+export interface Principal {
+  tokenId: string;
+  role: Role;
+  name: string;
+  partnerId: string;
+  companyId: string | null;
+  memberId: string | null;
+}
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+export interface Company {
+  id: string;
+  name: string;
+  contactEmail: string | null;
+  createdAt: string;
+  evaluation: { endsAt: string } | null;
+  m365VerifiedDomains: string[];
+  maxParticipantsPerMeeting: number | null;
+}
+export interface PlanType {
+  id: string;
+  sku: string;
+  product: string;
+  category: string;
+  orderable: boolean;
+}
+export interface Plan {
+  id: string;
+  planType: string;
+  sku: string;
+  product: string;
+  quantity: number;
+  pricePerLicenceCents: number;
+  currency: string;
+  paymentPlan: string;
+  startDate: string;
+  renewalDate: string;
+  autoRenew: boolean;
+  costCenter: string;
+  references: string;
+  status: 'active' | 'expired';
+}
+export interface OrderEvent {
+  id: string;
+  at: string;
+  user: string;
+  sku: string;
+  product: string;
+  paymentPlan: string;
+  reference: string;
+  change: string;
+  newQuantity: number;
+}
+export interface LicenceRow {
+  pool: string;
+  capacity: number;
+  used: number;
+  available: number | null;
+}
+interface ConsumerBase {
+  id: string;
+  companyId: string;
+  state: 'invited' | 'active' | 'inactive';
+  trial: boolean;
+  createdAt: string;
+  deactivatedReason: string | null;
+}
+export interface Member extends ConsumerBase {
+  kind: 'user';
+  name: string;
+  email: string;
+  personalAddress: string;
+  vmrAddress: string;
+  vmrId: string;
+  settings: { defaultJoinMode: string; callBandwidthKbps: number };
+  invitedAt: string;
+  acceptedAt: string | null;
+}
+export interface TeamVmr extends ConsumerBase {
+  kind: 'team_vmr';
+  name: string;
+  address: string;
+  vmrId: string;
+}
+export interface Endpoint extends ConsumerBase {
+  kind: 'endpoint';
+  name: string;
+  address: string;
+  tier: 'basic' | 'plus' | 'premium';
+  bandwidthKbps: number;
+  usageModel: 'shared' | 'personal';
+  sipUsername: string;
+}
+export interface CallingDomain extends ConsumerBase {
+  kind: 'domain';
+  domain: string;
+  verified: boolean;
+  verifiedAt: string | null;
+  verifiedBy: string | null;
+  lastVerifyFailure: string | null;
+}
+export interface Vmr {
+  id: string;
+  numericId: string;
+  addresses: string[];
+  displayName: string;
+  hostPinSet: boolean;
+  guestPinSet: boolean;
+  allowGuests: boolean;
+  defaultLayout: string;
+  defaultBandwidthKbps: number;
+  state: 'active' | 'inactive';
+}
+export interface Cdr {
+  id: string;
+  kind: string;
+  direction: string;
+  protocol: string;
+  from: string;
+  to: string;
+  displayName: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  endReason: string | null;
+  anonymized: boolean;
+}

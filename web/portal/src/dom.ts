@@ -1,0 +1,140 @@
+/** Tiny DOM helpers: plain elements, no framework. Text always goes in as text nodes (no innerHTML). */
+
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | ((ev: Event) => void) | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (typeof v === 'function') el.addEventListener(k.replace(/^on/, '').toLowerCase(), v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(el: Node, ...children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+  }
+}
+
+export function clear(el: Element): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+/** A table with a header row; `cells` returns one row's cells (strings or nodes). */
+export function table<T>(headers: string[], rows: T[], cells: (row: T) => Child[], opts: { empty?: string; testId?: string } = {}): HTMLElement {
+  if (rows.length === 0) return h('p', { class: 'empty', 'data-testid': opts.testId }, opts.empty ?? 'Nothing here yet.');
+  return h(
+    'table',
+    { 'data-testid': opts.testId },
+    h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c))))),
+  );
+}
+
+let flashTimer: number | undefined;
+/** Shows a status line at the top of the page (errors stay until the next message). */
+export function flash(message: string, kind: 'ok' | 'error' = 'ok'): void {
+  const el = document.getElementById('flash');
+  if (!el) return;
+  el.textContent = message;
+  el.className = kind;
+  el.hidden = false;
+  if (flashTimer !== undefined) window.clearTimeout(flashTimer);
+  if (kind === 'ok') flashTimer = window.setTimeout(() => (el.hidden = true), 5000);
+}
+
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type?: 'text' | 'email' | 'number' | 'date' | 'password' | 'select' | 'checkbox';
+  options?: { value: string; label: string }[];
+  required?: boolean;
+  value?: string;
+  placeholder?: string;
+  min?: number;
+}
+
+/**
+ * A form dialog. Resolves with the field values (strings; checkboxes as 'true'/'false') or null
+ * when cancelled. `submit` may throw: its message is shown in the dialog and it stays open.
+ */
+export function formDialog(title: string, fields: FieldSpec[], submit: (values: Record<string, string>) => Promise<void>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const error = h('p', { class: 'form-error', role: 'alert' });
+    const inputs = fields.map((f) => {
+      const id = `f-${f.name}`;
+      let input: HTMLInputElement | HTMLSelectElement;
+      if (f.type === 'select') {
+        input = h('select', { id, name: f.name }, ...(f.options ?? []).map((o) => h('option', { value: o.value, selected: o.value === f.value }, o.label)));
+      } else {
+        input = h('input', {
+          id,
+          name: f.name,
+          type: f.type ?? 'text',
+          required: f.required,
+          value: f.type === 'checkbox' ? undefined : f.value,
+          checked: f.type === 'checkbox' && f.value === 'true',
+          placeholder: f.placeholder,
+          min: f.min,
+        });
+      }
+      return { f, input, row: h('label', { for: id, class: f.type === 'checkbox' ? 'check' : '' }, h('span', {}, f.label), input) };
+    });
+    const dialog = h('dialog', { class: 'form-dialog' });
+    const form = h(
+      'form',
+      { method: 'dialog' },
+      h('h3', {}, title),
+      ...inputs.map((i) => i.row),
+      error,
+      h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'secondary', onclick: () => close(false) }, 'Cancel'), h('button', { type: 'submit' }, 'OK')),
+    );
+    const close = (ok: boolean) => {
+      dialog.close();
+      dialog.remove();
+      resolve(ok);
+    };
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const values: Record<string, string> = {};
+      for (const { f, input } of inputs) values[f.name] = f.type === 'checkbox' ? String((input as HTMLInputElement).checked) : input.value.trim();
+      error.textContent = '';
+      submit(values).then(
+        () => close(true),
+        (err: unknown) => (error.textContent = err instanceof Error ? err.message : String(err)),
+      );
+    });
+    dialog.appendChild(form);
+    document.body.appendChild(dialog);
+    dialog.showModal();
+  });
+}
+
+export function confirmDialog(message: string): Promise<boolean> {
+  return formDialog(message, [], async () => undefined);
+}
+
+export const fmtDate = (iso: string | null | undefined): string => (iso ? iso.slice(0, 10) : '—');
+export const fmtDateTime = (iso: string | null | undefined): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
+
+/** A read-only dialog showing `content`, closed with one button. */
+export function infoDialog(title: string, content: Node): Promise<void> {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'form-dialog' });
+    const close = () => {
+      dialog.close();
+      dialog.remove();
+      resolve();
+    };
+    dialog.append(h('h3', {}, title), content, h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: close }, 'Close')));
+    dialog.addEventListener('cancel', () => close());
+    document.body.appendChild(dialog);
+    dialog.showModal();
+  });
+}

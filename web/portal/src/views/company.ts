@@ -1,0 +1,465 @@
+/**
+ * Company view: tabs for users, team VMRs, endpoints and calling domains (each with its actions
+ * and batch delete/reactivate), licences and order history, call history, and the handout.
+ */
+import { api, type CallingDomain, type Cdr, type Company, type Endpoint, type Member, type Page, type Principal, type TeamVmr, type Vmr } from '../api.js';
+import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, infoDialog, table } from '../dom.js';
+import { renderLicences } from './licences.js';
+import { showError } from './partner.js';
+
+type Kind = 'user' | 'team_vmr' | 'endpoint' | 'domain';
+type Consumer = Member | TeamVmr | Endpoint | CallingDomain;
+const PATH: Record<Kind, string> = { user: 'users', team_vmr: 'team-vmrs', endpoint: 'endpoints', domain: 'domains' };
+const TABS = ['users', 'team-vmrs', 'endpoints', 'domains', 'licences', 'calls', 'handout'] as const;
+type Tab = (typeof TABS)[number];
+const TAB_LABEL: Record<Tab, string> = {
+  users: 'Users',
+  'team-vmrs': 'Team VMRs',
+  endpoints: 'Endpoints',
+  domains: 'Calling domains',
+  licences: 'Licences & orders',
+  calls: 'Call history',
+  handout: 'Handout',
+};
+
+const stateBadge = (c: Consumer): HTMLElement =>
+  h('span', { class: `badge ${c.state}`, title: c.deactivatedReason ?? '' }, c.state + (c.trial ? ' (trial)' : ''));
+
+export async function renderCompany(root: HTMLElement, companyId: string, tab: string | undefined, me: Principal): Promise<void> {
+  clear(root);
+  const company = await api.get<Company>(`/companies/${encodeURIComponent(companyId)}`);
+  const current: Tab = (TABS as readonly string[]).includes(tab ?? '') ? (tab as Tab) : 'users';
+  const base = `/companies/${encodeURIComponent(company.id)}`;
+  const reload = () => void renderCompany(root, companyId, current, me).catch(showError);
+
+  append(
+    root,
+    me.role === 'partner_admin' ? h('p', { class: 'crumbs' }, h('a', { href: '#/companies' }, '‹ All companies')) : null,
+    h('h2', {}, company.name, company.evaluation ? h('span', { class: 'badge trial' }, `Evaluation Mode until ${fmtDate(company.evaluation.endsAt)}`) : null),
+    h(
+      'nav',
+      { class: 'tabs', role: 'tablist' },
+      ...TABS.map((t) => h('a', { href: `#/company/${encodeURIComponent(company.id)}/${t}`, role: 'tab', 'aria-selected': String(t === current), class: t === current ? 'active' : '' }, TAB_LABEL[t])),
+    ),
+  );
+  const body = h('section', { class: 'tab-body', 'data-tab': current });
+  root.append(body);
+
+  switch (current) {
+    case 'users':
+      return consumerTab<Member>(body, company, 'user', {
+        headers: ['Name', 'Email', 'Personal address', 'VMR address', 'Invited', 'State'],
+        cells: (m) => [m.name, m.email, m.personalAddress, m.vmrAddress, fmtDate(m.invitedAt), stateBadge(m)],
+        addLabel: '+ Invite user',
+        add: (domains) =>
+          formDialog('Invite user', [
+            { name: 'name', label: 'Name', required: true },
+            { name: 'email', label: 'Email (the invitation goes here)', type: 'email', required: true },
+            { name: 'localPart', label: 'Address (part before @)', required: true, placeholder: 'alice.smith' },
+            domainField(domains),
+          ], async (v) => {
+            await api.post(`${base}/users`, { name: v.name, email: v.email, localPart: v.localPart, ...(v.domain ? { domain: v.domain } : {}) }, true);
+            flash(`Invitation sent to ${v.email}.`);
+          }),
+        actions: (m) => [h('button', { class: 'small secondary', onclick: () => void showUser(base, m).catch(showError) }, 'Details')],
+      });
+    case 'team-vmrs':
+      return consumerTab<TeamVmr>(body, company, 'team_vmr', {
+        headers: ['Name', 'Address', 'State'],
+        cells: (t) => [t.name, t.address, stateBadge(t)],
+        addLabel: '+ Add team VMR',
+        add: (domains) =>
+          formDialog('Add team VMR', [
+            { name: 'name', label: 'Name', required: true },
+            { name: 'localPart', label: 'Address (part before @)', required: true, placeholder: 'sales.weekly' },
+            domainField(domains),
+          ], async (v) => {
+            await api.post(`${base}/team-vmrs`, { name: v.name, localPart: v.localPart, ...(v.domain ? { domain: v.domain } : {}) }, true);
+            flash(`Team VMR "${v.name}" added.`);
+          }),
+        actions: (t, refresh) => [h('button', { class: 'small secondary', onclick: () => void editTeam(base, t, refresh).catch(showError) }, 'Settings')],
+      });
+    case 'endpoints':
+      return consumerTab<Endpoint>(body, company, 'endpoint', {
+        headers: ['Name', 'Address', 'Tier', 'Bandwidth', 'Usage model', 'State'],
+        cells: (e) => [e.name, e.address, e.tier, `${e.bandwidthKbps} kbps`, e.usageModel, stateBadge(e)],
+        addLabel: '+ Add endpoint',
+        add: (domains) =>
+          formDialog('Add endpoint', [
+            { name: 'name', label: 'Name', required: true },
+            { name: 'localPart', label: 'Address (part before @)', required: true, placeholder: 'boardroom.oslo' },
+            domainField(domains),
+            { name: 'tier', label: 'Endpoint licence', type: 'select', value: 'basic', options: [
+              { value: 'basic', label: 'Basic (768 kbps)' },
+              { value: 'plus', label: 'Plus (1.5 Mbps)' },
+              { value: 'premium', label: 'Premium (4 Mbps)' },
+            ] },
+            usageField('shared'),
+          ], async (v) => {
+            await api.post(`${base}/endpoints`, { name: v.name, localPart: v.localPart, tier: v.tier, usageModel: v.usageModel, ...(v.domain ? { domain: v.domain } : {}) }, true);
+            flash(`Endpoint "${v.name}" added.`);
+          }),
+        actions: (e, refresh) => [
+          h('button', { class: 'small secondary', onclick: () => void showProvisioning(base, e).catch(showError) }, 'Provisioning & QR'),
+          h('button', { class: 'small secondary', onclick: () => void editEndpoint(base, e, refresh).catch(showError) }, 'Edit'),
+        ],
+      });
+    case 'domains':
+      return consumerTab<CallingDomain>(body, company, 'domain', {
+        headers: ['Domain', 'Status', 'Verified', 'Last check', 'State'],
+        cells: (d) => [
+          d.domain,
+          h('span', { class: `badge ${d.verified ? 'active' : 'inactive'}` }, d.verified ? 'Verified' : 'Not verified'),
+          d.verified ? `${fmtDate(d.verifiedAt)}${d.verifiedBy ? ` (${d.verifiedBy.replace(/_/g, ' ')})` : ''}` : '—',
+          d.lastVerifyFailure ? d.lastVerifyFailure.replace(/_/g, ' ') : '—',
+          stateBadge(d),
+        ],
+        addLabel: '+ Add calling domain',
+        add: () =>
+          formDialog('Add calling domain', [{ name: 'domain', label: 'Domain', required: true, placeholder: 'video.example.com' }], async (v) => {
+            const d = await api.post<CallingDomain & { verificationRecord: { name: string; value: string } | null }>(`${base}/domains`, { domain: v.domain }, true);
+            flash(d.verified ? `${d.domain} added and verified automatically.` : `${d.domain} added. DNS instructions were emailed; verify once the TXT record exists.`);
+          }),
+        actions: (d, refresh) => [
+          !d.verified
+            ? h('button', {
+                class: 'small',
+                onclick: () =>
+                  void api.post<CallingDomain>(`${base}/domains/${encodeURIComponent(d.id)}/verify`).then((r) => {
+                    flash(r.verified ? `${r.domain} is verified.` : `${r.domain} is not verified: ${(r.lastVerifyFailure ?? 'record missing').replace(/_/g, ' ')}.`, r.verified ? 'ok' : 'error');
+                    refresh();
+                  }, showError),
+              }, 'Verify')
+            : null,
+          !d.verified ? h('button', { class: 'small secondary', onclick: () => void showDnsRecord(base, d).catch(showError) }, 'TXT record') : null,
+          h('button', {
+            class: 'small secondary',
+            onclick: () =>
+              void formDialog(`Resend DNS instructions for ${d.domain}`, [{ name: 'to', label: 'Send to (empty = company contact)', type: 'email', value: company.contactEmail ?? '' }], async (v) => {
+                await api.post(`${base}/domains/${encodeURIComponent(d.id)}/resend-instructions`, v.to ? { to: v.to } : {});
+                flash('DNS instructions sent.');
+              }),
+          }, 'Resend DNS email'),
+        ],
+      });
+    case 'licences':
+      return renderLicences(body, company, me, reload);
+    case 'calls':
+      return callsTab(body, base);
+    case 'handout':
+      body.append(
+        h('p', {}, 'A handout lists the endpoint subscriptions, users, team VMRs and the current PSTN dial-in numbers, for the customer to share.'),
+        h(
+          'div',
+          { class: 'toolbar' },
+          h('button', { onclick: () => void api.download(`${base}/handout`, `handout-${company.id}.pdf`, { format: 'pdf' }).catch(showError) }, 'Download PDF'),
+          h('button', { class: 'secondary', onclick: () => void api.download(`${base}/handout`, `handout-${company.id}.html`, { format: 'html' }).catch(showError) }, 'Download HTML'),
+        ),
+      );
+      return;
+  }
+}
+
+interface TabSpec<T extends Consumer> {
+  headers: string[];
+  cells: (c: T) => (Node | string | number)[];
+  addLabel: string;
+  add: (verifiedDomains: string[]) => Promise<boolean>;
+  actions: (c: T, refresh: () => void) => (Node | null)[];
+}
+
+function domainField(domains: string[]) {
+  return {
+    name: 'domain',
+    label: 'Domain',
+    type: 'select' as const,
+    options: [{ value: '', label: 'Service default domain' }, ...domains.map((d) => ({ value: d, label: d }))],
+  };
+}
+
+function usageField(value: string) {
+  return {
+    name: 'usageModel',
+    label: 'Usage model (call history older than 3 months)',
+    type: 'select' as const,
+    value,
+    options: [
+      { value: 'shared', label: 'Shared: kept, anonymized' },
+      { value: 'personal', label: 'Personal: removed (not recoverable)' },
+    ],
+  };
+}
+
+/** One consumer tab: filters, the list with selection, per-row and batch actions. */
+async function consumerTab<T extends Consumer>(root: HTMLElement, company: Company, kind: Kind, spec: TabSpec<T>): Promise<void> {
+  const base = `/companies/${encodeURIComponent(company.id)}`;
+  const search = h('input', { type: 'search', placeholder: 'Search', 'aria-label': 'Search' });
+  const state = h(
+    'select',
+    { 'aria-label': 'State' },
+    h('option', { value: '' }, 'All states'),
+    h('option', { value: 'active' }, 'Active'),
+    h('option', { value: 'invited' }, 'Invited'),
+    h('option', { value: 'inactive' }, 'Inactive'),
+  );
+  const list = h('div');
+  const results = h('div', { class: 'batch-results' });
+  const selected = new Set<string>();
+  // Names of the rows on screen, so batch results read "Sales weekly", not an id.
+  const labels = new Map<string, string>();
+  const PAGE = 50;
+  let offset = 0;
+
+  const refresh = () => void load().catch(showError);
+  const load = async () => {
+    const page = await api.get<Page<T>>(`${base}/${PATH[kind]}`, { q: search.value.trim() || undefined, state: state.value || undefined, offset, limit: PAGE });
+    selected.clear();
+    for (const c of page.items) labels.set(c.id, 'name' in c ? c.name : c.domain);
+    clear(list);
+    const all = h('input', { type: 'checkbox', 'aria-label': 'Select all' });
+    const boxes: HTMLInputElement[] = [];
+    all.addEventListener('change', () => {
+      for (const b of boxes) {
+        b.checked = all.checked;
+        b.dispatchEvent(new Event('change'));
+      }
+    });
+    const t = table([' ', ...spec.headers, 'Actions'], page.items, (c) => {
+      const box = h('input', { type: 'checkbox', 'aria-label': `Select ${c.id}`, value: c.id });
+      box.addEventListener('change', () => (box.checked ? selected.add(c.id) : selected.delete(c.id)));
+      boxes.push(box);
+      return [
+        box,
+        ...spec.cells(c),
+        h(
+          'div',
+          { class: 'actions' },
+          ...spec.actions(c, refresh),
+          c.state === 'inactive'
+            ? h('button', {
+                class: 'small',
+                onclick: () =>
+                  void api.post(`${base}/${PATH[kind]}/${encodeURIComponent(c.id)}/reactivate`).then(() => {
+                    flash('Activated.');
+                    refresh();
+                  }, showError),
+              }, 'Activate')
+            : null,
+          h('button', {
+            class: 'small danger',
+            onclick: () =>
+              void formDialog(`Delete ${'name' in c ? c.name : c.domain}?`, [], async () => {
+                await api.del(`${base}/${PATH[kind]}/${encodeURIComponent(c.id)}`);
+                flash('Deleted.');
+                refresh();
+              }),
+          }, 'Delete'),
+        ),
+      ];
+    }, { testId: `list-${PATH[kind]}` });
+    const headRow = t.querySelector('thead th');
+    if (headRow) {
+      headRow.textContent = '';
+      headRow.appendChild(all);
+    }
+    append(
+      list,
+      t,
+      page.total > PAGE
+        ? h(
+            'div',
+            { class: 'pager' },
+            h('button', { class: 'secondary', disabled: offset === 0, onclick: () => void ((offset = Math.max(0, offset - PAGE)), refresh()) }, '‹ Previous'),
+            h('span', {}, ` ${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total} `),
+            h('button', { class: 'secondary', disabled: offset + PAGE >= page.total, onclick: () => void ((offset += PAGE), refresh()) }, 'Next ›'),
+          )
+        : null,
+    );
+  };
+
+  const batch = async (action: 'delete' | 'reactivate') => {
+    if (selected.size === 0) return flash('Select some rows first.', 'error');
+    const ok = await formDialog(`${action === 'delete' ? 'Delete' : 'Reactivate'} ${selected.size} selected?`, [], async () => {
+      const res = await api.post<{ results: { kind: string; id: string; ok: boolean; state?: string; error?: { code: string; message: string } }[] }>(`${base}/batch`, {
+        action,
+        items: [...selected].map((id) => ({ kind, id })),
+      });
+      clear(results);
+      const failed = res.results.filter((r) => !r.ok).length;
+      results.append(
+        h('h4', {}, `Batch ${action}: ${res.results.length - failed} done, ${failed} failed`),
+        table(['Item', 'Result'], res.results, (r) => [labels.get(r.id) ?? r.id, r.ok ? `ok${r.state ? ` (${r.state})` : ''}` : `${r.error?.message ?? 'failed'} (${r.error?.code ?? '?'})`], { testId: 'batch-results' }),
+      );
+    });
+    if (ok) refresh();
+  };
+
+  const verifiedDomains = async (): Promise<string[]> => {
+    if (kind === 'domain') return [];
+    const page = await api.get<Page<CallingDomain>>(`${base}/domains`, { state: 'active', limit: 200 });
+    return page.items.filter((d) => d.verified).map((d) => d.domain);
+  };
+
+  let timer: number | undefined;
+  search.addEventListener('input', () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void ((offset = 0), refresh()), 250);
+  });
+  state.addEventListener('change', () => void ((offset = 0), refresh()));
+
+  root.append(
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { onclick: () => void verifiedDomains().then(spec.add).then((added) => added && refresh(), showError) }, spec.addLabel),
+      search,
+      state,
+      h('span', { class: 'spacer' }),
+      h('button', { class: 'secondary', onclick: () => void batch('reactivate').catch(showError) }, 'Reactivate selected'),
+      h('button', { class: 'danger', onclick: () => void batch('delete').catch(showError) }, 'Delete selected'),
+    ),
+    list,
+    results,
+  );
+  await load();
+}
+
+function vmrSummary(vmr: Vmr | null): HTMLElement {
+  if (!vmr) return h('p', {}, 'No VMR.');
+  return h(
+    'dl',
+    {},
+    h('dt', {}, 'Addresses'),
+    h('dd', {}, vmr.addresses.join(', ')),
+    h('dt', {}, 'Numeric ID (phone)'),
+    h('dd', {}, vmr.numericId),
+    h('dt', {}, 'Host PIN'),
+    h('dd', {}, vmr.hostPinSet ? 'set' : 'not set'),
+    h('dt', {}, 'Guest PIN'),
+    h('dd', {}, vmr.guestPinSet ? 'set' : 'not set'),
+    h('dt', {}, 'Guests allowed'),
+    h('dd', {}, vmr.allowGuests ? 'yes' : 'no'),
+    h('dt', {}, 'Layout'),
+    h('dd', {}, vmr.defaultLayout),
+    h('dt', {}, 'State'),
+    h('dd', {}, vmr.state),
+  );
+}
+
+async function showUser(base: string, m: Member): Promise<void> {
+  const { user, vmr } = await api.get<{ user: Member; vmr: Vmr | null }>(`${base}/users/${encodeURIComponent(m.id)}`);
+  await infoDialog(
+    user.name,
+    h(
+      'div',
+      {},
+      h('p', {}, `${user.email} · ${user.state}${user.acceptedAt ? ` · accepted ${fmtDate(user.acceptedAt)}` : ` · invited ${fmtDate(user.invitedAt)}`}`),
+      h('p', {}, `Personal address: ${user.personalAddress}`),
+      h('h4', {}, 'Personal VMR'),
+      vmrSummary(vmr),
+    ),
+  );
+}
+
+async function editTeam(base: string, t: TeamVmr, refresh: () => void): Promise<void> {
+  const { vmr } = await api.get<{ team: TeamVmr; vmr: Vmr | null }>(`${base}/team-vmrs/${encodeURIComponent(t.id)}`);
+  const ok = await formDialog(`Team VMR ${t.name}`, [
+    { name: 'name', label: 'Name', value: t.name, required: true },
+    { name: 'hostPin', label: `Host PIN (${vmr?.hostPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password' },
+    { name: 'guestPin', label: `Guest PIN (${vmr?.guestPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password' },
+    { name: 'clearPins', label: 'Remove both PINs', type: 'checkbox', value: 'false' },
+    { name: 'allowGuests', label: 'Allow guests', type: 'checkbox', value: String(vmr?.allowGuests ?? true) },
+    { name: 'defaultLayout', label: 'Layout', type: 'select', value: vmr?.defaultLayout ?? 'speaker', options: ['speaker', 'grid', 'presentation'].map((l) => ({ value: l, label: l })) },
+  ], async (v) => {
+    const body: Record<string, unknown> = { name: v.name, allowGuests: v.allowGuests === 'true', defaultLayout: v.defaultLayout };
+    if (v.clearPins === 'true') Object.assign(body, { hostPin: null, guestPin: null });
+    else {
+      if (v.hostPin) body.hostPin = v.hostPin;
+      if (v.guestPin) body.guestPin = v.guestPin;
+    }
+    await api.patch(`${base}/team-vmrs/${encodeURIComponent(t.id)}`, body);
+    flash('Team VMR saved.');
+  });
+  if (ok) refresh();
+}
+
+async function editEndpoint(base: string, e: Endpoint, refresh: () => void): Promise<void> {
+  const ok = await formDialog(`Endpoint ${e.name}`, [{ name: 'name', label: 'Name', value: e.name, required: true }, usageField(e.usageModel)], async (v) => {
+    if (e.usageModel === 'personal' && v.usageModel === 'shared') flash('Note: call history already removed under Personal does not come back.');
+    await api.patch(`${base}/endpoints/${encodeURIComponent(e.id)}`, { name: v.name, usageModel: v.usageModel });
+    flash('Endpoint saved.');
+  });
+  if (ok) refresh();
+}
+
+async function showProvisioning(base: string, e: Endpoint): Promise<void> {
+  const path = `${base}/endpoints/${encodeURIComponent(e.id)}`;
+  const config = await api.get<{ sip: { uri: string; username: string; password: string; registrar: { uri: string } }; bandwidth: { maxKbps: number } }>(`${path}/provisioning`);
+  const img = h('img', { alt: `QR code for ${e.name}`, width: 240, height: 240, 'data-testid': 'qr' });
+  img.src = await api.objectUrl(`${path}/qr`, { format: 'png' });
+  await infoDialog(
+    `Provisioning: ${e.name}`,
+    h(
+      'div',
+      { class: 'provisioning' },
+      img,
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'SIP address'),
+        h('dd', {}, config.sip.uri),
+        h('dt', {}, 'Username'),
+        h('dd', {}, config.sip.username),
+        h('dt', {}, 'Password'),
+        h('dd', {}, h('code', {}, config.sip.password)),
+        h('dt', {}, 'Registrar'),
+        h('dd', {}, config.sip.registrar.uri),
+        h('dt', {}, 'Max bandwidth'),
+        h('dd', {}, `${config.bandwidth.maxKbps} kbps`),
+      ),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('button', { class: 'small secondary', onclick: () => void api.download(`${path}/qr`, `endpoint-${e.id}.png`, { format: 'png' }).catch(showError) }, 'QR as PNG'),
+        h('button', { class: 'small secondary', onclick: () => void api.download(`${path}/qr`, `endpoint-${e.id}.svg`, { format: 'svg' }).catch(showError) }, 'QR as SVG'),
+      ),
+    ),
+  );
+  URL.revokeObjectURL(img.src);
+}
+
+async function showDnsRecord(base: string, d: CallingDomain): Promise<void> {
+  const rec = await api.get<CallingDomain & { verificationRecord: { name: string; type: string; value: string } | null }>(`${base}/domains/${encodeURIComponent(d.id)}`);
+  const r = rec.verificationRecord;
+  await infoDialog(
+    `DNS record for ${d.domain}`,
+    r
+      ? h('dl', {}, h('dt', {}, 'Name'), h('dd', {}, h('code', {}, r.name)), h('dt', {}, 'Type'), h('dd', {}, r.type), h('dt', {}, 'Value'), h('dd', {}, h('code', {}, r.value)))
+      : h('p', {}, 'No record needed: the domain is verified.'),
+  );
+}
+
+export function callsTable(page: Page<Cdr>): HTMLElement {
+  return table(
+    ['Started (UTC)', 'From', 'To', 'Name', 'Protocol', 'Duration', 'End reason'],
+    page.items,
+    (c) => [
+      fmtDateTime(c.startedAt),
+      c.from,
+      c.to,
+      c.displayName,
+      c.protocol,
+      c.durationMs === null ? '—' : `${Math.round(c.durationMs / 1000)} s`,
+      c.endReason ?? '—',
+    ],
+    { empty: 'No calls recorded.', testId: 'calls' },
+  );
+}
+
+async function callsTab(root: HTMLElement, base: string): Promise<void> {
+  const page = await api.get<Page<Cdr>>(`${base}/calls`, { limit: 100 });
+  root.append(
+    h('p', { class: 'hint' }, 'Calls older than 3 months are anonymized (Shared endpoints) or removed (Personal endpoints).'),
+    callsTable(page),
+  );
+}

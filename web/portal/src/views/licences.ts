@@ -1,0 +1,214 @@
+/**
+ * Licences of one company: capacity per pool, licence plans with their actions (change quantity,
+ * change payment plan, renew), ordering a new plan, Evaluation Mode, and the searchable order
+ * history with CSV download. Only a partner admin may order or change; company admins read.
+ */
+import { api, type Company, type LicenceRow, type OrderEvent, type Page, type Plan, type PlanType, type Principal } from '../api.js';
+import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, table } from '../dom.js';
+import { showError } from './partner.js';
+
+const PAYMENT_PLANS = ['monthly', 'quarterly', 'annual', 'three_year'];
+const planOptions = PAYMENT_PLANS.map((p) => ({ value: p, label: p.replace('_', ' ') }));
+const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+
+export async function renderLicences(root: HTMLElement, company: Company, me: Principal, reloadCompany: () => void): Promise<void> {
+  clear(root);
+  const partner = me.role === 'partner_admin';
+  const base = `/companies/${encodeURIComponent(company.id)}`;
+  const summary = h('div');
+  const plans = h('div');
+  const history = h('div');
+
+  const loadSummary = async () => {
+    const rows = await api.get<LicenceRow[]>(`${base}/licences`);
+    clear(summary);
+    summary.append(
+      table(['Licence pool', 'Licences', 'In use', 'Available'], rows, (r) => [r.pool, r.capacity, r.used, r.available === null ? 'unlimited' : r.available], {
+        empty: 'No licences yet.',
+        testId: 'licence-summary',
+      }),
+    );
+  };
+
+  const loadPlans = async () => {
+    const list = await api.get<Plan[]>(`${base}/plans`);
+    clear(plans);
+    plans.append(
+      table(
+        ['Plan type', 'Licenses', 'Price per license', 'Payment plan', 'Start date', 'Renewal/Expiry', 'Cost center', 'References', 'Actions'],
+        list,
+        (p) => [
+          h('span', { title: p.sku }, p.product),
+          p.quantity,
+          money(p.pricePerLicenceCents, p.currency),
+          p.paymentPlan.replace('_', ' '),
+          fmtDate(p.startDate),
+          h('span', { class: p.status === 'expired' || !p.autoRenew ? 'expires' : 'renews' }, `${p.status === 'expired' ? 'expired' : p.autoRenew ? 'renews' : 'expires'} ${fmtDate(p.renewalDate)}`),
+          p.costCenter || '—',
+          p.references || '—',
+          partner ? planActions(p) : '—',
+        ],
+        { empty: 'No licence plans.', testId: 'plans' },
+      ),
+    );
+  };
+
+  const act = (p: Plan, action: string, body: Record<string, unknown>, done: string) =>
+    api.post<Plan>(`${base}/plans/${encodeURIComponent(p.id)}/${action}`, body, true).then(async () => {
+      flash(done);
+      await Promise.all([loadPlans(), loadSummary(), loadHistory()]);
+    });
+
+  const planActions = (p: Plan): HTMLElement =>
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', {
+        class: 'small',
+        onclick: () =>
+          void formDialog(`Change quantity: ${p.product}`, [
+            { name: 'quantity', label: 'New quantity', type: 'number', value: String(p.quantity), min: 0, required: true },
+            { name: 'reference', label: 'Reference' },
+          ], (v) => act(p, 'quantity', { quantity: Number(v.quantity), reference: v.reference }, 'Quantity changed.')),
+      }, 'Quantity'),
+      h('button', {
+        class: 'small',
+        onclick: () =>
+          void formDialog(`Change payment plan: ${p.product}`, [
+            { name: 'paymentPlan', label: 'Payment plan', type: 'select', options: planOptions, value: p.paymentPlan },
+            { name: 'reference', label: 'Reference' },
+          ], (v) => act(p, 'payment-plan', { paymentPlan: v.paymentPlan, reference: v.reference }, 'Payment plan changed.')),
+      }, 'Payment plan'),
+      h('button', {
+        class: 'small',
+        onclick: () => void formDialog(`Renew ${p.product}?`, [{ name: 'reference', label: 'Reference' }], (v) => act(p, 'renew', { reference: v.reference }, 'Plan renewed.')),
+      }, 'Renew'),
+    );
+
+  const order = async () => {
+    const types = (await api.get<PlanType[]>('/plan-types')).filter((t) => t.orderable);
+    await formDialog(
+      'Order licences',
+      [
+        { name: 'planType', label: 'Plan type', type: 'select', options: types.map((t) => ({ value: t.id, label: `${t.product} (${t.sku})` })) },
+        { name: 'quantity', label: 'Licenses', type: 'number', value: '1', min: 1, required: true },
+        { name: 'price', label: 'Price per license (e.g. 12.50)', value: '0', required: true },
+        { name: 'currency', label: 'Currency', value: 'EUR', required: true },
+        { name: 'paymentPlan', label: 'Payment plan', type: 'select', options: planOptions, value: 'annual' },
+        { name: 'autoRenew', label: 'Renew automatically', type: 'checkbox', value: 'true' },
+        { name: 'costCenter', label: 'Cost center' },
+        { name: 'references', label: 'References (e.g. PO number)' },
+        { name: 'reference', label: 'Order reference' },
+      ],
+      async (v) => {
+        const cents = Math.round(Number(v.price) * 100);
+        if (!Number.isFinite(cents) || cents < 0) throw new Error('Price must be a number');
+        await api.post<Plan>(
+          `${base}/plans`,
+          {
+            planType: v.planType,
+            quantity: Number(v.quantity),
+            pricePerLicenceCents: cents,
+            currency: (v.currency ?? 'EUR').toUpperCase(),
+            paymentPlan: v.paymentPlan,
+            autoRenew: v.autoRenew === 'true',
+            costCenter: v.costCenter,
+            references: v.references,
+            reference: v.reference,
+          },
+          true,
+        );
+        flash('Licences ordered.');
+        await Promise.all([loadPlans(), loadSummary(), loadHistory()]);
+      },
+    );
+  };
+
+  // ---- order history ----
+  const q = h('input', { type: 'search', placeholder: 'Search (user, product, reference, change)', 'aria-label': 'Search orders' });
+  const sku = h('input', { type: 'text', placeholder: 'SKU', size: 12, 'aria-label': 'SKU' });
+  const from = h('input', { type: 'date', 'aria-label': 'From date' });
+  const to = h('input', { type: 'date', 'aria-label': 'To date' });
+  const filters = () => ({
+    q: q.value.trim() || undefined,
+    sku: sku.value.trim() || undefined,
+    from: from.value ? `${from.value}T00:00:00.000Z` : undefined,
+    to: to.value ? `${to.value}T23:59:59.999Z` : undefined,
+  });
+  let offset = 0;
+  const PAGE = 50;
+  const loadHistory = async () => {
+    const page = await api.get<Page<OrderEvent>>(`${base}/orders`, { ...filters(), offset, limit: PAGE });
+    clear(history);
+    append(
+      history,
+      table(
+        ['Date/Time (UTC)', 'User', 'SKU', 'Product', 'Payment Plan', 'Reference', 'Change', 'New Qty'],
+        page.items,
+        (e) => [fmtDateTime(e.at), e.user, e.sku, e.product, e.paymentPlan, e.reference || '—', e.change.replace(/_/g, ' '), e.newQuantity],
+        { empty: 'No orders match.', testId: 'orders' },
+      ),
+      page.total > PAGE
+        ? h(
+            'div',
+            { class: 'pager' },
+            h('button', { class: 'secondary', disabled: offset === 0, onclick: () => void ((offset = Math.max(0, offset - PAGE)), loadHistory().catch(showError)) }, '‹ Previous'),
+            h('span', {}, ` ${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total} `),
+            h('button', { class: 'secondary', disabled: offset + PAGE >= page.total, onclick: () => void ((offset += PAGE), loadHistory().catch(showError)) }, 'Next ›'),
+          )
+        : null,
+    );
+  };
+  const searchForm = h(
+    'form',
+    { class: 'filters' },
+    q,
+    sku,
+    h('label', {}, 'From ', from),
+    h('label', {}, 'To ', to),
+    h('button', { type: 'submit', class: 'secondary' }, 'Search'),
+    h('button', {
+      type: 'button',
+      class: 'secondary',
+      onclick: () => void api.download(`${base}/orders.csv`, `orders-${company.id}.csv`, filters()).catch(showError),
+    }, 'Download CSV'),
+  );
+  searchForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    offset = 0;
+    loadHistory().catch(showError);
+  });
+
+  // ---- evaluation mode ----
+  const evaluation = h(
+    'div',
+    { class: 'evaluation' },
+    h('strong', {}, 'Evaluation Mode: '),
+    company.evaluation ? `open until ${fmtDate(company.evaluation.endsAt)} — trial consumers can be created without licences.` : 'closed.',
+    partner
+      ? h('button', {
+          class: 'small secondary',
+          onclick: () =>
+            void formDialog('Evaluation Mode', [{ name: 'endsAt', label: 'Open until (empty = close it)', type: 'date', value: company.evaluation?.endsAt.slice(0, 10) ?? '' }], async (v) => {
+              await api.patch<Company>(`/companies/${encodeURIComponent(company.id)}`, {
+                evaluationEndsAt: v.endsAt ? new Date(`${v.endsAt}T23:59:59Z`).toISOString() : null,
+              });
+              flash(v.endsAt ? 'Evaluation Mode open.' : 'Evaluation Mode closed.');
+              reloadCompany();
+            }),
+        }, company.evaluation ? 'Change' : 'Open')
+      : null,
+  );
+
+  root.append(
+    evaluation,
+    h('h3', {}, 'Licences'),
+    summary,
+    h('div', { class: 'toolbar' }, h('h3', {}, 'License plans'), partner ? h('button', { onclick: () => void order().catch(showError) }, '+ Order licences') : null),
+    plans,
+    h('h3', {}, 'Order history'),
+    searchForm,
+    history,
+  );
+  await Promise.all([loadSummary(), loadPlans(), loadHistory()]);
+}
