@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{common,server,sfu,sip-gateway,bin,test}/**/*.test.ts'],
+    include: ['{common,server,sfu,sip-gateway,bin,test}/**/*.test.ts', 'web/test/**/*.test.ts'],
     // Real Redis, mediasoup workers, sipp and Chromium: give slow machines room, but never hang CI.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -2,8 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadConfig } from '../common/src/index.js';
-import { httpConfigSchema, logConfigSchema, storeConfigSchema } from '../server/src/index.js';
+import { httpConfigSchema, logConfigSchema, meetingsConfigSchema, signalingConfigSchema, storeConfigSchema } from '../server/src/index.js';
+import { AdminConfigSchema } from '../server/src/admin/index.js';
 import { sfuConfigSchema } from '../sfu/src/index.js';
+import { registrarConfigSchema, sipConfigSchema } from '../sip-gateway/src/index.js';
 
 /** The whole service's settings; each section's schema lives with the code that reads it. */
 export const conveneConfigSchema = z.strictObject({
@@ -11,6 +13,14 @@ export const conveneConfigSchema = z.strictObject({
   http: httpConfigSchema,
   store: storeConfigSchema,
   sfu: sfuConfigSchema,
+  meetings: meetingsConfigSchema,
+  signaling: signalingConfigSchema,
+  admin: AdminConfigSchema,
+  sip: sipConfigSchema.extend({ registrar: registrarConfigSchema }).strict(),
+  demo: z.strictObject({
+    /** On the very first start, create a demo company with three rooms to join. */
+    seed: z.boolean(),
+  }),
   shutdown: z.strictObject({
     /** How long SIGTERM/SIGINT waits for work to finish before forcing exit. */
     graceMs: z.number().int().min(0).max(600_000),

@@ -49,6 +49,13 @@ async function main(): Promise<void> {
     logger.flush();
     fail(`start-up failed: ${(err as Error).message}`, 1);
   }
+  if (service.bootstrapToken) {
+    // Shown once: the store keeps only its hash.
+    logger.warn({ token: service.bootstrapToken }, 'first start: partner admin API token (shown once; store it now)');
+  }
+  for (const room of service.demoRooms) {
+    logger.info({ address: room.address, numericId: room.numericId, hostPin: room.hostPin, guestPin: room.guestPin }, `demo room: ${room.description}`);
+  }
   logger.info({ url: service.url, workers: service.pool.size }, `Convene is ready: open ${service.url}`);
 
   let signalled = false;

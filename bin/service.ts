@@ -1,30 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { systemClock } from '../common/src/index.js';
 import {
   HttpServer,
+  MeetingService,
+  SignalingServer,
   createMetricsRegistry,
+  registerMeetingMetrics,
   registerStoreMetrics,
   registerWorkerMetrics,
   startStore,
   type Store,
 } from '../server/src/index.js';
-import { WorkerPool } from '../sfu/src/index.js';
+import { createAdmin, type Admin } from '../server/src/admin/index.js';
+import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
+import { MediaService, WorkerPool } from '../sfu/src/index.js';
+import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
 
 export interface RunningService {
   http: HttpServer;
   pool: WorkerPool;
   store: Store;
+  admin: Admin;
+  meetings: MeetingService;
+  sip: SipStack;
+  /** Where the gateway looks up registered endpoints (`contactsFor(aor)`). */
+  sipRegistrar: ReturnType<typeof startRegistrar>['registrar'];
   registry: Registry;
   url: string;
+  /** The first partner admin's token, only on the very first start (and only if not configured). */
+  bootstrapToken: string | null;
+  /** Rooms seeded on the very first start (empty afterwards or when demo.seed is off). */
+  demoRooms: DemoRoom[];
   /** Stops accepting work, then closes in reverse start order. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+/** The browser app's files: the esbuild output when built, else the status page. */
+function webRoot(): string {
+  const built = path.join(packageRoot, 'web', 'dist');
+  return fs.existsSync(path.join(built, 'index.html')) ? built : path.join(packageRoot, 'web', 'public');
+}
+
 /**
- * Wiring only: store → SFU → HTTP, each given its logger and the metrics registry. If a step
- * fails, what already started is stopped before the error propagates.
+ * Wiring only: store → SFU → admin → meetings → HTTP + signalling, each given its logger and
+ * the metrics registry. If a step fails, what already started is stopped before the error
+ * propagates.
  */
 export async function startService(config: ConveneConfig, logger: Logger, version: string): Promise<RunningService> {
   const closers: (() => Promise<void> | void)[] = [];
@@ -43,18 +68,35 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     const store = await startStore(config.store, logger);
     closers.push(() => store.close());
     registerStoreMetrics(registry, store.connection);
+    const redis = store.connection.client;
 
     const workerBin = WorkerPool.resolveWorkerBin(config.sfu.workerBin, packageRoot);
     const pool = new WorkerPool(config.sfu, workerBin, logger.child({ component: 'sfu' }));
     closers.push(() => pool.close());
     await pool.start();
     registerWorkerMetrics(registry, pool);
+    const media = new MediaService(pool, config.sfu.media, logger.child({ component: 'media' }));
+    closers.push(() => media.close());
+
+    const admin = createAdmin({ redis, clock: systemClock, logger, registry, config: config.admin });
+    closers.push(() => admin.close());
+    const boot = await admin.bootstrap();
+    admin.startJobs();
+
+    const meetings = new MeetingService({
+      directory: admin.repos,
+      redis,
+      openMediaRoom: (roomId) => media.openRoom(roomId),
+      config: config.meetings,
+      logger: logger.child({ component: 'meetings' }),
+    });
+    closers.push(() => meetings.close());
 
     const http = new HttpServer({
       config: config.http,
       logger,
       registry,
-      webRoot: path.join(packageRoot, 'web', 'public'),
+      webRoot: webRoot(),
       version,
       checks: [
         { name: 'store', ok: () => store.connection.isUp },
@@ -62,6 +104,54 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       ],
     });
     closers.push(() => http.close());
+    admin.registerRoutes(http.app);
+    // The invitation mail links to /portal/accept?token=…; the portal page handles that path itself.
+    http.app.get('/portal/accept', (_req, reply) => reply.sendFile('portal/index.html'));
+    const demoRooms =
+      boot.created && boot.token && config.demo.seed ? await seedDemo(http.app, boot.token, admin.config.defaultDomain) : [];
+
+    // SIP: the stack serves the default domain unless told otherwise; endpoints provisioned in
+    // the administration register with the credentials in their provisioning configuration.
+    const hostedDomains = config.sip.hostedDomains.length > 0 ? config.sip.hostedDomains : [admin.config.defaultDomain];
+    const sip = new SipStack(stackOptionsFromConfig({ ...config.sip, hostedDomains }), {
+      logger: logger.child({ component: 'sip' }),
+      registry,
+      clock: systemClock,
+    });
+    closers.push(() => sip.stop({ sendBye: true }));
+    await sip.start();
+    const endpointCredentials: CredentialStore = {
+      async lookup(username, realm) {
+        const endpoint = await admin.repos.getEndpointByAddress(username.includes('@') ? username : `${username}@${realm}`);
+        return endpoint ? { kind: 'password', password: endpoint.sipPassword } : undefined;
+      },
+    };
+    await redis.set('conv:sip:nonce-secret', randomBytes(32).toString('hex'), { NX: true });
+    const registrar = startRegistrar(config.sip.registrar, {
+      stack: sip,
+      redis,
+      credentialStore: endpointCredentials,
+      hostedDomains,
+      clock: systemClock,
+      logger,
+      metrics: registry,
+      nonceSecret: (await redis.get('conv:sip:nonce-secret')) ?? undefined,
+    });
+    closers.push(() => registrar.close());
+
+    let signaling: SignalingServer | undefined;
+    const signalingMetrics = registerMeetingMetrics(registry, meetings, media, () => signaling);
+    signaling = new SignalingServer({
+      server: http.app.server,
+      meetings,
+      config: config.signaling,
+      logger: logger.child({ component: 'signaling' }),
+      observer: {
+        requestHandled: (method, outcome) => signalingMetrics.requests.inc({ method, outcome }),
+        protocolError: (type) => signalingMetrics.protocolErrors.inc({ type }),
+      },
+    });
+    closers.push(() => signaling?.close());
     await http.listen();
 
     let stopping: Promise<void> | undefined;
@@ -69,11 +159,25 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       http,
       pool,
       store,
+      admin,
+      meetings,
+      sip,
+      sipRegistrar: registrar.registrar,
       registry,
       url: http.publicUrl(),
+      bootstrapToken: config.admin.bootstrapToken ? null : boot.token,
+      demoRooms,
       stop() {
-        http.startDrain();
-        return (stopping ??= closeAll());
+        return (stopping ??= (async () => {
+          // Drain: readiness turns 503 and no new sockets or joins are taken; running meetings
+          // may finish within the grace period (less a margin for the closing steps).
+          http.startDrain();
+          signaling?.stopAccepting();
+          meetings.stopAccepting();
+          const drained = await meetings.idle(Math.max(0, config.shutdown.graceMs - 3_000));
+          if (!drained) logger.warn({ meetings: meetings.meetingCount }, 'grace period over: ending the remaining meetings');
+          await closeAll();
+        })());
       },
     };
   } catch (err) {

@@ -14,6 +14,8 @@ store:
 sfu:
   workers: 1
   webRtcServer: { listenIp: 127.0.0.1, basePort: 0 }
+sip:
+  transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }, { protocol: tcp, host: 127.0.0.1, port: 0 }]
 shutdown: { graceMs: 10000 }
 ${extra}`;
 
@@ -42,6 +44,18 @@ describe('a Convene node with the embedded store', () => {
     const ready = await get(`${url}readyz`);
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.text)).toMatchObject({ status: 'ready', checks: { store: true, media_workers: true, http: true } });
+  });
+
+  it('on first start seeds the demo rooms, which are joinable by address', async () => {
+    const rooms = node.logs.filter((r) => String(r.msg).startsWith('demo room:')).map((r) => r.address);
+    expect(rooms).toEqual(['demo.meeting@convene.example', 'demo.hostpin@convene.example', 'demo.lobby@convene.example']);
+    expect(node.logs.some((r) => String(r.msg).startsWith('first start: partner admin API token'))).toBe(true);
+    const { SignalingClient } = await import('./support/signaling-client.js');
+    const { client } = await SignalingClient.open(`${url.replace('http', 'ws')}ws`);
+    const joined = await client.request('join', { address: 'demo.meeting@convene.example', displayName: 'Newcomer', mode: 'video', bandwidthKbps: 1200 });
+    expect(joined).toMatchObject({ role: 'host', state: 'joined' });
+    await client.request('leave', {});
+    await client.closed;
   });
 
   it('exposes Prometheus metrics for workers, the store and the event loop', async () => {

@@ -1,7 +1,8 @@
 /**
  * A small typed event emitter. Listeners that throw are caught and reported through
- * `onListenerError` (by default written to stderr) so one faulty subscriber can never break
- * the object that emits — the same idea as mediasoup's `safeEmit`.
+ * `onListenerError` (by default `console.error`, so this file runs in Node and in browsers alike)
+ * so one faulty subscriber can never break the object that emits — the same idea as mediasoup's
+ * `safeEmit`.
  *
  *   const e = new Emitter<{ close: []; speaker: [id: string] }>();
  *   e.on('speaker', (id) => ...); e.emit('speaker', 'p1');
@@ -15,7 +16,7 @@ export class Emitter<E extends EventMap> {
 
   constructor(
     private readonly onListenerError: (event: string, err: unknown) => void = (event, err) =>
-      process.stderr.write(`listener for "${event}" threw: ${err instanceof Error ? err.stack : String(err)}\n`),
+      console.error(`listener for "${event}" threw:`, err),
   ) {}
 
   on<K extends keyof E>(event: K, fn: Listener<E[K]>): () => void {

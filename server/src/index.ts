@@ -3,3 +3,6 @@ export * from './http/index.js';
 export * from './store/index.js';
 export * from './observability/index.js';
 export { DomainError, defineErrorCodes, errorCodes, CoreErrors, type ErrorCodeInfo } from './errors.js';
+export * from './meetings/index.js';
+export * from './signaling/index.js';
+export * as protocol from './protocol/index.js';

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { mediaConfigSchema } from './media/media-config.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -23,6 +24,8 @@ export const sfuConfigSchema = z
       initialDelayMs: z.number().int().min(0),
       maxDelayMs: z.number().int().min(0),
     }),
+    /** Meetings' media: last-N, router spread, bandwidth policy (see media/media-config.ts). */
+    media: mediaConfigSchema.prefault({}),
   })
   .refine((c) => c.rtcMinPort < c.rtcMaxPort, { message: 'must be below rtcMaxPort', path: ['rtcMinPort'] })
   .refine(

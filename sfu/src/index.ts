@@ -1,3 +1,4 @@
 export { sfuConfigSchema, type SfuConfig } from './config.js';
-export { WorkerPool, NoWorkerAvailableError, type WorkerUsage, type WorkerPoolObserverEvents } from './worker-pool.js';
+export { WorkerPool, NoWorkerAvailableError, type WorkerUsage, type WorkerPoolConfig, type WorkerPoolObserverEvents } from './worker-pool.js';
 export { loadMediasoup } from './mediasoup-loader.js';
+export * from './media/index.js';

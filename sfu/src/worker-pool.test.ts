@@ -2,12 +2,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SfuConfig } from './config.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type WorkerPoolConfig } from './worker-pool.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const config: SfuConfig = {
+const config: WorkerPoolConfig = {
   workers: 2,
   workerBin: null,
   logLevel: 'warn',

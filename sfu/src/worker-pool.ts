@@ -8,6 +8,9 @@ import type { SfuConfig } from './config.js';
 import { loadMediasoup } from './mediasoup-loader.js';
 import { resolveAnnouncedAddress } from './network.js';
 
+/** The part of `sfu` config the pool reads (everything but `media`). */
+export type WorkerPoolConfig = Omit<SfuConfig, 'media'>;
+
 export interface WorkerUsage {
   index: number;
   pid: number;
@@ -58,7 +61,7 @@ export class WorkerPool {
   private closed = false;
 
   constructor(
-    private readonly config: SfuConfig,
+    private readonly config: WorkerPoolConfig,
     private readonly workerBin: string,
     private readonly logger: Logger,
   ) {}
@@ -150,8 +153,21 @@ export class WorkerPool {
 
   /** A router on the least-loaded live worker (fewest routers; ties go to the lowest index). */
   async createRouter(options: RouterOptions): Promise<{ router: Router; webRtcServer: WebRtcServer; workerIndex: number }> {
+    return this.createRouterAvoiding(options, new Set());
+  }
+
+  /**
+   * Like createRouter, but on the least-loaded worker whose index is not in `avoid` (to spread one
+   * meeting across workers); when every live worker is in `avoid`, on the least-loaded of them.
+   */
+  async createRouterAvoiding(
+    options: RouterOptions,
+    avoid: ReadonlySet<number>,
+  ): Promise<{ router: Router; webRtcServer: WebRtcServer; workerIndex: number }> {
     const live = this.slots.filter((s) => s.worker && !s.worker.died && s.webRtcServer);
-    const slot = live.sort((a, b) => a.routers.size - b.routers.size || a.index - b.index)[0];
+    const preferred = live.filter((s) => !avoid.has(s.index));
+    const candidates = preferred.length > 0 ? preferred : live;
+    const slot = candidates.sort((a, b) => a.routers.size - b.routers.size || a.index - b.index)[0];
     if (!slot) throw new NoWorkerAvailableError();
     const worker = slot.worker!;
     const router = await worker.createRouter(options);
@@ -162,6 +178,16 @@ export class WorkerPool {
       if (worker.died) this.observer.emit('routerLost', router);
     });
     return { router, webRtcServer: slot.webRtcServer!, workerIndex: slot.index };
+  }
+
+  /** Indexes of the workers that can take routers now. */
+  liveWorkerIndexes(): number[] {
+    return this.slots.filter((s) => s.worker && !s.worker.died && s.webRtcServer).map((s) => s.index);
+  }
+
+  /** True once close() was called: routers closing now are an orderly shutdown, not a crash. */
+  get closing(): boolean {
+    return this.closed;
   }
 
   async usage(): Promise<WorkerUsage[]> {

@@ -1,6 +1,6 @@
 // Builds the administration portal: web/portal/src/main.ts → <out>/portal.js, plus index.html and
 // portal.css, so the service's static web root serves it at /portal/.
-//   node web/portal/build.mjs [outDir]      (default: web/public/portal)
+//   node web/portal/build.mjs [outDir]      (default: web/dist/portal, next to the meeting app)
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** One production build into `outDir`; returns the bundle size in bytes. */
-export async function buildPortal(outDir = join(here, '..', 'public', 'portal')) {
+export async function buildPortal(outDir = join(here, '..', 'dist', 'portal')) {
   await mkdir(outDir, { recursive: true });
   const result = await build({
     entryPoints: [join(here, 'src', 'main.ts')],

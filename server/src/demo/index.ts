@@ -1,0 +1,1 @@
+export { seedDemo, type DemoRoom } from './seed.js';

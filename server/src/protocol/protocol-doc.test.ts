@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MeetingErrors } from '../meetings/errors.js';
+import { requestSchemas } from './requests.js';
+
+const doc = fs.readFileSync(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'signaling-protocol.md'),
+  'utf8',
+);
+
+describe('docs/signaling-protocol.md stays in step with the code', () => {
+  it('documents every request method', () => {
+    const missing = Object.keys(requestSchemas).filter((m) => !doc.includes(`\`${m}\``) && !doc.includes(`${m} {`));
+    expect(missing).toEqual([]);
+  });
+
+  it('lists every meeting error code in its table', () => {
+    const missing = Object.keys(MeetingErrors).filter((code) => !doc.includes(`| \`${code}\` |`));
+    expect(missing).toEqual([]);
+  });
+});

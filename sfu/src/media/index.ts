@@ -1,0 +1,11 @@
+export type { MediaServiceApi, MediaRoomApi, ParticipantMediaApi } from './api.js';
+export { MediaService } from './media-service.js';
+export { MediaRoom } from './media-room.js';
+export { ParticipantMedia } from './participant-media.js';
+export { MediaError, MediaErrorCode } from './errors.js';
+export { mediaConfigSchema, defaultMediaConfig, type MediaConfig } from './media-config.js';
+export { meetingMediaCodecs } from './codecs.js';
+export { selectLastN, SpeakerHistory, type LastNInput } from './last-n.js';
+export { selectConsumable, mayProduce, type PolicyProducer } from './consumption-policy.js';
+export { allocateSpatialLayers, layerBitrates, planLayers, type ReceivedStream, type VideoDemand } from './layer-allocation.js';
+export * from './types.js';

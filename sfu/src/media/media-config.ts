@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+const bps = z.number().int().min(0);
+
+/**
+ * `sfu.media`: how meetings use the workers. Every key has a default so an older config file
+ * without this section still loads.
+ */
+export const mediaConfigSchema = z.strictObject({
+  /** A video participant receives camera video from at most this many other participants. */
+  lastN: z.number().int().min(0).max(100).default(9),
+  /** A meeting's router takes no new participants past this many; they go on a router on another worker. */
+  maxParticipantsPerRouter: z.number().int().min(1).max(10_000).default(40),
+  /** …nor once the router's WebRTC consumers reach this many (mediasoup guidance: ~500 per core is comfortable). */
+  maxConsumersPerRouter: z.number().int().min(1).max(100_000).default(1500),
+  /** How often the active-speaker observer may change its mind. */
+  activeSpeakerIntervalMs: z.number().int().min(100).max(10_000).default(300),
+  /** Offer ICE over UDP / TCP through the worker's WebRtcServer (UDP is preferred when both work). */
+  enableUdp: z.boolean().default(true),
+  enableTcp: z.boolean().default(true),
+  /** Starting estimate of a receiver's downlink, before bandwidth estimation has data. */
+  initialAvailableOutgoingBitrateBps: bps.default(600_000),
+  /** Budget the layer choice keeps per received audio stream (Opus speech with FEC). */
+  audioBitrateBps: bps.default(40_000),
+  /** Address pipe transports between a meeting's routers listen on (same host). */
+  pipeListenIp: z.string().min(1).default('127.0.0.1'),
+});
+
+export type MediaConfig = z.output<typeof mediaConfigSchema>;
+
+export const defaultMediaConfig: MediaConfig = mediaConfigSchema.parse({});

@@ -1,0 +1,2 @@
+/** Public face of the SIP gateway package. */
+export * from './sip/index.js';

@@ -1,0 +1,55 @@
+import type { MeetingSnapshot } from './meeting/index.js';
+import type { RemoteStats } from './media/index.js';
+import { App } from './ui/app.js';
+import type { JoinFormValues } from './ui/validation.js';
+
+/** Test hook for the Playwright suite: read-only state and per-participant receive stats. */
+export interface ConveneHook {
+  readonly state: MeetingSnapshot;
+  stats(): Promise<Record<string, RemoteStats>>;
+  /** Closes the signalling socket as a network failure would; the app then resumes its session. */
+  dropConnection(): void;
+  /** What this participant receives: one entry per consumer. */
+  consumers(): Array<{ consumerId: string; participantId: string; kind: 'audio' | 'video'; source: string; paused: boolean }>;
+}
+
+declare global {
+  interface Window {
+    convene: ConveneHook;
+  }
+}
+
+function signalingUrl(params: URLSearchParams): string {
+  // ?ws= lets a test or a developer point the page at another signalling server.
+  const override = params.get('ws');
+  if (override && /^wss?:\/\//.test(override)) return override;
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+/** Join form values from the URL (?address=…&name=…&mode=…&bandwidth=…), e.g. from an invitation link. */
+function initialValues(params: URLSearchParams): Partial<JoinFormValues> {
+  const out: Partial<JoinFormValues> = {};
+  const address = params.get('address');
+  const name = params.get('name');
+  const mode = params.get('mode');
+  const bandwidth = params.get('bandwidth');
+  if (address) out.address = address;
+  if (name) out.displayName = name;
+  if (mode) out.mode = mode;
+  if (bandwidth) out.bandwidthKbps = bandwidth;
+  return out;
+}
+
+const root = document.getElementById('app');
+if (!root) throw new Error('index.html has no #app element');
+const params = new URLSearchParams(location.search);
+const app = new App(root, signalingUrl(params), initialValues(params));
+window.convene = {
+  get state() {
+    return app.snapshot;
+  },
+  stats: () => app.stats(),
+  dropConnection: () => app.ctl.signaling.dropForTest(),
+  consumers: () =>
+    (app.ctl.media?.remoteTracks() ?? []).map(({ consumerId, participantId, kind, source, paused }) => ({ consumerId, participantId, kind, source, paused })),
+};

@@ -1,0 +1,43 @@
+/**
+ * Send-side sizing from the chosen call bandwidth. The SFU enforces the cap anyway (transport max
+ * incoming bitrate); sizing here keeps the browser from encoding layers that would be dropped.
+ */
+
+/** Audio (Opus) plus RTCP headroom, taken off the budget before video. */
+const AUDIO_BPS = 64_000;
+
+export interface SimulcastEncoding {
+  rid: string;
+  maxBitrate: number;
+  scaleResolutionDownBy: number;
+  scalabilityMode: string;
+}
+
+/** Three VP8 simulcast layers (quarter, half, full resolution) whose sum fits the call bandwidth. */
+export function cameraEncodings(bandwidthKbps: number): SimulcastEncoding[] {
+  const budget = Math.max(100_000, bandwidthKbps * 1000 - AUDIO_BPS);
+  // Shares of the budget per layer, each capped at what that resolution usefully needs.
+  const layers: Array<[number, number, number]> = [
+    [0.12, 150_000, 4],
+    [0.28, 500_000, 2],
+    [0.6, 2_500_000, 1],
+  ];
+  return layers.map(([share, cap, scale], i) => ({
+    rid: `r${i}`,
+    maxBitrate: Math.max(30_000, Math.min(cap, Math.round(budget * share))),
+    scaleResolutionDownBy: scale,
+    scalabilityMode: 'L1T3',
+  }));
+}
+
+/** Capture size: no point capturing 720p for a 256 kbps call. */
+export function cameraConstraints(bandwidthKbps: number): MediaTrackConstraints {
+  if (bandwidthKbps <= 576) return { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
+  if (bandwidthKbps <= 2400) return { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+  return { width: { ideal: 1920 }, height: { ideal: 1080 }, frameRate: { ideal: 30 } };
+}
+
+/** Screen share is one layer; it may use most of the budget (the camera drops to low layers in practice). */
+export function screenMaxBitrate(bandwidthKbps: number): number {
+  return Math.max(100_000, Math.min(2_500_000, Math.round((bandwidthKbps * 1000 - AUDIO_BPS) * 0.7)));
+}

@@ -1,0 +1,2 @@
+export { MediaSession, type RemoteTrack, type RemoteStats, type LocalSource } from './session.js';
+export { cameraEncodings, cameraConstraints, screenMaxBitrate } from './encodings.js';
