@@ -9,6 +9,6 @@ export default defineConfig({
     // Files run in parallel processes; each test starts its own servers on port 0 / private sockets.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

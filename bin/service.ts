@@ -112,8 +112,9 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
 
     // SIP: the stack serves the default domain unless told otherwise; endpoints provisioned in
     // the administration register with the credentials in their provisioning configuration.
-    const hostedDomains = config.sip.hostedDomains.length > 0 ? config.sip.hostedDomains : [admin.config.defaultDomain];
-    const sip = new SipStack(stackOptionsFromConfig({ ...config.sip, hostedDomains }), {
+    const { registrar: registrarConfig, ...stackConfig } = config.sip;
+    const hostedDomains = stackConfig.hostedDomains.length > 0 ? stackConfig.hostedDomains : [admin.config.defaultDomain];
+    const sip = new SipStack(stackOptionsFromConfig({ ...stackConfig, hostedDomains }), {
       logger: logger.child({ component: 'sip' }),
       registry,
       clock: systemClock,
@@ -127,7 +128,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       },
     };
     await redis.set('conv:sip:nonce-secret', randomBytes(32).toString('hex'), { NX: true });
-    const registrar = startRegistrar(config.sip.registrar, {
+    const registrar = startRegistrar(registrarConfig, {
       stack: sip,
       redis,
       credentialStore: endpointCredentials,

@@ -7,9 +7,9 @@
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPool } from '../sfu/src/testing.js';
 import { MediaService, WorkerPool, mediaConfigSchema, type JoinMode, type MediaRoom, type ParticipantMedia } from '../sfu/src/index.js';
 import { launchChromium, MediaPageHandle, pollUntil, startPageServer, type InboundStats, type PageServer } from './support/browser.js';
-import { repoRoot } from './support/convene-process.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -19,20 +19,7 @@ let browser: Browser;
 let server: PageServer;
 
 beforeAll(async () => {
-  pool = new WorkerPool(
-    {
-      workers: 2,
-      workerBin: null,
-      logLevel: 'warn',
-      rtcMinPort: 40000,
-      rtcMaxPort: 49999,
-      webRtcServer: { listenIp: '127.0.0.1', announcedAddress: null, basePort: 0 },
-      restart: { initialDelayMs: 50, maxDelayMs: 1000 },
-    },
-    WorkerPool.resolveWorkerBin(null, repoRoot),
-    logger,
-  );
-  await pool.start();
+  pool = await startTestPool(logger);
   // One participant per router: the two browsers talk across a pipe between two workers.
   media = new MediaService(pool, mediaConfigSchema.parse({ maxParticipantsPerRouter: 1 }), logger);
   [browser, server] = await Promise.all([launchChromium(), startPageServer()]);

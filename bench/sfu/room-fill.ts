@@ -6,30 +6,15 @@
  *   - consumers created, routers/workers used, worker peak RSS.
  * Usage: npx tsx bench/sfu/room-fill.ts [participants=100] [maxParticipantsPerRouter=40] [lastN=9]
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { MediaService, WorkerPool, mediaConfigSchema, type ParticipantMedia } from '../../sfu/src/index.js';
+import { MediaService, mediaConfigSchema, type ParticipantMedia } from '../../sfu/src/index.js';
+import { startTestPool } from '../../sfu/src/testing.js';
 import { clientCapabilities, opusParameters, vp8Parameters } from '../../sfu/src/media/testing/rtp-fixtures.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const [n = 100, perRouter = 40, lastN = 9] = process.argv.slice(2).map(Number);
 const logger = pino({ level: 'warn' });
 
-const pool = new WorkerPool(
-  {
-    workers: 2,
-    workerBin: null,
-    logLevel: 'warn',
-    rtcMinPort: 40000,
-    rtcMaxPort: 49999,
-    webRtcServer: { listenIp: '127.0.0.1', announcedAddress: null, basePort: 0 },
-    restart: { initialDelayMs: 50, maxDelayMs: 1000 },
-  },
-  WorkerPool.resolveWorkerBin(null, root),
-  logger,
-);
-await pool.start();
+const pool = await startTestPool(logger);
 const media = new MediaService(pool, mediaConfigSchema.parse({ maxParticipantsPerRouter: perRouter, lastN }), logger);
 const room = await media.openRoom('bench');
 const caps = room.rtpCapabilities;

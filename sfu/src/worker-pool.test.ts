@@ -2,19 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPoolConfig } from './testing.js';
 import { WorkerPool, type WorkerPoolConfig } from './worker-pool.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const config: WorkerPoolConfig = {
-  workers: 2,
-  workerBin: null,
-  logLevel: 'warn',
-  rtcMinPort: 40000,
-  rtcMaxPort: 49999,
-  webRtcServer: { listenIp: '127.0.0.1', announcedAddress: null, basePort: 0 },
-  restart: { initialDelayMs: 50, maxDelayMs: 1000 },
-};
+const config: WorkerPoolConfig = testPoolConfig();
 const codecs = [{ kind: 'audio' as const, mimeType: 'audio/opus', clockRate: 48000, channels: 2 }];
 
 let pool: WorkerPool;

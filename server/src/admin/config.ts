@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** `admin:` section of the service config. */
-export const AdminConfigSchema = z.object({
+export const AdminConfigSchema = z.strictObject({
   /** The service's default calling domain; its subdomains are verified automatically. */
   defaultDomain: z.string().min(3).default('convene.example'),
   /** If set, bootstrap() registers this as the first partner admin's token (≥ 24 chars). */
@@ -12,15 +12,15 @@ export const AdminConfigSchema = z.object({
   /** Sender of admin emails. */
   mailFrom: z.string().default('Convene <no-reply@convene.example>'),
   smtp: z
-    .object({ host: z.string(), port: z.number().int(), secure: z.boolean().optional(), user: z.string().optional(), pass: z.string().optional() })
+    .strictObject({ host: z.string(), port: z.number().int(), secure: z.boolean().optional(), user: z.string().optional(), pass: z.string().optional() })
     .nullable()
     .default(null),
   /** SIP registrar address given to endpoints in their provisioning configuration. */
   sipRegistrar: z
-    .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), transport: z.enum(['udp', 'tcp', 'tls']) })
+    .strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535), transport: z.enum(["udp", "tcp", "tls"]) })
     .default({ host: 'sip.convene.example', port: 5061, transport: 'tls' }),
   domainVerification: z
-    .object({
+    .strictObject({
       /** HMAC secret for TXT tokens; null: one is generated and kept in Redis. */
       secret: z.string().min(16).nullable().default(null),
       /** DNS servers (`host:port`) for the Verify lookup; empty = system resolvers. */
@@ -28,7 +28,7 @@ export const AdminConfigSchema = z.object({
     })
     .default({ secret: null, resolverServers: [] }),
   jobs: z
-    .object({
+    .strictObject({
       expiryIntervalMs: z.number().int().positive().default(60_000),
       retentionIntervalMs: z.number().int().positive().default(3_600_000),
       invitationIntervalMs: z.number().int().positive().default(3_600_000),
@@ -36,7 +36,7 @@ export const AdminConfigSchema = z.object({
     .default({ expiryIntervalMs: 60_000, retentionIntervalMs: 3_600_000, invitationIntervalMs: 3_600_000 }),
   idempotencyTtlSeconds: z.number().int().positive().default(86_400),
   limits: z
-    .object({
+    .strictObject({
       participantsPerEul: z.number().int().positive().default(10),
       evaluationConcurrent: z.number().int().positive().default(20),
     })

@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { Consumer } from 'mediasoup/node/lib/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadMediasoup } from '../mediasoup-loader.js';
+import { testPoolConfig } from '../testing.js';
 import { WorkerPool, type WorkerPoolConfig } from '../worker-pool.js';
 import { MediaError } from './errors.js';
 import { mediaConfigSchema, type MediaConfig } from './media-config.js';
@@ -15,15 +16,7 @@ import type { ConsumerInfo, JoinMode, MediaCloseReason } from './types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const poolConfig: WorkerPoolConfig = {
-  workers: 2,
-  workerBin: null,
-  logLevel: 'warn',
-  rtcMinPort: 40000,
-  rtcMaxPort: 49999,
-  webRtcServer: { listenIp: '127.0.0.1', announcedAddress: null, basePort: 0 },
-  restart: { initialDelayMs: 50, maxDelayMs: 1000 },
-};
+const poolConfig: WorkerPoolConfig = testPoolConfig();
 
 /** Every consumer mediasoup creates, watched through mediasoup's own observer (no hooks in our code). */
 const mediasoupConsumers = new Map<string, Consumer>();

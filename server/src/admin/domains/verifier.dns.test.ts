@@ -4,39 +4,11 @@
  * NXDOMAIN, and it REFUSES anything else (no upstream) — which must read as a DNS error, not as
  * "record missing".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeDnsPort, startDnsmasq as startDnsmasqOn } from '../tests/dnsmasq.js';
 import { createDomainVerifier } from './index.js';
 
-const DNSMASQ = '/usr/sbin/dnsmasq';
 const SECRET = 'test-secret-0123456789abcdef';
-
-/** A port free for both UDP and TCP on 127.0.0.1 (dnsmasq binds both; it cannot take port 0). */
-async function freeDnsPort(): Promise<number> {
-  const udp = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(0, '127.0.0.1', () => resolve());
-  });
-  const port = udp.address().port;
-  const tcp = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(port, '127.0.0.1', () => resolve());
-    });
-  } finally {
-    await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    udp.close();
-  }
-  return port;
-}
 
 interface Dnsmasq {
   server: string;
@@ -44,47 +16,9 @@ interface Dnsmasq {
 }
 
 async function startDnsmasq(txtRecords: string[]): Promise<Dnsmasq> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-dnsmasq-'));
-  const conf = path.join(dir, 'dnsmasq.conf');
-  fs.writeFileSync(conf, ['local=/test/', ...txtRecords.map((r) => `txt-record=${r}`)].join('\n') + '\n');
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freeDnsPort().catch(() => 0);
-    if (port === 0) continue;
-    const child: ChildProcess = spawn(
-      DNSMASQ,
-      ['--no-daemon', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', `--conf-file=${conf}`, '--pid-file=', '--user=root'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const server = `127.0.0.1:${port}`;
-    const probe = new Resolver({ timeout: 200, tries: 1 });
-    probe.setServers([server]);
-    let ready = false;
-    for (let i = 0; i < 50 && child.exitCode === null; i++) {
-      ready = await probe.resolveTxt('_probe.test').then(
-        () => true,
-        (err: NodeJS.ErrnoException) => err.code === 'ENOTFOUND' || err.code === 'ENODATA',
-      );
-      if (ready) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (ready) {
-      return {
-        server,
-        async stop() {
-          child.kill('SIGTERM');
-          await exited;
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    child.kill('SIGKILL');
-    await exited;
-    if (attempt === 4) throw new Error(`dnsmasq did not start: ${stderr}`);
-  }
-  throw new Error('dnsmasq did not start');
+  const port = await freeDnsPort();
+  const dns = await startDnsmasqOn(port, txtRecords);
+  return { server: `127.0.0.1:${port}`, stop: () => dns.stop() };
 }
 
 describe('domain verification over real DNS (dnsmasq)', () => {

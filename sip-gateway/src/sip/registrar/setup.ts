@@ -9,7 +9,7 @@ import { type RequestRouter, RegistrarService } from './registrar-service.js';
 
 /** Schema for the `sip.registrar` config block (see the lead's config/default.yaml). */
 export const registrarConfigSchema = z
-  .object({
+  .strictObject({
     /** Domains we are registrar for; empty means "the stack's hosted domains". */
     domains: z.array(z.string().min(1)).default([]),
     /** Fixed digest realm; unset means each AOR's domain is its realm. */
@@ -20,7 +20,7 @@ export const registrarConfigSchema = z
     maxContactsPerAor: z.number().int().positive().default(10),
     sweepIntervalMs: z.number().int().min(100).default(30_000),
     keyPrefix: z.string().default('sip:'),
-    auth: z.object({
+    auth: z.strictObject({
       /** Same on every node; at least 16 characters. null = the caller supplies one (deps.nonceSecret). */
       nonceSecret: z.string().min(16).nullable().default(null),
       nonceLifetimeSeconds: z.number().int().min(10).default(300),

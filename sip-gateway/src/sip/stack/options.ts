@@ -59,22 +59,22 @@ export interface SipStackOptions {
   advertisedAddress?: { 4?: string; 6?: string };
 }
 
-const listenSchema = z.object({
+const listenSchema = z.strictObject({
   protocol: z.enum(['udp', 'tcp', 'tls']),
   host: z.string().min(1),
   port: z.number().int().min(0).max(65535),
 });
 
 /** Schema for the `sip:` config block (YAML). */
-export const sipConfigSchema = z.object({
+export const sipConfigSchema = z.strictObject({
   transports: z.array(listenSchema).min(1),
-  tls: z.object({ certFile: z.string(), keyFile: z.string(), caFile: z.string().optional(), verifyPeer: z.boolean().default(true) }).optional(),
+  tls: z.strictObject({ certFile: z.string(), keyFile: z.string(), caFile: z.string().optional(), verifyPeer: z.boolean().default(true) }).optional(),
   timers: z
-    .object({ T1: z.number().int().positive(), T2: z.number().int().positive(), T4: z.number().int().positive() })
+    .strictObject({ T1: z.number().int().positive(), T2: z.number().int().positive(), T4: z.number().int().positive() })
     .partial()
     .default({}),
   limits: z
-    .object({
+    .strictObject({
       maxServerTransactions: z.number().int().positive(),
       maxDialogs: z.number().int().positive(),
       retryAfterSeconds: z.number().int().positive(),
@@ -91,7 +91,7 @@ export const sipConfigSchema = z.object({
   minSessionExpires: z.number().int().min(90).default(90),
   idleTimeoutMs: z.number().int().positive().default(300_000),
   maxConnections: z.number().int().positive().default(10_000),
-  advertisedAddress: z.object({ ipv4: z.string().optional(), ipv6: z.string().optional() }).optional(),
+  advertisedAddress: z.strictObject({ ipv4: z.string().optional(), ipv6: z.string().optional() }).optional(),
 });
 export type SipConfig = z.infer<typeof sipConfigSchema>;
 
