@@ -271,6 +271,20 @@ describe('reconnection', () => {
     expect((await watcher.waitFor('chat.message', (m) => m.text === 'back')).from).toBe(j.participantId);
   });
 
+  it('a resume while the old connection is still open replaces it', async () => {
+    const room = await createRoom(f, companyId);
+    const { client: old, hello } = await SignalingClient.open(f.wsUrl);
+    clients.push(old);
+    const j = await join(old, room.address);
+    const { client: fresh, hello: resumed } = await SignalingClient.open(f.wsUrl, hello.resumeToken);
+    clients.push(fresh);
+    expect(resumed.participant?.id).toBe(j.participantId);
+    expect(await old.waitFor('session.closing')).toEqual({ reason: 'replaced' });
+    expect((await old.closed).reason).toBe('replaced');
+    // The participant carries on through the new connection only.
+    expect((await fresh.request('chat.send', { text: 'from the new socket' })).messageId).toBeTruthy();
+  });
+
   it('after the grace period the participant is gone and its token no longer works', async () => {
     const room = await createRoom(f, companyId);
     const watcher = await connect();

@@ -4,6 +4,8 @@ import type { ParticipantMediaPort } from './media.js';
 /** Where a participant's notifications go: a WebSocket session, or the SIP gateway's call leg. */
 export interface ParticipantChannel {
   notify<N extends NotificationName>(name: N, data: NotificationData[N]): void;
+  /** Another connection resumed this participant: this one must stop acting for it. */
+  replaced?(): void;
 }
 
 /**
@@ -85,7 +87,9 @@ export class Participant {
 
   /** A resumed session takes over; what was queued meanwhile is delivered in order. */
   attach(channel: ParticipantChannel): void {
+    const previous = this.channel;
     this.channel = channel;
+    if (previous && previous !== channel) previous.replaced?.();
     this.connected = true;
     for (const { name, data } of this.pending.splice(0)) channel.notify(name, data as never);
   }

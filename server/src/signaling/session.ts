@@ -86,6 +86,13 @@ export class Session implements SessionState, ParticipantChannel {
     if (name === 'you.removed' || name === 'meeting.ended') this.closeAfterResponse(name);
   }
 
+  replaced(): void {
+    this.participant = undefined;
+    this.meeting = undefined;
+    this.send({ notification: 'session.closing', data: { reason: 'replaced' } });
+    this.closeAfterResponse('replaced');
+  }
+
   closeAfterResponse(reason: string): void {
     if (this.closing) return;
     this.closing = reason;
