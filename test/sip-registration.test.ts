@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,16 +38,22 @@ afterAll(async () => {
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
+/** A port free for UDP and TCP alike: baresip binds UDP, TCP and TLS listeners on it. */
 async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   const port = s.address().port;
+  const tcp = net.createServer();
+  const tcpFree = await new Promise<boolean>((r) => {
+    tcp.once('error', () => r(false));
+    tcp.listen(port, '127.0.0.1', () => tcp.close(() => r(true)));
+  });
   await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return tcpFree ? port : freeUdpPort();
 }
 
 /** Runs baresip with one account until `until` holds (or 20 s), then stops it. */
-async function withBaresip(password: string, until: (output: string) => Promise<boolean> | boolean): Promise<{ ok: boolean; output: string }> {
+async function withBaresipOnce(password: string, until: (output: string) => Promise<boolean> | boolean): Promise<{ ok: boolean; output: string }> {
   const dir = fs.mkdtempSync(path.join(workDir, 'baresip-'));
   const localPort = await freeUdpPort();
   fs.writeFileSync(
@@ -74,6 +81,14 @@ async function withBaresip(password: string, until: (output: string) => Promise<
     child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** baresip also binds TCP/TLS on its port; if another process took one meanwhile, try a new port. */
+async function withBaresip(password: string, until: (output: string) => Promise<boolean> | boolean): Promise<{ ok: boolean; output: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await withBaresipOnce(password, until);
+    if (r.ok || attempt === 3 || !/Address already in use/.test(r.output)) return r;
   }
 }
 

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,12 +31,18 @@ let port: number;
 let metrics: Registry;
 let workDir: string;
 
+/** A port free for UDP and TCP alike (baresip binds UDP, TCP and TLS listeners on its port). */
 async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
   const p = s.address().port;
+  const tcp = net.createServer();
+  const tcpFree = await new Promise<boolean>((resolve) => {
+    tcp.once('error', () => resolve(false));
+    tcp.listen(p, '127.0.0.1', () => tcp.close(() => resolve(true)));
+  });
   await new Promise<void>((resolve) => s.close(() => resolve()));
-  return p;
+  return tcpFree ? p : freeUdpPort();
 }
 
 /** Polls `check` every 100 ms until it returns true or `ms` pass. */
