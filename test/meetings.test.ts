@@ -251,13 +251,19 @@ describe('protocol robustness', () => {
 });
 
 describe('reconnection', () => {
-  it('a dropped socket resumes within the grace period without leaving the roster', async () => {
+  /** A watcher and a second participant in one room; the second one's socket is then cut. */
+  async function joinedPairThenDrop() {
     const room = await createRoom(f, companyId);
     const watcher = await connect();
     await join(watcher, room.address);
-    const { client: c, hello } = await SignalingClient.open(f.wsUrl);
-    const j = await join(c, room.address);
-    c.kill();
+    const { client, hello } = await SignalingClient.open(f.wsUrl);
+    const j = await join(client, room.address);
+    client.kill();
+    return { watcher, hello, j };
+  }
+
+  it('a dropped socket resumes within the grace period without leaving the roster', async () => {
+    const { watcher, hello, j } = await joinedPairThenDrop();
     await watcher.waitFor('roster.updated', (d) => d.participant.id === j.participantId && d.participant.state === 'reconnecting');
 
     const { client: again, hello: resumed } = await SignalingClient.open(f.wsUrl, hello.resumeToken);
@@ -286,12 +292,7 @@ describe('reconnection', () => {
   });
 
   it('after the grace period the participant is gone and its token no longer works', async () => {
-    const room = await createRoom(f, companyId);
-    const watcher = await connect();
-    await join(watcher, room.address);
-    const { client: c, hello } = await SignalingClient.open(f.wsUrl);
-    const j = await join(c, room.address);
-    c.kill();
+    const { watcher, hello, j } = await joinedPairThenDrop();
     expect(await watcher.waitFor('roster.left', (d) => d.participantId === j.participantId)).toMatchObject({ reason: 'connection_lost' });
     const late = await SignalingClient.connect(f.wsUrl);
     clients.push(late);

@@ -3,21 +3,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from './support/redis.js';
-import { eventually, processAlive, repoRoot, spawnConvene, tsxLoader, type ConveneProcess } from './support/convene-process.js';
+import { eventually, processAlive, repoRoot, spawnConvene, testNodeConfig, tsxLoader, type ConveneProcess } from './support/convene-process.js';
 
-/** A node on free ports with one media worker and its own data dir ($DIR = the test's temp dir). */
-const baseConfig = (extra = '') => `
-log: { level: info, pretty: false }
-http: { host: 127.0.0.1, port: 0 }
-store:
-  embedded: { dataDir: $DIR/redis }
-sfu:
-  workers: 1
-  webRtcServer: { listenIp: 127.0.0.1, basePort: 0 }
-sip:
-  transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }, { protocol: tcp, host: 127.0.0.1, port: 0 }]
-shutdown: { graceMs: 10000 }
-${extra}`;
+const baseConfig = (extra = '') => testNodeConfig(extra);
 
 const get = async (url: string) => {
   const res = await fetch(url);

@@ -80,6 +80,25 @@ export function spawnConvene(yaml: string, env: NodeJS.ProcessEnv = {}): Convene
   };
 }
 
+/**
+ * A node for tests: free ports (HTTP, WebRTC, SIP), one media worker, its own data dir ($DIR is
+ * replaced by spawnConvene with the test's temp dir). `extra` YAML is appended (top-level keys).
+ */
+export function testNodeConfig(extra = '', graceMs = 10_000): string {
+  return `
+log: { level: info, pretty: false }
+http: { host: 127.0.0.1, port: 0 }
+store:
+  embedded: { dataDir: $DIR/redis }
+sfu:
+  workers: 1
+  webRtcServer: { listenIp: 127.0.0.1, basePort: 0 }
+sip:
+  transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }, { protocol: tcp, host: 127.0.0.1, port: 0 }]
+shutdown: { graceMs: ${graceMs} }
+${extra}`;
+}
+
 /** Polls `fn` until it returns true; bounded by `timeoutMs`. */
 export async function eventually(fn: () => Promise<boolean> | boolean, timeoutMs = 30_000, stepMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { spawnConvene, type ConveneProcess } from '../../test/support/convene-process.js';
+import { spawnConvene, testNodeConfig, type ConveneProcess } from '../../test/support/convene-process.js';
 import { buildWebApp } from '../build.mjs';
 
 // The web app against a real Convene node (bin/convene.ts as its own process: Redis, mediasoup
@@ -35,19 +35,7 @@ beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   // The node serves web/dist, so the app is built there.
   await buildWebApp();
-  node = spawnConvene(`
-log: { level: info, pretty: false }
-http: { host: 127.0.0.1, port: 0 }
-store:
-  embedded: { dataDir: $DIR/redis }
-sfu:
-  workers: 1
-  webRtcServer: { listenIp: 127.0.0.1, basePort: 0 }
-admin: { bootstrapToken: ${BOOTSTRAP} }
-sip:
-  transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }, { protocol: tcp, host: 127.0.0.1, port: 0 }]
-shutdown: { graceMs: 2000 }
-`);
+  node = spawnConvene(testNodeConfig(`admin: { bootstrapToken: ${BOOTSTRAP} }`, 2000));
   url = await node.ready;
   const company = await api('POST', '/companies', { name: 'Web E2E' });
   await api('POST', `/companies/${String(company.id)}/plans`, { planType: 'enterprise_user', quantity: 5, pricePerLicenceCents: 1000, paymentPlan: 'monthly', autoRenew: true });
