@@ -39,6 +39,7 @@ export function turnserverConf(config: EmbeddedTurnConfig, secret: string, sfuAd
     `pidfile=${path.join(dataDir, 'turnserver.pid')}`,
     'log-file=stdout',
     'simple-log',
+    'verbose',
   ];
   return lines.join('\n') + '\n';
 }
