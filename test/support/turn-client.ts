@@ -95,7 +95,7 @@ function resultOf(m: StunMessage): TurnResult {
 export class TurnTestClient {
   private readonly socket = dgram.createSocket('udp4');
   private realm = '';
-  private nonce = Buffer.alloc(0);
+  private nonce: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly host: string,
