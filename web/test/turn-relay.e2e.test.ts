@@ -139,7 +139,7 @@ describe('TURN: the embedded coturn relays a browser that may not connect direct
     expect(await candidateTypes(relayed.page)).toEqual({ send: 'relay', recv: 'relay' });
   });
 
-  it('restarts coturn when it is killed and readiness reports it meanwhile', async () => {
+  it('restarts coturn when it is killed; readiness and metrics show it back', async () => {
     const pidLine = fs.readFileSync(`${node.dir}/turn/turnserver.pid`, 'utf8').trim();
     const oldPid = Number(pidLine);
     expect(await metric('convene_turn_up')).toBe(1);
