@@ -1,8 +1,9 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { loadConfig } from '../common/src/index.js';
-import { httpConfigSchema, logConfigSchema, meetingsConfigSchema, signalingConfigSchema, storeConfigSchema } from '../server/src/index.js';
+import { httpConfigSchema, logConfigSchema, meetingsConfigSchema, signalingConfigSchema, storeConfigSchema, turnConfigSchema, turnPortConflicts } from '../server/src/index.js';
 import { AdminConfigSchema } from '../server/src/admin/index.js';
 import { sfuConfigSchema } from '../sfu/src/index.js';
 import { registrarConfigSchema, sipConfigSchema } from '../sip-gateway/src/index.js';
@@ -15,6 +16,7 @@ export const conveneConfigSchema = z.strictObject({
   sfu: sfuConfigSchema,
   meetings: meetingsConfigSchema,
   signaling: signalingConfigSchema,
+  turn: turnConfigSchema,
   admin: AdminConfigSchema,
   sip: sipConfigSchema.extend({ registrar: registrarConfigSchema }).strict(),
   demo: z.strictObject({
@@ -25,6 +27,12 @@ export const conveneConfigSchema = z.strictObject({
     /** How long SIGTERM/SIGINT waits for work to finish before forcing exit. */
     graceMs: z.number().int().min(0).max(600_000),
   }),
+}).superRefine((c, ctx) => {
+  const { basePort } = c.sfu.webRtcServer;
+  const webRtcPorts: [number, number] | null = basePort === 0 ? null : [basePort, basePort + (c.sfu.workers || os.availableParallelism()) - 1];
+  for (const [path, message] of turnPortConflicts(c.turn, { rtcMinPort: c.sfu.rtcMinPort, rtcMaxPort: c.sfu.rtcMaxPort, webRtcPorts })) {
+    ctx.addIssue({ code: 'custom', path, message });
+  }
 });
 export type ConveneConfig = z.output<typeof conveneConfigSchema>;
 

@@ -13,11 +13,13 @@ import {
   registerStoreMetrics,
   registerWorkerMetrics,
   startStore,
+  startTurn,
   type Store,
+  type TurnService,
 } from '../server/src/index.js';
 import { createAdmin, type Admin } from '../server/src/admin/index.js';
 import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
-import { MediaService, WorkerPool } from '../sfu/src/index.js';
+import { MediaService, WorkerPool, resolveAnnouncedAddress } from '../sfu/src/index.js';
 import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
 
@@ -28,6 +30,8 @@ export interface RunningService {
   admin: Admin;
   meetings: MeetingService;
   sip: SipStack;
+  /** TURN servers handed to browsers, and the embedded coturn when enabled. */
+  turn: TurnService;
   /** Where the gateway looks up registered endpoints (`contactsFor(aor)`). */
   sipRegistrar: ReturnType<typeof startRegistrar>['registrar'];
   registry: Registry;
@@ -78,6 +82,17 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     const media = new MediaService(pool, config.sfu.media, logger.child({ component: 'media' }));
     closers.push(() => media.close());
 
+    // TURN after the SFU: the embedded relay may only reach the SFU's media address.
+    const { listenIp, announcedAddress } = config.sfu.webRtcServer;
+    const turn = await startTurn(config.turn, {
+      redis,
+      sfuAddresses: [resolveAnnouncedAddress(listenIp, announcedAddress) ?? listenIp],
+      clock: systemClock,
+      logger,
+      registry,
+    });
+    closers.push(() => turn.close());
+
     const admin = createAdmin({ redis, clock: systemClock, logger, registry, config: config.admin });
     closers.push(() => admin.close());
     const boot = await admin.bootstrap();
@@ -101,6 +116,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       checks: [
         { name: 'store', ok: () => store.connection.isUp },
         { name: 'media_workers', ok: () => pool.aliveWorkers > 0 },
+        ...(turn.embedded ? [{ name: 'turn', ok: () => turn.embedded?.up === true }] : []),
       ],
     });
     closers.push(() => http.close());
@@ -151,6 +167,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
         requestHandled: (method, outcome) => signalingMetrics.requests.inc({ method, outcome }),
         protocolError: (type) => signalingMetrics.protocolErrors.inc({ type }),
       },
+      iceConfig: turn.iceConfig,
     });
     closers.push(() => signaling?.close());
     await http.listen();
@@ -163,6 +180,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       admin,
       meetings,
       sip,
+      turn,
       sipRegistrar: registrar.registrar,
       registry,
       url: http.publicUrl(),

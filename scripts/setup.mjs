@@ -24,7 +24,7 @@ const RECIPE_REVISION = '1';
 const APT_PACKAGES = {
   workerBuild: ['g++', 'make', 'ninja-build', 'pkg-config', 'python3', 'python3-venv', 'libssl-dev', 'libuv1-dev',
     'libsrtp2-dev', 'libabsl-dev', 'nlohmann-json3-dev', 'libusrsctp-dev'],
-  runtime: ['redis-server', 'openssl', 'ca-certificates'],
+  runtime: ['redis-server', 'openssl', 'ca-certificates', 'coturn'],
   tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat'],
 };
 
@@ -77,6 +77,14 @@ function ensureAptPackages() {
   const [bin, ...pre] = [...sudo, 'apt-get'];
   run(bin, [...pre, 'update', '-qq'], { env });
   run(bin, [...pre, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  // Convene runs its own turnserver (turn.embedded) from a config it writes; Debian enables its
+  // coturn service on install, which would hold port 3478 with /etc/turnserver.conf. Only when
+  // this run installed coturn, so an operator's own coturn service is left alone.
+  if (missing.includes('coturn') && fs.existsSync('/run/systemd/system')) {
+    const [cmd, ...args] = [...sudo, 'systemctl', 'disable', '--now', 'coturn'];
+    const r = capture(cmd, args);
+    log(r.ok ? 'apt: disabled Debian\'s coturn service (Convene starts its own turnserver when turn.embedded.enabled)' : 'apt: could not disable the coturn service');
+  }
 }
 
 // ---- 2. npm ci ------------------------------------------------------------------------------

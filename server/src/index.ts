@@ -5,4 +5,5 @@ export * from './observability/index.js';
 export { DomainError, defineErrorCodes, errorCodes, CoreErrors, type ErrorCodeInfo } from './errors.js';
 export * from './meetings/index.js';
 export * from './signaling/index.js';
+export * from './turn/index.js';
 export * as protocol from './protocol/index.js';

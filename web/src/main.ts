@@ -9,6 +9,8 @@ export interface ConveneHook {
   stats(): Promise<Record<string, RemoteStats>>;
   /** Closes the signalling socket as a network failure would; the app then resumes its session. */
   dropConnection(): void;
+  /** The local candidate type of each transport's selected ICE pair ('relay' = through TURN). */
+  iceCandidateTypes(): Promise<{ send: string | null; recv: string | null }>;
   /** What this participant receives: one entry per consumer. */
   consumers(): Array<{ consumerId: string; participantId: string; kind: 'audio' | 'video'; source: string; paused: boolean }>;
 }
@@ -43,13 +45,15 @@ function initialValues(params: URLSearchParams): Partial<JoinFormValues> {
 const root = document.getElementById('app');
 if (!root) throw new Error('index.html has no #app element');
 const params = new URLSearchParams(location.search);
-const app = new App(root, signalingUrl(params), initialValues(params));
+// ?relay=1 makes the browser use TURN-relayed candidates only (to test the TURN path).
+const app = new App(root, signalingUrl(params), initialValues(params), { forceRelay: params.get('relay') === '1' });
 window.convene = {
   get state() {
     return app.snapshot;
   },
   stats: () => app.stats(),
   dropConnection: () => app.ctl.signaling.dropForTest(),
+  iceCandidateTypes: async () => (app.ctl.media ? app.ctl.media.selectedCandidateTypes() : { send: null, recv: null }),
   consumers: () =>
     (app.ctl.media?.remoteTracks() ?? []).map(({ consumerId, participantId, kind, source, paused }) => ({ consumerId, participantId, kind, source, paused })),
 };

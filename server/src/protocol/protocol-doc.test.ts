@@ -20,4 +20,8 @@ describe('docs/signaling-protocol.md stays in step with the code', () => {
     const missing = Object.keys(MeetingErrors).filter((code) => !doc.includes(`| \`${code}\` |`));
     expect(missing).toEqual([]);
   });
+
+  it('documents the ICE servers every hello answer carries', () => {
+    for (const field of ['iceServers', 'iceTransportPolicy']) expect(doc).toContain(`\`${field}\``);
+  });
 });

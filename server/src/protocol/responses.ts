@@ -2,7 +2,17 @@ import type { LeaveReason, ParticipantView, Role } from './common.js';
 
 /** What each request answers with (`{ id, ok: true, data }`). */
 export interface ResponseData {
-  hello: { sessionId: string; resumeToken: string; resumed: boolean; participant?: ParticipantView; meeting?: MeetingView };
+  hello: {
+    sessionId: string;
+    resumeToken: string;
+    resumed: boolean;
+    participant?: ParticipantView;
+    meeting?: MeetingView;
+    /** TURN servers with credentials for this session (empty when the node has none). */
+    iceServers: IceServerView[];
+    /** `relay`: use relayed candidates only (the node's turn.forceRelay). */
+    iceTransportPolicy: 'all' | 'relay';
+  };
   join: JoinResult;
   leave: Record<string, never>;
   'media.setCapabilities': Record<string, never>;
@@ -25,6 +35,14 @@ export interface ResponseData {
   'host.admit': Record<string, never>;
   'host.promote': Record<string, never>;
   'host.end': Record<string, never>;
+}
+
+/** An RTCIceServer: TURN URLs with a time-limited credential (TURN REST shared-secret scheme). */
+export interface IceServerView {
+  urls: string[];
+  /** `<expiry unix seconds>:<session id>`. */
+  username: string;
+  credential: string;
 }
 
 export interface MeetingView {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MeetingService } from '../meetings/index.js';
+import type { IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
 import { Session, type SessionObserver } from './session.js';
 
@@ -23,6 +24,8 @@ export class SignalingServer {
       config: SignalingConfig;
       logger: Logger;
       observer: SessionObserver;
+      /** TURN servers and credentials for each session's hello answer (none when absent). */
+      iceConfig?: IceConfigSource;
     },
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(deps.config.maxMessageBytes * 4, 256 * 1024) });
@@ -42,7 +45,7 @@ export class SignalingServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const source = req.socket.remoteAddress ?? 'unknown';
-      const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer);
+      const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer, this.deps.iceConfig);
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
     });

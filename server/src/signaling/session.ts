@@ -11,6 +11,7 @@ import {
   type NotificationName,
   type RequestMethod,
 } from '../protocol/index.js';
+import { noTurn, type IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
 import type { Handler, HandlerContext, SessionState } from './context.js';
 import { hostHandlers } from './handlers/host.js';
@@ -55,6 +56,8 @@ export class Session implements SessionState, ParticipantChannel {
     private readonly config: SignalingConfig,
     logger: Logger,
     private readonly observer: SessionObserver,
+    /** TURN servers and credentials handed out at hello. */
+    private readonly iceConfig: IceConfigSource = noTurn,
   ) {
     this.logger = logger.child({ session: this.sessionId });
     this.bucket = new TokenBucket(config.ratePerSecond, config.burst);
@@ -194,11 +197,12 @@ export class Session implements SessionState, ParticipantChannel {
         resumed: true,
         participant: resumed.participant.view(resumed.meeting.presenterId === resumed.participant.id),
         meeting: resumed.meeting.view(),
+        ...this.iceConfig(this.sessionId),
       };
     }
     this.helloDone = true;
     this.resumeToken = newResumeToken();
-    return { sessionId: this.sessionId, resumeToken: this.resumeToken, resumed: false };
+    return { sessionId: this.sessionId, resumeToken: this.resumeToken, resumed: false, ...this.iceConfig(this.sessionId) };
   }
 
   private onClose(): void {

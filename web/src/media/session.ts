@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types as ms } from 'mediasoup-client';
-import type { ConsumerView, JoinMode, MediaSource as SourceName, TransportInfo } from '../../../server/src/protocol/index.js';
+import type { ConsumerView, IceServerView, JoinMode, MediaSource as SourceName, TransportInfo } from '../../../server/src/protocol/index.js';
 import { Emitter } from '../../../common/src/emitter.js';
 import type { SignalingClient } from '../signaling/index.js';
 import { SignalingError } from '../signaling/index.js';
@@ -17,6 +17,12 @@ export interface RemoteTrack {
 }
 
 export type LocalSource = Extract<SourceName, 'mic' | 'camera' | 'screen'>;
+
+/** TURN servers (from hello) and whether to use relayed candidates only. */
+export interface IceSettings {
+  iceServers: IceServerView[];
+  iceTransportPolicy: 'all' | 'relay';
+}
 
 export interface RemoteStats {
   audioBytesReceived: number;
@@ -54,6 +60,7 @@ export class MediaSession {
     private readonly signaling: SignalingClient,
     private readonly mode: JoinMode,
     private readonly bandwidthKbps: number,
+    private readonly ice: IceSettings = { iceServers: [], iceTransportPolicy: 'all' },
   ) {}
 
   /** Loads the device and creates both transports. */
@@ -226,10 +233,14 @@ export class MediaSession {
     this.signaling.request('consumer.setPreferredLayers', { consumerId, spatialLayer }).catch(() => this.preferredLayers.delete(consumerId));
   }
 
-  /** After a resumed session: new ICE credentials from the server for each transport. */
-  async restartIce(): Promise<void> {
+  /**
+   * After a resumed session: new ICE credentials from the server for each transport, and the
+   * fresh TURN credentials the new hello brought (the old ones may be close to expiry).
+   */
+  async restartIce(iceServers?: IceServerView[]): Promise<void> {
     for (const transport of [this.sendTransport, this.recvTransport]) {
       if (!transport || transport.closed) continue;
+      if (iceServers && iceServers.length > 0) await transport.updateIceServers({ iceServers });
       const { iceParameters } = await this.signaling.request('transport.restartIce', { transportId: transport.id });
       await transport.restartIce({ iceParameters: iceParameters as unknown as ms.IceParameters });
     }
@@ -259,6 +270,25 @@ export class MediaSession {
       if (s.kind === 'video' && typeof s.framesDecoded === 'number') entry.framesDecoded += s.framesDecoded;
     });
     return out;
+  }
+
+  /**
+   * The type of the local candidate each transport's selected ICE pair uses (`host`, `srflx`,
+   * `prflx` or `relay` — relay means the media goes through TURN); null before one is selected.
+   */
+  async selectedCandidateTypes(): Promise<{ send: string | null; recv: string | null }> {
+    const typeOf = async (transport: ms.Transport | null): Promise<string | null> => {
+      if (!transport || transport.closed) return null;
+      const report = await transport.getStats();
+      const entries = new Map<string, Record<string, unknown>>();
+      report.forEach((s: Record<string, unknown>) => entries.set(String(s.id), s));
+      let pairId: unknown;
+      for (const s of entries.values()) if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      const pair = typeof pairId === 'string' ? entries.get(pairId) : [...entries.values()].find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+      const local = pair && typeof pair.localCandidateId === 'string' ? entries.get(pair.localCandidateId) : undefined;
+      return typeof local?.candidateType === 'string' ? local.candidateType : null;
+    };
+    return { send: await typeOf(this.sendTransport), recv: await typeOf(this.recvTransport) };
   }
 
   close(): void {
@@ -299,6 +329,9 @@ export class MediaSession {
       iceParameters: info.iceParameters as unknown as ms.IceParameters,
       iceCandidates: info.iceCandidates as unknown as ms.IceCandidate[],
       dtlsParameters: info.dtlsParameters as unknown as ms.DtlsParameters,
+      // TURN (if the node has any) for networks that block direct media; 'relay' forces it.
+      iceServers: this.ice.iceServers,
+      iceTransportPolicy: this.ice.iceTransportPolicy,
     };
     const device = this.device;
     if (!device) throw new SignalingError('media_error', 'Device not loaded.');

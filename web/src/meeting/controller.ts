@@ -1,7 +1,7 @@
 import type { JoinMode, JoinResult, NotificationData } from '../../../server/src/protocol/index.js';
 import type { PROTOCOL_VERSION } from '../../../server/src/protocol/index.js';
 import { Emitter } from '../../../common/src/emitter.js';
-import { MediaSession, type RemoteStats } from '../media/index.js';
+import { MediaSession, type IceSettings, type RemoteStats } from '../media/index.js';
 import { SignalingClient, SignalingError, errorMessage, leaveReasonMessage, type WebSocketLike } from '../signaling/index.js';
 import { MeetingState } from './state.js';
 
@@ -45,8 +45,15 @@ export class MeetingController {
   private request: JoinRequest | null = null;
   private resumeToken: string | null = null;
   private leaving = false;
+  /** TURN servers and policy from the last hello. */
+  private ice: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
 
-  constructor(wsUrl: string, createSocket?: (url: string) => WebSocketLike) {
+  /** `forceRelay`: use TURN-relayed candidates only, whatever the server says (the page's ?relay=1). */
+  constructor(
+    wsUrl: string,
+    createSocket?: (url: string) => WebSocketLike,
+    private readonly options: { forceRelay?: boolean } = {},
+  ) {
     this.signaling = new SignalingClient({ url: wsUrl, ...(createSocket ? { createSocket } : {}) });
     for (const name of STATE_NOTIFICATIONS) {
       this.signaling.notifications.on(name, (data) => this.state.apply(name, data));
@@ -96,6 +103,7 @@ export class MeetingController {
       await this.signaling.connect();
       const hello = await this.signaling.request('hello', { protocolVersion: PROTOCOL });
       this.resumeToken = hello.resumeToken;
+      this.setIce(hello);
       const result = await this.signaling.request('join', {
         address: req.address,
         displayName: req.displayName,
@@ -186,11 +194,18 @@ export class MeetingController {
 
   // ---- internals ----
 
+  private setIce(hello: Partial<IceSettings>): void {
+    this.ice = {
+      iceServers: hello.iceServers ?? [],
+      iceTransportPolicy: this.options.forceRelay ? 'relay' : (hello.iceTransportPolicy ?? 'all'),
+    };
+  }
+
   private async startMedia(result: JoinResult): Promise<void> {
     const req = this.request;
     if (!req || !result.routerRtpCapabilities) return;
     this.media?.close();
-    const media = new MediaSession(this.signaling, req.mode, req.bandwidthKbps);
+    const media = new MediaSession(this.signaling, req.mode, req.bandwidthKbps, this.ice);
     this.media = media;
     this.events.emit('media');
     try {
@@ -219,10 +234,11 @@ export class MeetingController {
         const hello = await this.signaling.request('hello', { protocolVersion: PROTOCOL, resumeToken: token });
         this.resumeToken = hello.resumeToken;
         if (!hello.resumed) throw new SignalingError('session_expired', 'Session not resumed.');
+        this.setIce(hello);
         if (hello.meeting) this.state.meeting = { ...hello.meeting };
         if (hello.participant) this.state.roster.set(hello.participant.id, hello.participant);
         this.state.setPhase(previous === 'lobby' ? 'lobby' : 'joined', null);
-        await this.media?.restartIce();
+        await this.media?.restartIce(this.ice.iceServers);
         this.toast('Reconnected.');
         return;
       } catch (err) {

@@ -23,6 +23,7 @@ export class App {
     private readonly root: HTMLElement,
     private readonly wsUrl: string,
     initial: Partial<JoinFormValues>,
+    private readonly options: { forceRelay?: boolean } = {},
   ) {
     this.values = { ...loadRemembered(), ...initial };
     this.ctl = this.newController();
@@ -39,7 +40,7 @@ export class App {
 
   private newController(): MeetingController {
     this.offState?.();
-    const ctl = new MeetingController(this.wsUrl);
+    const ctl = new MeetingController(this.wsUrl, undefined, this.options);
     this.offState = ctl.state.events.on('changed', () => this.show());
     return ctl;
   }

@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Logger } from 'pino';
+import { Emitter } from '../../../common/src/index.js';
+import { waitForStun } from './stun-probe.js';
+import { turnserverConf, type EmbeddedTurnConfig } from './turnserver-conf.js';
+
+export interface EmbeddedTurnOptions {
+  config: EmbeddedTurnConfig;
+  /** The TURN REST shared secret. */
+  secret: string;
+  /** This node's SFU media address(es): the only peers the relay may reach (plus config.allowedPeerIps). */
+  sfuAddresses: string[];
+  logger: Logger;
+  /** First restart delay; doubles per consecutive crash up to `maxRestartDelayMs`. */
+  restartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  startTimeoutMs?: number;
+}
+
+type EmbeddedTurnEvents = {
+  ready: [pid: number];
+  exit: [code: number | null, signal: NodeJS.Signals | null];
+  restarting: [delayMs: number];
+  /** A TURN allocation succeeded (a browser got a relay address). */
+  allocation: [];
+};
+
+// coturn's line for a successful Allocate, e.g.
+// "session 001000000000000001: realm <convene> user <1700000000:abc>: incoming packet ALLOCATE processed, success"
+const ALLOCATION_SUCCESS = /incoming packet ALLOCATE processed, success/;
+
+/**
+ * A supervised `turnserver` (coturn) child, like the embedded Redis: started from a config file
+ * Convene writes into its data dir, ready once it answers a STUN Binding request, restarted
+ * with backoff if it dies, stopped on `stop()`.
+ */
+export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private consecutiveCrashes = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly dataDir: string;
+  private readonly confFile: string;
+  private readonly pidFile: string;
+  /** The last lines coturn printed, for start-up error messages. */
+  private readonly recent: string[] = [];
+  restarts = 0;
+  up = false;
+
+  constructor(private readonly opts: EmbeddedTurnOptions) {
+    super((event, err) => opts.logger.error({ err, event }, 'embedded turnserver listener failed'));
+    this.dataDir = path.resolve(opts.config.dataDir);
+    this.confFile = path.join(this.dataDir, 'turnserver.conf');
+    this.pidFile = path.join(this.dataDir, 'turnserver.pid');
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Where a local probe reaches the server (a wildcard listen address is probed on loopback). */
+  private get probeHost(): string {
+    const ip = this.opts.config.listenIp;
+    return ip === '0.0.0.0' ? '127.0.0.1' : ip === '::' ? '::1' : ip;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(this.confFile, turnserverConf(this.opts.config, this.opts.secret, this.opts.sfuAddresses, this.dataDir), { mode: 0o600 });
+    fs.chmodSync(this.confFile, 0o600);
+    this.killLeftover();
+    await this.spawnOnce();
+  }
+
+  /** A turnserver left running by a Convene that was killed would hold the port: end it. */
+  private killLeftover(): void {
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return; // not running
+    }
+    if (!cmdline.includes(this.confFile)) return; // the pid was reused by something else
+    this.opts.logger.warn({ turnPid: pid }, 'stopping a turnserver left over from a previous run');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  private async spawnOnce(): Promise<void> {
+    const bin = this.opts.config.turnserverBin;
+    const child = spawn(bin, ['-c', this.confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const log = this.opts.logger;
+    const onLine = (line: string) => {
+      this.recent.push(line);
+      if (this.recent.length > 40) this.recent.shift();
+      if (ALLOCATION_SUCCESS.test(line)) this.emit('allocation');
+      log.debug({ turnPid: child.pid, line }, 'turnserver');
+    };
+    readline.createInterface({ input: child.stdout! }).on('line', onLine);
+    readline.createInterface({ input: child.stderr! }).on('line', onLine);
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (err) =>
+        reject(new Error(`cannot start ${bin}: ${err.message} (install Debian's coturn, or set turn.embedded.enabled: false)`)),
+      ),
+    );
+    const earlyExit = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`turnserver exited (${code}) during start: ${this.recent.slice(-8).join(' | ')}`))),
+    );
+    // Either may settle after the race is decided; that must not become an unhandled rejection.
+    spawnError.catch(() => undefined);
+    earlyExit.catch(() => undefined);
+    const { port } = this.opts.config;
+    try {
+      await Promise.race([waitForStun(this.probeHost, port, this.opts.startTimeoutMs ?? 15_000, () => this.child === child), spawnError, earlyExit]);
+    } catch (err) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    }
+    child.removeAllListeners('exit');
+    child.once('exit', (code, signal) => this.onExit(child, code, signal));
+    this.consecutiveCrashes = 0;
+    this.up = true;
+    log.info({ turnPid: child.pid, listen: `${this.opts.config.listenIp}:${port}`, dataDir: this.dataDir }, 'embedded turnserver ready');
+    this.emit('ready', child.pid ?? 0);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) this.child = undefined;
+    this.up = false;
+    this.emit('exit', code, signal);
+    if (this.stopping) return;
+    const base = this.opts.restartDelayMs ?? 200;
+    const delay = Math.min(base * 2 ** this.consecutiveCrashes, this.opts.maxRestartDelayMs ?? 10_000);
+    this.consecutiveCrashes++;
+    this.opts.logger.error({ code, signal, restartInMs: delay }, 'embedded turnserver died; restarting');
+    this.emit('restarting', delay);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.restarts++;
+      this.spawnOnce().catch((err: unknown) => {
+        this.opts.logger.error({ err }, 'embedded turnserver restart failed');
+        this.onExit(child, null, null);
+      });
+    }, delay);
+  }
+
+  /** Stops the child (SIGTERM, SIGKILL after 5 s). Safe to call twice. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.up = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+    fs.rmSync(this.pidFile, { force: true });
+  }
+}
