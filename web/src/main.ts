@@ -43,7 +43,9 @@ function initialValues(params: URLSearchParams): Partial<JoinFormValues> {
 const root = document.getElementById('app');
 if (!root) throw new Error('index.html has no #app element');
 const params = new URLSearchParams(location.search);
-const app = new App(root, signalingUrl(params), initialValues(params));
+// ?hostToken= comes with a "start my meeting" link from the member portal: it joins the owner as host, no PIN.
+const hostToken = params.get('hostToken');
+const app = new App(root, signalingUrl(params), initialValues(params), hostToken && /^[A-Za-z0-9_.-]{20,1024}$/.test(hostToken) ? hostToken : null);
 window.convene = {
   get state() {
     return app.snapshot;
