@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../../common/src/index.js';
 import type { RedisClient } from '../store/index.js';
 
 export interface PinGuardConfig {
@@ -19,19 +20,19 @@ export interface PinGuardConfig {
 /**
  * Reserves one PIN attempt atomically against both budgets, BEFORE the PIN is compared, so no
  * amount of concurrency buys extra guesses. Budgets are sliding windows: one sorted set per
- * source and per room, member = attempt id, score = when (Redis's own clock). A reservation
+ * source and per room, member = attempt id, score = when (the injected clock, so tests move
+ * time; nodes' clocks agree to far better than the back-off steps). A reservation
  * counts as a failure until it is refunded (the PIN was right). Per source, the n-th attempt
  * beyond `freeFailures` must wait base·2^(n-free) ms after the previous one (capped).
  *
- * KEYS: source set, room set. ARGV: windowMs, maxSource, maxRoom, free, baseMs, maxMs, attemptId.
+ * KEYS: source set, room set. ARGV: windowMs, maxSource, maxRoom, free, baseMs, maxMs, attemptId, now ms.
  * Returns { 'ok' | 'source' | 'room', retryAfterMs }.
  */
 const RESERVE = `
 local srcKey, roomKey = KEYS[1], KEYS[2]
 local windowMs, maxSource, maxRoom = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local free, baseMs, maxMs, attempt = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[8])
 redis.call('ZREMRANGEBYSCORE', srcKey, '-inf', now - windowMs)
 redis.call('ZREMRANGEBYSCORE', roomKey, '-inf', now - windowMs)
 local n = redis.call('ZCARD', srcKey)
@@ -65,6 +66,7 @@ export class PinGuard {
   constructor(
     private readonly redis: RedisClient,
     private readonly config: PinGuardConfig,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private keys(roomId: string, source: string): [string, string] {
@@ -85,6 +87,7 @@ export class PinGuard {
         String(c.backoff.baseMs),
         String(c.backoff.maxMs),
         id,
+        String(this.clock.now()),
       ],
     })) as [string, number];
     if (verdict === 'ok') return { ok: true, id };
@@ -100,8 +103,7 @@ export class PinGuard {
   /** Attempts counted in the room's window now (observability and tests). */
   async roomFailures(roomId: string): Promise<number> {
     const [, room] = this.keys(roomId, '');
-    const [sec, micro] = (await this.redis.time()) as unknown as [string, string];
-    const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+    const now = this.clock.now();
     return this.redis.zCount(room, now - this.config.windowSeconds * 1000, '+inf');
   }
 }
