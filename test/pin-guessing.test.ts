@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../common/src/index.js';
+import { buildWebApp } from '../web/build.mjs';
+import { buildPortal } from '../web/portal/build.mjs';
 import { HostLinks, type ParticipantChannel } from '../server/src/meetings/index.js';
 import { startBaresip } from './support/baresip.js';
 import { RequestFailed, SignalingClient } from './support/signaling-client.js';
@@ -24,6 +27,9 @@ const clients: SignalingClient[] = [];
 
 beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-pin-'));
+  // The node serves web/dist (web app and portal), so both are built there first.
+  await buildWebApp();
+  await buildPortal();
   f = await startServiceFixture({
     meetings: {
       // Shipped budgets; no back-off inside the per-source budget so what binds here is the budget
@@ -168,6 +174,33 @@ describe('the owner is never locked out (finding 2)', () => {
     expect(again).toEqual({ code: 'ok', role: 'host' });
     expect(participantsIn(member.vmrId)).toBe(2);
   }, 60_000);
+
+  it('in Chromium: the member clicks "Start my meeting" in the portal and joins the throttled room as host', async () => {
+    const browser: Browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${f.httpUrl}/portal/`);
+      await page.locator('#token').fill(member.token);
+      await page.locator('#token').press('Enter');
+      await page.getByTestId('start-meeting').click();
+      await page.getByTestId('join-form').waitFor();
+      expect(new URL(page.url()).searchParams.get('address')).toBe(member.address);
+      await expect(page.getByTestId('join-notice').textContent()).resolves.toMatch(/join as host, no PIN needed/);
+      // PIN entry is still throttled for everyone else.
+      expect((await tryJoin(await connect('127.0.32.1'), member.address, { pin: '7777' })).code).toBe('pin_throttled');
+      await page.getByTestId('join-name').fill('Olivia');
+      await page.getByTestId('join-mode-audio-only').check();
+      await page.getByTestId('join-submit').click();
+      // The web app's test hook (window.convene, see web/src/main.ts).
+      await expect.poll(() => page.evaluate('window.convene.state.phase'), { timeout: 30_000 }).toBe('joined');
+      await expect(page.evaluate('window.convene.state.role')).resolves.toBe('host');
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it('an expired, tampered or other-room link is refused', async () => {
     const { token } = await memberApi<{ token: string }>('POST', '/me/vmr/start-link');

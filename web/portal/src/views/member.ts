@@ -39,7 +39,8 @@ export async function renderMember(root: HTMLElement): Promise<void> {
   // A signed link, minutes long, that joins me as host without my PIN, even while PIN entry is throttled.
   const start = async () => {
     const link = await api.post<{ url: string }>('/me/vmr/start-link');
-    location.assign(link.url);
+    // The web app is served next to the portal: stay on the host name this node was reached by.
+    location.assign(`/${new URL(link.url).search}`);
   };
 
   const settings = () =>
