@@ -147,13 +147,22 @@ export class MeetingService {
           ? 'guest'
           : null;
     } catch (err) {
-      await this.pins.refund(room.id, req.source, attempt.id);
+      await this.refund(room.id, req.source, attempt.id);
       throw err;
     }
     if (role === null) throw new DomainError('wrong_pin', 'that PIN is not correct');
     // A right PIN is not a failure: give the attempt back.
-    await this.pins.refund(room.id, req.source, attempt.id);
+    await this.refund(room.id, req.source, attempt.id);
     return role;
+  }
+
+  /** A refund that fails only costs the source and room one attempt of budget; the join goes on. */
+  private async refund(roomId: string, source: string, attemptId: string): Promise<void> {
+    try {
+      await this.pins.refund(roomId, source, attemptId);
+    } catch (err) {
+      this.logger.warn({ err, room: roomId }, 'PIN attempt refund failed');
+    }
   }
 
   private hostFromLink(room: MeetingRoomRecord, token: string): Role {
@@ -163,6 +172,7 @@ export class MeetingService {
     if (claims.vmrId !== room.id || claims.companyId !== room.companyId || owner?.kind !== 'member' || owner.memberId !== claims.memberId) {
       throw new DomainError('host_link_invalid', 'this start link is not for this meeting');
     }
+    this.logger.info({ room: room.id, member: claims.memberId }, 'owner joins as host with a start link');
     return 'host';
   }
 
