@@ -5,8 +5,10 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { systemClock } from '../common/src/index.js';
 import {
+  HostLinks,
   HttpServer,
   MeetingService,
+  registeredEndpointVerifier,
   SignalingServer,
   createMetricsRegistry,
   registerMeetingMetrics,
@@ -93,17 +95,26 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     });
     closers.push(() => turn.close());
 
-    const admin = createAdmin({ redis, clock: systemClock, logger, registry, config: config.admin });
+    // Start links are minted by the member API and checked at join; every node shares the secret.
+    const hostLinks = await HostLinks.load({ ...config.meetings.hostLink, redis, clock: systemClock });
+    const admin = createAdmin({ redis, clock: systemClock, logger, registry, config: config.admin, hostLinks });
     closers.push(() => admin.close());
     const boot = await admin.bootstrap();
     admin.startJobs();
 
+    let sipRegistrar: ReturnType<typeof startRegistrar>['registrar'] | undefined;
     const meetings = new MeetingService({
       directory: admin.repos,
       redis,
       openMediaRoom: (roomId) => media.openRoom(roomId),
       config: config.meetings,
       logger: logger.child({ component: 'meetings' }),
+      hostLinks,
+      // A caller's registration (evidence the SIP gateway passes at join) read from the registrar started below.
+      endpoints: registeredEndpointVerifier({
+        liveBindings: async (aor) => (sipRegistrar ? sipRegistrar.contactsFor(aor) : []),
+        endpointCompany: async (address) => (await admin.repos.getEndpointByAddress(address))?.companyId ?? null,
+      }),
     });
     closers.push(() => meetings.close());
 
@@ -155,6 +166,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       nonceSecret: (await redis.get('conv:sip:nonce-secret')) ?? undefined,
     });
     closers.push(() => registrar.close());
+    sipRegistrar = registrar.registrar;
 
     let signaling: SignalingServer | undefined;
     const signalingMetrics = registerMeetingMetrics(registry, meetings, media, () => signaling);

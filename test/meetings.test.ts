@@ -12,7 +12,7 @@ const clients: SignalingClient[] = [];
 beforeAll(async () => {
   f = await startServiceFixture({
     meetings: { reconnectGraceMs: 1500, // Every test connects from 127.0.0.1: keep the per-source limit out of the other tests' way.
-    pin: { maxFailuresPerRoom: 5, maxFailuresPerSource: 1000, lockoutSeconds: 120, attemptsPerSession: 3 } },
+    pin: { maxFailuresPerRoom: 5, maxFailuresPerSource: 1000, backoff: { freeFailures: 1000 }, attemptsPerSession: 3 } },
   });
   companyId = await createCompany(f);
 });
@@ -85,7 +85,7 @@ describe('PIN rules (SPEC §3)', () => {
     expect((await c.closed).reason).toBe('too_many_pin_attempts');
   });
 
-  it('repeated wrong PINs lock PIN entry for the room, even for the right PIN, and say for how long', async () => {
+  it('repeated wrong PINs pause anonymous PIN entry for the room, even for the right PIN, and say for how long', async () => {
     const room = await createRoom(f, companyId, { hostPin: '6666' });
     // maxFailuresPerRoom is 5 in this fixture: five wrong PINs over two connections.
     for (const pins of [['1000', '1001', '1002'], ['1003', '1004']]) {
@@ -93,7 +93,7 @@ describe('PIN rules (SPEC §3)', () => {
       for (const pin of pins) await join(c, room.address, { pin }).catch(() => undefined);
     }
     const refused = await (await connect()).refusal('join', { address: room.address, displayName: 'X', mode: 'video', bandwidthKbps: 576, pin: '6666' });
-    expect(refused.code).toBe('pin_locked_out');
+    expect(refused.code).toBe('pin_throttled');
     expect(Number(refused.details?.retryAfterSeconds)).toBeGreaterThan(60);
   });
 

@@ -39,8 +39,9 @@ export class SignalingClient {
     });
   }
 
-  static async connect(url: string): Promise<SignalingClient> {
-    const ws = new WebSocket(url);
+  /** `localAddress` binds the client side (any 127.x.y.z on Linux) to look like another source. */
+  static async connect(url: string, opts: { localAddress?: string } = {}): Promise<SignalingClient> {
+    const ws = new WebSocket(url, opts.localAddress ? { localAddress: opts.localAddress } : {});
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -49,8 +50,8 @@ export class SignalingClient {
   }
 
   /** Connects and says hello (optionally resuming). */
-  static async open(url: string, resumeToken?: string): Promise<{ client: SignalingClient; hello: ResponseData['hello'] }> {
-    const client = await SignalingClient.connect(url);
+  static async open(url: string, resumeToken?: string, opts: { localAddress?: string } = {}): Promise<{ client: SignalingClient; hello: ResponseData['hello'] }> {
+    const client = await SignalingClient.connect(url, opts);
     const hello = await client.request('hello', { protocolVersion: PROTOCOL_VERSION, ...(resumeToken ? { resumeToken } : {}) });
     client.resumeToken = hello.resumeToken;
     return { client, hello };

@@ -45,8 +45,11 @@ function initialValues(params: URLSearchParams): Partial<JoinFormValues> {
 const root = document.getElementById('app');
 if (!root) throw new Error('index.html has no #app element');
 const params = new URLSearchParams(location.search);
+// ?hostToken= comes with a "start my meeting" link from the member portal: it joins the owner as host, no PIN.
+const hostToken = params.get('hostToken');
 // ?relay=1 makes the browser use TURN-relayed candidates only (to test the TURN path).
-const app = new App(root, signalingUrl(params), initialValues(params), { forceRelay: params.get('relay') === '1' });
+const validHostToken = hostToken && /^[A-Za-z0-9_.-]{20,1024}$/.test(hostToken) ? hostToken : null;
+const app = new App(root, signalingUrl(params), initialValues(params), { forceRelay: params.get('relay') === '1' }, validHostToken);
 window.convene = {
   get state() {
     return app.snapshot;

@@ -35,6 +35,8 @@ export const AdminConfigSchema = z.strictObject({
     })
     .default({ expiryIntervalMs: 60_000, retentionIntervalMs: 3_600_000, invitationIntervalMs: 3_600_000 }),
   idempotencyTtlSeconds: z.number().int().positive().default(86_400),
+  /** Fewest digits a host or guest PIN may have when it is set (PINs are 4-20 digits; 6+ is advised). */
+  minPinLength: z.number().int().min(4).max(20).default(4),
   limits: z
     .strictObject({
       participantsPerEul: z.number().int().positive().default(10),

@@ -8,6 +8,11 @@ import type { AdminMetrics } from './metrics.js';
 import type { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository } from './store/index.js';
 import type { TokenService } from './auth/index.js';
 
+/** Mints "start my meeting" links (the meetings' HostLinks); absent when the node has none. */
+export interface HostLinkMinter {
+  mint(claims: { vmrId: string; companyId: string; memberId: string }): { token: string; expiresAt: string };
+}
+
 /** Everything the admin services share; built once by createAdmin(). */
 export interface AdminContext {
   redis: RedisClient;
@@ -23,6 +28,7 @@ export interface AdminContext {
   tokens: TokenService;
   verifier: DomainVerifier;
   mailer: Mailer;
+  hostLinks: HostLinkMinter | null;
 }
 
 export function nowIso(ctx: { clock: Clock }): string {

@@ -11,7 +11,7 @@ import type { Clock } from '../../../common/src/index.js';
 import type { RedisClient } from '../store/index.js';
 import { TokenService, sha256Hex } from './auth/index.js';
 import { AdminConfigSchema, type AdminConfig, type AdminConfigInput } from './config.js';
-import type { AdminContext } from './context.js';
+import type { AdminContext, HostLinkMinter } from './context.js';
 import { createDomainVerifier, type DomainVerifier } from './domains/index.js';
 import { createMailer, type Mailer } from './email/index.js';
 import { adminError } from './errors.js';
@@ -39,6 +39,8 @@ export interface AdminDeps {
   config: AdminConfigInput;
   /** Optional overrides (tests, or a composition root that shares one mailer). */
   mailer?: Mailer;
+  /** Signs members' "start my meeting" links; without it that route answers feature_unavailable. */
+  hostLinks?: HostLinkMinter;
 }
 
 export interface BootstrapResult {
@@ -123,6 +125,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     tokens: new TokenService(orgs, clock),
     verifier: lazyVerifier,
     mailer,
+    hostLinks: deps.hostLinks ?? null,
   };
   const services = createServices(ctx);
   const repos = createRepos(ctx, services.companies);

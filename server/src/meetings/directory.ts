@@ -16,6 +16,8 @@ export interface MeetingRoomRecord {
   /** Per-room participant limit; null = the company's per-meeting limit. */
   participantLimit: number | null;
   state: 'active' | 'inactive';
+  /** Who owns the room: a member (personal VMR, may host through a start link) or a team. */
+  owner?: { kind: 'member'; memberId: string } | { kind: 'team'; teamVmrId: string } | undefined;
 }
 
 export interface MeetingLimits {

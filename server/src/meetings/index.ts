@@ -6,4 +6,6 @@ export { Meeting, type MeetingEvents } from './meeting.js';
 export { Participant, type ParticipantChannel, type ParticipantState } from './participant.js';
 export { MeetingService, newResumeToken, type JoinRequest, type JoinedParticipant, type MeetingServiceObserverEvents } from './service.js';
 export { SeatLedger, type SeatRefusal } from './seats.js';
-export { PinGuard, type PinGuardConfig } from './pin-guard.js';
+export { PinGuard, type PinGuardConfig, type PinAttempt } from './pin-guard.js';
+export { HostLinks, type HostLinkClaims } from './host-link.js';
+export { registeredEndpointVerifier, type CallerIdentity, type EndpointVerifier, type LiveBinding } from './host-evidence.js';

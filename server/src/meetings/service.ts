@@ -9,6 +9,8 @@ import { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingRoomRecord
 import type { OpenMediaRoom } from './media.js';
 import { Meeting } from './meeting.js';
 import { Participant, type ParticipantChannel } from './participant.js';
+import type { CallerIdentity, EndpointVerifier } from './host-evidence.js';
+import type { HostLinks } from './host-link.js';
 import { PinGuard } from './pin-guard.js';
 import { SeatLedger } from './seats.js';
 
@@ -20,6 +22,13 @@ export interface JoinRequest {
   bandwidthKbps: number;
   /** Source address of the connection (PIN rate limits, logs). */
   source: string;
+  /** A signed start link token (member portal): the owner joins as host without a PIN. */
+  hostToken?: string | undefined;
+  /**
+   * Set by the SIP gateway only, from what it saw on the network: a registered endpoint of the
+   * room's company joins as host without a PIN. Never taken from a browser.
+   */
+  caller?: CallerIdentity | undefined;
 }
 
 export interface JoinedParticipant {
@@ -70,6 +79,10 @@ export class MeetingService {
       openMediaRoom: OpenMediaRoom;
       config: MeetingsConfig;
       logger: Logger;
+      /** Checks start link tokens; without it a join carrying one is refused. */
+      hostLinks?: HostLinks | undefined;
+      /** Checks callers' registrations; without it caller identities are ignored. */
+      endpoints?: EndpointVerifier | undefined;
     },
   ) {
     this.seats = new SeatLedger(deps.redis, deps.config.seatLeaseMs);
@@ -102,21 +115,65 @@ export class MeetingService {
 
   /**
    * SPEC §3: no PIN → host; host PIN only → everyone needs it; host + guest PIN → the PIN picks
-   * the role (a guest PIN only counts while the room allows guests).
+   * the role (a guest PIN only counts while the room allows guests). The owner coming through an
+   * authenticated path (start link, registered endpoint) is host without a PIN, so throttled
+   * anonymous PIN entry never locks the owner out.
    */
-  private async roleFor(room: MeetingRoomRecord, pin: string | undefined, source: string): Promise<Role> {
+  private async roleFor(room: MeetingRoomRecord, req: JoinRequest): Promise<Role> {
+    if (req.hostToken !== undefined) return this.hostFromLink(room, req.hostToken);
     if (!room.hostPinHash) return 'host';
-    const lockedFor = await this.pins.lockedFor(room.id, source);
-    if (lockedFor > 0) {
-      throw new DomainError('pin_locked_out', `too many wrong PINs; try again in ${Math.ceil(lockedFor / 60)} minute(s)`, {
-        retryAfterSeconds: lockedFor,
-      });
+    if (req.caller && (await this.deps.endpoints?.isRegisteredEndpointOf(req.caller, room.companyId))) {
+      this.logger.info({ room: room.id, endpoint: req.caller.endpointAddress }, 'registered endpoint joins as host');
+      return 'host';
     }
+    const pin = req.pin;
     if (!pin) throw new DomainError('pin_required', 'this meeting needs a PIN', { guestPin: Boolean(room.guestPinHash && room.allowGuests) });
-    if (await this.deps.directory.verifyPin(pin, room.hostPinHash)) return 'host';
-    if (room.guestPinHash && room.allowGuests && (await this.deps.directory.verifyPin(pin, room.guestPinHash))) return 'guest';
-    await this.pins.recordFailure(room.id, source);
-    throw new DomainError('wrong_pin', 'that PIN is not correct');
+    // The attempt is taken from the budgets before the comparison: concurrent guesses cannot overtake the count.
+    const attempt = await this.pins.reserve(room.id, req.source);
+    if (!attempt.ok) {
+      const { retryAfterSeconds } = attempt;
+      if (attempt.scope === 'room') {
+        throw new DomainError('pin_throttled', `too many wrong PINs for this meeting; PIN entry resumes in ${Math.ceil(retryAfterSeconds / 60)} minute(s)`, {
+          retryAfterSeconds,
+        });
+      }
+      throw new DomainError('pin_locked_out', `too many wrong PINs; try again in ${retryAfterSeconds} second(s)`, { retryAfterSeconds });
+    }
+    let role: Role | null;
+    try {
+      role = (await this.deps.directory.verifyPin(pin, room.hostPinHash))
+        ? 'host'
+        : room.guestPinHash && room.allowGuests && (await this.deps.directory.verifyPin(pin, room.guestPinHash))
+          ? 'guest'
+          : null;
+    } catch (err) {
+      await this.refund(room.id, req.source, attempt.id);
+      throw err;
+    }
+    if (role === null) throw new DomainError('wrong_pin', 'that PIN is not correct');
+    // A right PIN is not a failure: give the attempt back.
+    await this.refund(room.id, req.source, attempt.id);
+    return role;
+  }
+
+  /** A refund that fails only costs the source and room one attempt of budget; the join goes on. */
+  private async refund(roomId: string, source: string, attemptId: string): Promise<void> {
+    try {
+      await this.pins.refund(roomId, source, attemptId);
+    } catch (err) {
+      this.logger.warn({ err, room: roomId }, 'PIN attempt refund failed');
+    }
+  }
+
+  private hostFromLink(room: MeetingRoomRecord, token: string): Role {
+    if (!this.deps.hostLinks) throw new DomainError('host_link_invalid', 'start links are not enabled on this node');
+    const claims = this.deps.hostLinks.verify(token);
+    const owner = room.owner;
+    if (claims.vmrId !== room.id || claims.companyId !== room.companyId || owner?.kind !== 'member' || owner.memberId !== claims.memberId) {
+      throw new DomainError('host_link_invalid', 'this start link is not for this meeting');
+    }
+    this.logger.info({ room: room.id, member: claims.memberId }, 'owner joins as host with a start link');
+    return 'host';
   }
 
   /** `resumeToken` is the connection's token (from hello); it resumes this participant later. */
@@ -133,7 +190,7 @@ export class MeetingService {
     if (this.closed || !this.accepting) throw new DomainError('not_ready', 'this node is shutting down; try again shortly');
     const room = await this.findRoom(req.address);
     if (!room) throw new DomainError('meeting_not_found', `no meeting room at ${req.address}`);
-    const role = await this.roleFor(room, req.pin, req.source);
+    const role = await this.roleFor(room, req);
     const running = this.meetings.get(room.id);
     if (running?.locked) throw new DomainError('meeting_locked', 'the meeting is locked');
 

@@ -16,6 +16,8 @@ export const requestSchemas = {
     address: z.string().min(3).max(254),
     displayName: z.string().trim().min(1).max(64),
     pin: z.string().regex(/^\d{4,20}$/, 'PIN must be 4 to 20 digits').optional(),
+    /** A signed "start my meeting" link token from the member portal: joins the owner as host, no PIN. */
+    hostToken: z.string().regex(/^[A-Za-z0-9_.-]{20,1024}$/, 'hostToken is not a start link token').optional(),
     mode: joinMode,
     bandwidthKbps,
   }),

@@ -9,6 +9,8 @@ export interface JoinRequest {
   address: string;
   displayName: string;
   pin?: string;
+  /** From a "start my meeting" link: joins the owner as host without a PIN. */
+  hostToken?: string;
   mode: JoinMode;
   bandwidthKbps: number;
 }
@@ -108,6 +110,7 @@ export class MeetingController {
         address: req.address,
         displayName: req.displayName,
         ...(req.pin ? { pin: req.pin } : {}),
+        ...(req.hostToken ? { hostToken: req.hostToken } : {}),
         mode: req.mode,
         bandwidthKbps: req.bandwidthKbps,
       });

@@ -30,6 +30,13 @@ const MESSAGES: Record<KnownCode, (details: Details) => string> = {
     const s = retryAfter(d);
     return s === undefined ? 'Too many wrong PINs. Try again later.' : `Too many wrong PINs. Try again in ${minutesText(s)}.`;
   },
+  pin_throttled: (d) => {
+    const s = retryAfter(d);
+    const when = s === undefined ? 'later' : `in ${minutesText(s)}`;
+    return `Too many wrong PINs have been tried for this meeting, so PIN entry is paused. Try again ${when}. If this is your meeting, start it from the member portal.`;
+  },
+  host_link_invalid: () => 'This start link is not valid for this meeting. Open your meeting again from the member portal.',
+  host_link_expired: () => 'This start link has expired. Open your meeting again from the member portal.',
   meeting_locked: () => 'The host has locked this meeting. Ask the host to unlock it, then try again.',
   meeting_full: () => 'This meeting is full. No more participants can join right now.',
   licence_limit: () => "The organiser's licence allows no more participants right now. Try again later.",

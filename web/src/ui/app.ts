@@ -18,14 +18,18 @@ export class App {
   private joinError: string | null = null;
   private values: Partial<JoinFormValues>;
   private offState: (() => void) | null = null;
+  private hostLinkAddress: string | null;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly wsUrl: string,
     initial: Partial<JoinFormValues>,
     private readonly options: { forceRelay?: boolean } = {},
+    /** A start link's token; it only goes with a join to the address the link named. */
+    private hostToken: string | null = null,
   ) {
     this.values = { ...loadRemembered(), ...initial };
+    this.hostLinkAddress = hostToken ? (initial.address ?? '').trim().toLowerCase() : null;
     this.ctl = this.newController();
     this.show();
   }
@@ -58,7 +62,16 @@ export class App {
     }
     switch (page) {
       case 'join':
-        replaceChildren(this.root, renderJoinPage({ initial: this.values, error: this.joinError, busy: false, onSubmit: (join, values) => void this.join(join, values) }));
+        replaceChildren(
+          this.root,
+          renderJoinPage({
+            initial: this.values,
+            error: this.joinError,
+            notice: this.hostToken ? 'You are starting your own meeting from the portal: you join as host, no PIN needed.' : null,
+            busy: false,
+            onSubmit: (join, values) => void this.join(join, values),
+          }),
+        );
         document.title = 'Join a meeting · Convene';
         break;
       case 'connecting':
@@ -86,10 +99,13 @@ export class App {
     this.values = { ...values, pin: '' };
     remember(values);
     this.joinError = null;
+    const token = this.hostToken && join.address === this.hostLinkAddress ? this.hostToken : null;
     try {
-      await this.ctl.join(join);
+      await this.ctl.join(token ? { ...join, hostToken: token } : join);
     } catch (err) {
       this.joinError = err instanceof SignalingError ? errorMessage(err.code, err.details) : errorMessage('internal');
+      // A refused link is not tried again: the form falls back to the PIN.
+      if (err instanceof SignalingError && (err.code === 'host_link_invalid' || err.code === 'host_link_expired')) this.hostToken = null;
       this.values = { ...values, pin: '' };
       this.shownPhase = null;
       this.show();

@@ -5,6 +5,8 @@ export interface JoinPageOptions {
   initial: Partial<JoinFormValues>;
   /** Shown above the form (e.g. why the last attempt was refused). */
   error: string | null;
+  /** Shown above the form as information (e.g. joining through a start link). */
+  notice?: string | null;
   busy: boolean;
   onSubmit: (join: ValidJoin, values: JoinFormValues) => void;
 }
@@ -57,6 +59,7 @@ export function renderJoinPage(opts: JoinPageOptions): HTMLElement {
   );
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', 'data-testid': 'join-submit', disabled: opts.busy }, opts.busy ? 'Joining…' : 'Join meeting');
   const banner = h('div', { class: 'banner banner-error', role: 'alert', 'data-testid': 'join-error', hidden: !opts.error }, opts.error ?? '');
+  const notice = h('div', { class: 'banner banner-info', role: 'status', 'data-testid': 'join-notice', hidden: !opts.notice }, opts.notice ?? '');
 
   const errorEls: Record<keyof JoinFormValues, HTMLElement> = {
     address: fieldError('address'),
@@ -81,6 +84,7 @@ export function renderJoinPage(opts: JoinPageOptions): HTMLElement {
     'form',
     { class: 'join-form', novalidate: true, 'aria-labelledby': 'join-title', 'data-testid': 'join-form' },
     banner,
+    notice,
     h('div', { class: 'field' }, h('label', { for: 'join-address' }, 'Meeting address'), address, errorEls.address),
     h('div', { class: 'field' }, h('label', { for: 'join-name' }, 'Your name'), name, errorEls.displayName),
     h(

@@ -54,6 +54,24 @@ export function memberRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServi
   });
 
   r.add({
+    method: 'POST', path: '/me/vmr/start-link', tag: 'me', roles: ['member'],
+    summary: 'A signed, short-lived "start my meeting" link: opens the web app and joins my VMR as host without a PIN, even while PIN entry is throttled',
+    response: z.object({ url: z.string(), token: z.string(), address: z.string(), expiresAt: z.string() }),
+    handler: async ({ principal }) => {
+      const member = await self(ctx, principal);
+      if (!ctx.hostLinks) throw adminError('feature_unavailable', 'start links are not available on this node');
+      const vmr = await ctx.consumers.getVmr(member.companyId, member.vmrId);
+      if (!vmr || vmr.state !== 'active' || member.state !== 'active') throw adminError('not_found', 'your personal VMR is not active');
+      const { token, expiresAt } = ctx.hostLinks.mint({ vmrId: vmr.id, companyId: vmr.companyId, memberId: member.id });
+      const address = member.vmrAddress;
+      const url = new URL('/', ctx.config.publicBaseUrl);
+      url.searchParams.set('address', address);
+      url.searchParams.set('hostToken', token);
+      return { url: url.toString(), token, address, expiresAt };
+    },
+  });
+
+  r.add({
     method: 'PATCH', path: '/me/settings', summary: 'Default join mode and call bandwidth', tag: 'me', roles: ['member'],
     body: z.object({
       defaultJoinMode: JoinMode.optional(),

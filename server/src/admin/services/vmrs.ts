@@ -42,6 +42,9 @@ export interface VmrSettingsPatch {
 export async function applyVmrSettings(ctx: AdminContext, vmr: VmrRecord, patch: VmrSettingsPatch): Promise<VmrRecord> {
   for (const pin of [patch.hostPin, patch.guestPin]) {
     if (typeof pin === 'string' && !PIN_PATTERN.test(pin)) throw adminError('bad_request', 'a PIN is 4-20 digits');
+    if (typeof pin === 'string' && pin.length < ctx.config.minPinLength) {
+      throw adminError('bad_request', `a PIN needs at least ${ctx.config.minPinLength} digits (6 or more are advised)`, { minPinLength: ctx.config.minPinLength });
+    }
   }
   if (typeof patch.hostPin === 'string' && typeof patch.guestPin === 'string' && patch.hostPin === patch.guestPin) {
     throw adminError('bad_request', 'host and guest PIN must differ');

@@ -8,7 +8,9 @@ export const sessionHandlers: HandlerTable = {
     const s = ctx.session;
     if (s.participant) throw new DomainError('already_joined', 'this connection has already joined a meeting');
     try {
-      const joined = await ctx.meetings.join({ ...data, source: s.source }, s.channel, s.resumeToken);
+      // Named fields only: a browser never supplies a caller identity (that is the SIP gateway's evidence).
+      const { address, displayName, pin, hostToken, mode, bandwidthKbps } = data;
+      const joined = await ctx.meetings.join({ address, displayName, pin, hostToken, mode, bandwidthKbps, source: s.source }, s.channel, s.resumeToken);
       s.participant = joined.participant;
       s.meeting = joined.meeting;
       return joined.meeting.joinResult(joined.participant);

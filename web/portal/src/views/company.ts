@@ -7,6 +7,9 @@ import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, infoDialog, 
 import { renderLicences } from './licences.js';
 import { showError } from './partner.js';
 
+/** At the default guessing budgets a 4-digit PIN falls in days, a 6-digit one takes about a year (README, Security). */
+export const PIN_ADVICE = '6 or more digits advised';
+
 type Kind = 'user' | 'team_vmr' | 'endpoint' | 'domain';
 type Consumer = Member | TeamVmr | Endpoint | CallingDomain;
 const PATH: Record<Kind, string> = { user: 'users', team_vmr: 'team-vmrs', endpoint: 'endpoints', domain: 'domains' };
@@ -365,8 +368,8 @@ async function editTeam(base: string, t: TeamVmr, refresh: () => void): Promise<
   const { vmr } = await api.get<{ team: TeamVmr; vmr: Vmr | null }>(`${base}/team-vmrs/${encodeURIComponent(t.id)}`);
   const ok = await formDialog(`Team VMR ${t.name}`, [
     { name: 'name', label: 'Name', value: t.name, required: true },
-    { name: 'hostPin', label: `Host PIN (${vmr?.hostPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password' },
-    { name: 'guestPin', label: `Guest PIN (${vmr?.guestPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password' },
+    { name: 'hostPin', label: `Host PIN (${vmr?.hostPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: PIN_ADVICE },
+    { name: 'guestPin', label: `Guest PIN (${vmr?.guestPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: PIN_ADVICE },
     { name: 'clearPins', label: 'Remove both PINs', type: 'checkbox', value: 'false' },
     { name: 'allowGuests', label: 'Allow guests', type: 'checkbox', value: String(vmr?.allowGuests ?? true) },
     { name: 'defaultLayout', label: 'Layout', type: 'select', value: vmr?.defaultLayout ?? 'speaker', options: ['speaker', 'grid', 'presentation'].map((l) => ({ value: l, label: l })) },

@@ -1,7 +1,7 @@
 /** Member view: my personal VMR, its PINs, my call settings and my call history. */
 import { api, type Cdr, type Member, type Page, type Vmr } from '../api.js';
 import { clear, flash, formDialog, h } from '../dom.js';
-import { callsTable } from './company.js';
+import { PIN_ADVICE, callsTable } from './company.js';
 import { showError } from './partner.js';
 
 const JOIN_MODES = [
@@ -21,8 +21,8 @@ export async function renderMember(root: HTMLElement): Promise<void> {
 
   const pins = () =>
     formDialog('Meeting room PINs', [
-      { name: 'hostPin', label: `Host PIN (${vmr?.hostPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: '4–20 digits' },
-      { name: 'guestPin', label: `Guest PIN (${vmr?.guestPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: '4–20 digits' },
+      { name: 'hostPin', label: `Host PIN (${vmr?.hostPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: PIN_ADVICE },
+      { name: 'guestPin', label: `Guest PIN (${vmr?.guestPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: PIN_ADVICE },
       { name: 'clear', label: 'Remove both PINs', type: 'checkbox', value: 'false' },
       { name: 'allowGuests', label: 'Allow guests', type: 'checkbox', value: String(vmr?.allowGuests ?? true) },
     ], async (v) => {
@@ -35,6 +35,13 @@ export async function renderMember(root: HTMLElement): Promise<void> {
       await api.patch('/me/vmr', body);
       flash('PINs saved.');
     }).then((ok) => ok && reload());
+
+  // A signed link, minutes long, that joins me as host without my PIN, even while PIN entry is throttled.
+  const start = async () => {
+    const link = await api.post<{ url: string }>('/me/vmr/start-link');
+    // The web app is served next to the portal: stay on the host name this node was reached by.
+    location.assign(`/${new URL(link.url).search}`);
+  };
 
   const settings = () =>
     formDialog('Call settings', [
@@ -71,7 +78,13 @@ export async function renderMember(root: HTMLElement): Promise<void> {
             h('dd', {}, vmr.state),
           )
         : h('p', {}, 'Your meeting room is not available.'),
-      h('div', { class: 'toolbar' }, h('button', { onclick: () => void pins() }, 'Set PINs'), h('button', { class: 'secondary', onclick: () => void settings() }, 'Call settings')),
+      h('p', { class: 'hint' }, `PINs: ${PIN_ADVICE}. "Start my meeting" lets you in as host without your PIN.`),
+      h(
+        'div',
+        { class: 'toolbar' },
+        vmr?.state === 'active' ? h('button', { 'data-testid': 'start-meeting', onclick: () => void start().catch(showError) }, 'Start my meeting') : null,
+        h('button', { onclick: () => void pins() }, 'Set PINs'), h('button', { class: 'secondary', onclick: () => void settings() }, 'Call settings'),
+      ),
     ),
     h(
       'section',
