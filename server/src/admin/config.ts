@@ -35,6 +35,12 @@ export const AdminConfigSchema = z.strictObject({
     })
     .default({ expiryIntervalMs: 60_000, retentionIntervalMs: 3_600_000, invitationIntervalMs: 3_600_000 }),
   idempotencyTtlSeconds: z.number().int().positive().default(86_400),
+  companyDeletion: z
+    .strictObject({
+      /** Days a deleted company's orders, plans, consumer and call records stay (read-only) before they are purged. */
+      keepRecordsDays: z.number().int().min(1).max(3650).default(365),
+    })
+    .default({ keepRecordsDays: 365 }),
   limits: z
     .strictObject({
       participantsPerEul: z.number().int().positive().default(10),
