@@ -319,6 +319,11 @@ describe('deleting a company', () => {
       startedAt: new Date(h.clock.now()).toISOString(), endedAt: null, durationMs: null, quality: { packetLossPct: null, jitterMs: null, mos: null }, endReason: null, anonymized: false,
     });
 
+    // Only its own partner's admin may delete it.
+    expect((await h.call(adminToken, 'DELETE', `${api}/companies/${cid}`)).status).toBe(403);
+    const other = await post('/partners', { name: 'Other partner' });
+    expect((await h.call(str(other.body.token), 'DELETE', `${api}/companies/${cid}`)).status).toBe(404);
+
     const del = await h.call(h.partnerToken, 'DELETE', `${api}/companies/${cid}`);
     expect(del.status, del.text).toBe(200);
     expect(del.body).toMatchObject({ consumersDeactivated: 4, plansEnded: 3 });
@@ -372,5 +377,17 @@ describe('deleting a company', () => {
     expect(rooms.filter((r) => str(r.state) !== 'inactive')).toEqual([]);
     for (let i = 0; i < 200; i++) expect(await h.admin.repos.getVmrByAddress(`raced-room-${i}@convene.example`), `raced-room-${i}`).toBeNull();
     expect(Number((await h.redis.client.hGetAll(keys.usage(cid))).eul ?? 0)).toBe(0);
+  });
+});
+
+describe('API document', () => {
+  it('declares the new routes with their schemas', async () => {
+    const doc = await h.app.inject({ method: 'GET', url: '/api/docs' });
+    const paths = (JSON.parse(doc.body) as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> }).paths;
+    expect(paths['/api/v1/companies/{companyId}']?.delete?.responses['200']).toBeDefined();
+    expect(paths['/api/v1/companies/{companyId}/endpoints/{id}/tier']?.post?.requestBody).toBeDefined();
+    for (const action of ['auto-renew', 'cancel', 'renew']) expect(paths[`/api/v1/companies/{companyId}/plans/{id}/${action}`]?.post?.requestBody, action).toBeDefined();
+    expect(JSON.stringify(paths['/api/v1/companies']?.post?.requestBody)).not.toContain('m365VerifiedDomains');
+    expect(JSON.stringify(paths['/api/v1/plan-types'])).toContain('renewalQuantity');
   });
 });
