@@ -129,7 +129,7 @@ export function createAdmin(deps: AdminDeps): Admin {
   const repos = createRepos(ctx, services.companies);
   const openapi = new OpenApiBuilder(API_PREFIX);
 
-  const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers)), logger, metrics);
+  const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers, services.deletion)), logger, metrics);
   // Retention: call-record anonymising/removal, then purging deleted companies whose records' time is up.
   const retentionPass = async (): Promise<RetentionReport> => ({ ...(await runRetentionPass(ctx)), companiesPurged: await services.deletion.purgeExpired() });
   const retentionJob = new PeriodicJob('retention', clock, config.jobs.retentionIntervalMs, async () => void (await retentionPass()), logger, metrics);
@@ -202,7 +202,7 @@ export function createAdmin(deps: AdminDeps): Admin {
       ownMailer?.close();
     },
     jobs: {
-      runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers),
+      runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers, services.deletion),
       runRetention: () => retentionPass(),
       runInvitations: () => invitationJob.runOnce(),
       async idle() {

@@ -44,10 +44,11 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
   for (const kind of ConsumerKind.options) {
     const base = `/companies/:companyId/${PATHS[kind]}`;
     r.add({
-      method: 'GET', path: base, summary: `List ${PATHS[kind]} (filter by state, search text)`, tag: 'consumers', roles: ADMINS,
+      method: 'GET', path: base, summary: `List ${PATHS[kind]} (filter by state, search text; read-only for the partner after the company is deleted)`, tag: 'consumers', roles: ADMINS,
       params: CompanyParams, query: ListQuery, response: pageOf(itemSchemas[kind]),
       handler: async ({ principal, params, query }) => {
-        const company = await loadCompany(ctx, principal, params.companyId, 'manage');
+        // 'read' = 'manage' here (members are excluded by role), plus the partner's read-only view of a deleted company.
+        const company = await loadCompany(ctx, principal, params.companyId, 'read');
         const page = await ctx.consumers.list(company.id, kind, query);
         return { items: page.items.map(view), total: page.total, offset: query.offset, limit: query.limit };
       },

@@ -216,6 +216,7 @@ export class ConsumerService {
         if (!done) continue;
         claimsReleased += done.released;
         if (done.previous !== 'inactive') consumers++;
+        else if (done.released === 0 && rec.deactivatedReason === 'company_deleted') continue; // already retired
         const fresh = await this.ctx.consumers.get(company.id, rec.id);
         if (fresh) await this.ctx.consumers.update({ ...fresh, deactivatedAt: fresh.deactivatedAt ?? at, deactivatedReason: 'company_deleted' });
         if (rec.kind === 'user') await this.ctx.orgs.finishInvitation(company.id, rec.id);

@@ -2,6 +2,7 @@ import type { AdminContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { adminError } from '../errors.js';
 import type { Company, Principal } from '../model.js';
+import { SYSTEM_USER } from './common.js';
 import type { ConsumerService } from './consumers.js';
 import type { PlanService } from './plans.js';
 
@@ -43,10 +44,24 @@ export class CompanyDeletion {
     if (!(await this.ctx.orgs.markCompanyDeleted(deleted))) {
       throw adminError('company_deleted', 'the company is already deleted');
     }
-    const retired = await this.consumers.retireAll(deleted);
-    const plansEnded = await this.plans.endForDeletedCompany(p.name, deleted.id);
+    const { retired, plansEnded } = await this.sweep(p.name, deleted);
     this.ctx.logger.info({ companyId: deleted.id, partnerId: deleted.partnerId, by: p.tokenId, ...retired, plansEnded }, 'company deleted');
     return { company: deleted, consumersDeactivated: retired.consumers, addressesReleased: retired.claimsReleased, plansEnded };
+  }
+
+  /** Retires the consumers and ends the plans; idempotent, so an interrupted sweep can run again. */
+  private async sweep(userName: string, company: Company) {
+    const retired = await this.consumers.retireAll(company);
+    const plansEnded = await this.plans.endForDeletedCompany(userName, company.id);
+    await this.ctx.orgs.finishCompanyDeletion(company.id);
+    return { retired, plansEnded };
+  }
+
+  /** Called by the expiry pass: finishes the sweep of a deleted company if it was interrupted (crash, lost store). */
+  async resumeIfInterrupted(company: Company): Promise<void> {
+    if (!company.deletedAt || (await this.ctx.orgs.companyDeletionFinished(company.id))) return;
+    const { retired, plansEnded } = await this.sweep(SYSTEM_USER, company);
+    this.ctx.logger.warn({ companyId: company.id, ...retired, plansEnded }, 'resumed an interrupted company deletion');
   }
 
   /** Purges deleted companies whose records' retention ended. Returns the purged company ids. */

@@ -67,6 +67,16 @@ export class OrgRepository {
     return true;
   }
 
+  /** Records that a deleted company's sweep (consumers retired, plans ended) finished. */
+  async finishCompanyDeletion(id: string): Promise<void> {
+    await this.redis.set(keys.companyDeleted(id), 'done');
+  }
+
+  /** Whether a deleted company's sweep finished (false: it was interrupted and must be resumed). */
+  async companyDeletionFinished(id: string): Promise<boolean> {
+    return (await this.redis.get(keys.companyDeleted(id))) === 'done';
+  }
+
   /**
    * Removes everything stored for a deleted company once its records' retention ended: every
    * key in its slot (plans, orders, consumers, VMRs, call records), then the company itself.

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planTypes, type PlanAction } from '../licences/index.js';
 import type { Company } from '../model.js';
-import { keys } from '../store/index.js';
+import { keys, OrgRepository } from '../store/index.js';
 import { companyWithPlans, list, startHarness, str, type Harness } from '../testing.js';
 import { freeDnsPort, startDnsmasq } from './dnsmasq.js';
 
@@ -364,6 +364,20 @@ describe('deleting a company', () => {
     expect(await h.redis.client.keys(`${keys.plans(cid).replace(/plans$/, '')}*`)).toEqual([]);
     // The heir's claims were never touched.
     expect((await h.admin.repos.getVmrByAddress('doomed-board@convene.example'))?.companyId).toBe(heir);
+  });
+
+  it('the expiry job finishes a deletion that was interrupted after the company was flagged', async () => {
+    const cid = await companyWithPlans(h, 'Interrupted', [{ planType: 'enterprise_user', quantity: 2 }]);
+    await post(`/companies/${cid}/team-vmrs`, { name: 'r', localPart: 'interrupted-room' });
+    const company = await companyObj(cid);
+    // The node died right after flagging the company: nothing was swept yet.
+    expect(await new OrgRepository(h.redis.client).markCompanyDeleted({ ...company, deletedAt: new Date(h.clock.now()).toISOString(), recordsKeptUntil: new Date(h.clock.now() + DAY).toISOString() })).toBe(true);
+    expect((await h.admin.repos.getVmrByAddress('interrupted-room@convene.example'))?.state).toBe('active');
+    await h.admin.jobs.runExpiry();
+    expect(await h.admin.repos.getVmrByAddress('interrupted-room@convene.example')).toBeNull();
+    const rooms = list((await h.call(h.partnerToken, 'GET', `${api}/companies/${cid}/team-vmrs`)).body.items);
+    expect(rooms[0]).toMatchObject({ state: 'inactive', deactivatedReason: 'company_deleted' });
+    expect(list((await h.call(h.partnerToken, 'GET', `${api}/companies/${cid}/plans`)).body)[0]).toMatchObject({ status: 'expired' });
   });
 
   it('creates racing a deletion never leave an active consumer or a claimed address behind', async () => {
