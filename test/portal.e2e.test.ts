@@ -3,7 +3,8 @@
  * real admin API on a real Redis: a partner admin signs in with the bootstrap token, creates a
  * company, orders licences, searches the order history and downloads it as CSV, invites a user,
  * adds a team VMR, an endpoint (opening its QR code) and a calling domain, runs a batch action,
- * downloads the handout PDF; then the invitee accepts the emailed link and sets PINs.
+ * downloads the handout PDF; turns a plan's auto-renew off, is refused an endpoint tier without a
+ * licence, deletes a company after typing its name; then the invitee accepts the emailed link and sets PINs.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -153,6 +154,15 @@ describe('portal walk-through in chromium', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => orders.locator('tbody tr').count()).toBe(3);
     expect(await orders.textContent()).toContain('quantity change');
+
+    // Each plan offers its type's actions: turning auto-renew off makes it expire at its end.
+    const eul = plans.locator('tbody tr', { hasText: 'Enterprise User License' });
+    expect(await eul.getByRole('button', { name: 'Cancel plan' }).count()).toBe(1);
+    await eul.getByRole('button', { name: 'Auto-renew off' }).click();
+    await dialogOk(page);
+    await expect.poll(() => eul.textContent()).toMatch(/expires \d{4}-/);
+    expect(await eul.getByRole('button', { name: 'Auto-renew on' }).count()).toBe(1);
+    await expect.poll(() => orders.textContent()).toContain('auto renew off');
   });
 
   it('invites a user, adds a team VMR and an endpoint with its QR code', async () => {
@@ -188,6 +198,14 @@ describe('portal walk-through in chromium', () => {
     await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
     await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('invalid_address');
     await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+
+    // Changing the tier needs a free licence of the new tier: none for Premium here.
+    await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).getByRole('button', { name: 'Change tier' }).click();
+    await page.getByLabel('Endpoint licence tier').selectOption('premium');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('no_licence_available');
+    await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+    expect(await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).textContent()).toContain('basic');
 
     await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).getByRole('button', { name: 'Provisioning & QR' }).click();
     const qr = page.getByTestId('qr');
@@ -317,6 +335,22 @@ describe('portal walk-through in chromium', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('deletes a company after its name is typed to confirm; it leaves the list', async () => {
+    await page.goto(`${base}/portal/#/companies`);
+    await page.getByTestId('companies').getByRole('link', { name: 'Globex' }).click();
+    await page.getByRole('heading', { name: 'Globex' }).waitFor();
+    await page.getByRole('button', { name: 'Delete company' }).click();
+    await page.getByLabel('Type the company name to confirm').fill('Globe');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('does not match');
+    await page.getByLabel('Type the company name to confirm').fill('Globex');
+    await dialogOk(page);
+    await expect.poll(() => page.locator('#flash').textContent()).toContain('Globex deleted');
+    await page.getByRole('heading', { name: 'Companies' }).waitFor();
+    await expect.poll(() => page.getByTestId('companies').textContent()).toContain('Acme Corp');
+    expect(await page.getByTestId('companies').textContent()).not.toContain('Globex');
   });
 
   it('the invitee accepts the emailed link and sets PINs in the member view', async () => {

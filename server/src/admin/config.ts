@@ -37,6 +37,12 @@ export const AdminConfigSchema = z.strictObject({
   idempotencyTtlSeconds: z.number().int().positive().default(86_400),
   /** Fewest digits a host or guest PIN may have when it is set (PINs are 4-20 digits; 6+ is advised). */
   minPinLength: z.number().int().min(4).max(20).default(4),
+  companyDeletion: z
+    .strictObject({
+      /** Days a deleted company's orders, plans, consumer and call records stay (read-only) before they are purged. */
+      keepRecordsDays: z.number().int().min(1).max(3650).default(365),
+    })
+    .default({ keepRecordsDays: 365 }),
   limits: z
     .strictObject({
       participantsPerEul: z.number().int().positive().default(10),

@@ -88,6 +88,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     verificationToken: (c, d) => ready().verificationToken(c, d),
     verificationRecord: (c, d) => ready().verificationRecord(c, d),
     verify: (d, t) => ready().verify(d, t),
+    microsoft365Evidence: (d) => ready().microsoft365Evidence(d),
   };
   const ready = (): DomainVerifier => {
     if (!verifier) throw adminError('feature_unavailable', 'admin not bootstrapped yet');
@@ -131,8 +132,10 @@ export function createAdmin(deps: AdminDeps): Admin {
   const repos = createRepos(ctx, services.companies);
   const openapi = new OpenApiBuilder(API_PREFIX);
 
-  const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers)), logger, metrics);
-  const retentionJob = new PeriodicJob('retention', clock, config.jobs.retentionIntervalMs, async () => void (await runRetentionPass(ctx)), logger, metrics);
+  const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers, services.deletion)), logger, metrics);
+  // Retention: call-record anonymising/removal, then purging deleted companies whose records' time is up.
+  const retentionPass = async (): Promise<RetentionReport> => ({ ...(await runRetentionPass(ctx)), companiesPurged: await services.deletion.purgeExpired() });
+  const retentionJob = new PeriodicJob('retention', clock, config.jobs.retentionIntervalMs, async () => void (await retentionPass()), logger, metrics);
   const invitationJob = new InvitationJob<PendingInvitation>({
     clock,
     intervalMs: config.jobs.invitationIntervalMs,
@@ -202,8 +205,8 @@ export function createAdmin(deps: AdminDeps): Admin {
       ownMailer?.close();
     },
     jobs: {
-      runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers),
-      runRetention: () => runRetentionPass(ctx),
+      runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers, services.deletion),
+      runRetention: () => retentionPass(),
       runInvitations: () => invitationJob.runOnce(),
       async idle() {
         await Promise.all([expiryJob.idle(), retentionJob.idle(), invitationJob.idle()]);

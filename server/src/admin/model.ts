@@ -4,7 +4,7 @@
  * EndpointRecord and CallDetailRecord.
  */
 import { z } from 'zod';
-import { ENDPOINT_TIER_NAMES, LICENCE_POOLS, PAYMENT_PLANS } from './licences/index.js';
+import { ENDPOINT_TIER_NAMES, LICENCE_POOLS, PAYMENT_PLANS, PLAN_ACTIONS } from './licences/index.js';
 
 export const Role = z.enum(['partner_admin', 'company_admin', 'member']);
 export type Role = z.infer<typeof Role>;
@@ -18,6 +18,7 @@ export type ConsumerState = z.infer<typeof ConsumerState>;
 
 export const LicencePoolSchema = z.enum(LICENCE_POOLS);
 export const PaymentPlanSchema = z.enum(PAYMENT_PLANS);
+export const PlanActionSchema = z.enum(PLAN_ACTIONS);
 export const EndpointTierSchema = z.enum(ENDPOINT_TIER_NAMES);
 export const JoinMode = z.enum(['video', 'audio_only', 'audio_presentation']);
 export type JoinMode = z.infer<typeof JoinMode>;
@@ -38,10 +39,14 @@ export const CompanySchema = z.object({
   createdAt: iso,
   /** Evaluation Mode: trial consumers may be created until endsAt. */
   evaluation: z.object({ endsAt: iso }).nullable(),
-  /** Microsoft 365 tenant domains verified for this customer (auto-verification, seed 001). */
-  m365VerifiedDomains: z.array(z.string()),
   /** Optional lower per-meeting participant limit (≤ 100). */
   maxParticipantsPerMeeting: z.number().int().nullable(),
+  /**
+   * Set when the partner deleted the company: its consumers are deactivated and their addresses
+   * released; its orders, plans and call records stay readable to the partner until recordsKeptUntil.
+   */
+  deletedAt: iso.nullable(),
+  recordsKeptUntil: iso.nullable(),
 });
 export type Company = z.infer<typeof CompanySchema>;
 
@@ -116,7 +121,10 @@ export const CallingDomainSchema = z.object({
   domain: z.string(),
   verified: z.boolean(),
   verifiedAt: iso.nullable(),
-  /** How it was verified: dns, default_domain, m365_domain, subdomain_of_verified. */
+  /**
+   * How it was verified: dns (our TXT token), default_domain, subdomain_of_verified, or
+   * m365_domain (DNS holds the `MS=ms…` TXT record Microsoft 365 domain verification requires).
+   */
   verifiedBy: z.string().nullable(),
   lastVerifyFailure: z.string().nullable(),
 });
@@ -178,8 +186,13 @@ export const PlanSchema = z.object({
   references: z.string(),
   status: z.enum(['active', 'expired']),
   createdAt: iso,
+  /** When the partner cancelled it: the plan ends at its renewal date (end of the paid term) and cannot be changed. */
+  cancelledAt: iso.nullable().optional(),
 });
 export type PlanRecord = z.infer<typeof PlanSchema>;
+
+/** A plan as listed: with the actions it offers now (by plan type and state). */
+export const PlanViewSchema = PlanSchema.extend({ actions: z.array(PlanActionSchema) });
 
 export const OrderChange = z.enum([
   'new_order',
@@ -190,6 +203,10 @@ export const OrderChange = z.enum([
   'expiry',
   'consumers_deactivated',
   'trial_ended',
+  'auto_renew_on',
+  'auto_renew_off',
+  'cancellation',
+  'company_deleted',
 ]);
 export type OrderChange = z.infer<typeof OrderChange>;
 

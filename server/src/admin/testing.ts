@@ -90,7 +90,14 @@ export async function startHarness(config: AdminConfigInput = {}, existingRedis?
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
   const registry = new Registry();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const admin = createAdmin({ redis: redis.client, clock, logger, registry, config: { defaultDomain: 'convene.example', ...config } });
+  const admin = createAdmin({ redis: redis.client, clock, logger, registry, config: {
+      defaultDomain: 'convene.example',
+      // Hermetic DNS: unless a test starts its own dnsmasq, lookups go to a closed loopback port
+      // (refused at once) — never to the machine's resolvers.
+      domainVerification: { resolverServers: ['127.0.0.1:1'] },
+      ...config,
+    },
+  });
   const app = Fastify({ logger: false });
   installErrorHandler(app);
   admin.registerRoutes(app);

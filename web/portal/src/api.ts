@@ -115,8 +115,17 @@ export interface Company {
   contactEmail: string | null;
   createdAt: string;
   evaluation: { endsAt: string } | null;
-  m365VerifiedDomains: string[];
   maxParticipantsPerMeeting: number | null;
+  deletedAt: string | null;
+  recordsKeptUntil: string | null;
+}
+/** What a plan offers (server: licences/catalog.ts, seed 002 — the choices depend on the plan type). */
+export type PlanAction = 'order' | 'increase' | 'decrease' | 'payment_plan' | 'renew' | 'auto_renew' | 'cancel';
+export interface CompanyDeletion {
+  company: Company;
+  consumersDeactivated: number;
+  addressesReleased: number;
+  plansEnded: number;
 }
 export interface PlanType {
   id: string;
@@ -124,6 +133,8 @@ export interface PlanType {
   product: string;
   category: string;
   orderable: boolean;
+  actions: PlanAction[];
+  renewalQuantity: 'any' | 'same_or_lower' | 'same';
 }
 export interface Plan {
   id: string;
@@ -140,6 +151,9 @@ export interface Plan {
   costCenter: string;
   references: string;
   status: 'active' | 'expired';
+  cancelledAt: string | null;
+  /** What this plan offers now (by its type and state). */
+  actions: PlanAction[];
 }
 export interface OrderEvent {
   id: string;

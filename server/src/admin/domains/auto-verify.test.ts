@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { autoVerifies, autoVerifyReason, normalizeDomain, InvalidDomainNameError } from './index.js';
 
-const base = { defaultDomain: 'convene.example', verifiedDomains: [] as string[], m365VerifiedDomains: [] as string[] };
+const base = { defaultDomain: 'convene.example', verifiedDomains: [] as string[], m365DnsEvidence: [] as string[] };
 
 describe('autoVerifies (seed 001)', () => {
   it('verifies the service default domain and its subdomains, in any case', () => {
@@ -16,8 +16,8 @@ describe('autoVerifies (seed 001)', () => {
     expect(autoVerifies('convene.example.attacker.com', base)).toBe(false);
   });
 
-  it('verifies a domain already verified as the customer Microsoft 365 domain', () => {
-    const ctx = { ...base, m365VerifiedDomains: ['acme.com'] };
+  it('verifies a domain whose DNS (or a parent\'s) showed the Microsoft 365 MS= record', () => {
+    const ctx = { ...base, m365DnsEvidence: ['acme.com'] };
     expect(autoVerifies('acme.com', ctx)).toBe(true);
     expect(autoVerifyReason('ACME.com', ctx)).toBe('m365_domain');
     expect(autoVerifies('video.acme.com', ctx)).toBe(true);
@@ -32,7 +32,7 @@ describe('autoVerifies (seed 001)', () => {
   });
 
   it('does NOT verify a new root when only a subdomain is verified', () => {
-    const ctx = { ...base, verifiedDomains: ['video.acme.com'], m365VerifiedDomains: ['eu.globex.com'] };
+    const ctx = { ...base, verifiedDomains: ['video.acme.com'], m365DnsEvidence: ['eu.globex.com'] };
     expect(autoVerifies('acme.com', ctx)).toBe(false);
     expect(autoVerifies('globex.com', ctx)).toBe(false);
     // a sibling subdomain is not covered either
@@ -41,7 +41,7 @@ describe('autoVerifies (seed 001)', () => {
   });
 
   it('never auto-verifies garbage, and ignores garbage in the verified lists', () => {
-    const ctx = { ...base, verifiedDomains: ['', 'not a domain'], m365VerifiedDomains: ['..'] };
+    const ctx = { ...base, verifiedDomains: ['', 'not a domain'], m365DnsEvidence: ['..'] };
     expect(autoVerifies('', ctx)).toBe(false);
     expect(autoVerifies('bad domain.com', ctx)).toBe(false);
     expect(autoVerifies('acme.com', ctx)).toBe(false);

@@ -7,6 +7,9 @@ export { autoVerifies, autoVerifyReason, type AutoVerifyContext, type AutoVerify
 export {
   createDomainVerifier,
   verificationRecordName,
+  selfAndParents,
+  M365_TXT,
+  type M365Evidence,
   VERIFICATION_LABEL,
   type DomainVerifier,
   type DomainVerifierOptions,

@@ -36,6 +36,10 @@ describe('domain verification over real DNS (dnsmasq)', () => {
       // A token split in two strings, next to an unrelated TXT record at the same name.
       `_convene-verification.globex.test,"${globexToken.slice(0, 20)}","${globexToken.slice(20)}"`,
       `_convene-verification.globex.test,"v=spf1 -all"`,
+      // Microsoft 365's domain verification record at a root.
+      `m365.test,"v=spf1 -all"`,
+      `m365.test,"MS=ms12345678"`,
+      `notms.test,"MS=ms"`,
     ]);
     live = createDomainVerifier({ secret: SECRET, resolverServers: [dns.server], timeoutMs: 1000, tries: 2 });
   });
@@ -79,6 +83,15 @@ describe('domain verification over real DNS (dnsmasq)', () => {
     const r = await dead.verify('acme.test', acmeToken);
     expect(r.verified).toBe(false);
     expect(r.reason).toBe('dns_error');
+  });
+
+  it('finds the Microsoft 365 MS=ms… record at the domain or a parent, never at a child', async () => {
+    expect(await live.microsoft365Evidence('m365.test')).toEqual({ found: true, name: 'm365.test', record: 'MS=ms12345678' });
+    expect(await live.microsoft365Evidence('eu.video.M365.test')).toEqual({ found: true, name: 'm365.test', record: 'MS=ms12345678' });
+    expect(await live.microsoft365Evidence('notms.test')).toEqual({ found: false, reason: 'record_missing' });
+    expect(await live.microsoft365Evidence('acme.test')).toEqual({ found: false, reason: 'record_missing' });
+    // A refusing server is a DNS error, not evidence.
+    expect(await live.microsoft365Evidence('example.org')).toMatchObject({ found: false, reason: 'dns_error' });
   });
 
   it('gives the same token each time (resent instructions) and a different one per company and domain', () => {

@@ -40,6 +40,32 @@ export interface DomainVerifier {
   verificationRecord(companyId: string, domain: string): VerificationRecord;
   /** Looks the TXT record up through the configured resolver and compares it with `token`. */
   verify(domain: string, token: string): Promise<VerifyResult>;
+  /**
+   * Evidence that `domain` is verified in Microsoft 365: the `MS=ms…` TXT record Microsoft's
+   * domain verification requires, at the domain itself or at a parent (a verified root covers new
+   * subdomains; a verified subdomain does not cover its root — seed 001).
+   */
+  microsoft365Evidence(domain: string): Promise<M365Evidence>;
+}
+
+/** What the Microsoft 365 lookup found. `name` is where the record sits (the domain or a parent). */
+export type M365Evidence =
+  | { found: true; name: string; record: string }
+  | { found: false; reason: 'record_missing' | 'dns_error'; detail?: string };
+
+/**
+ * The TXT value Microsoft 365 asks a tenant to publish to prove it owns a domain: `MS=ms` and
+ * digits (e.g. `MS=ms12345678`). It can only be there if someone who controls the domain's DNS
+ * added it for Microsoft 365 — unlike a list a partner types in.
+ */
+export const M365_TXT = /^MS=ms\d{6,12}$/;
+
+/** The domain and each parent down to two labels: `a.b.acme.com` → a.b.acme.com, b.acme.com, acme.com. */
+export function selfAndParents(domain: string): string[] {
+  const labels = normalizeDomain(domain).split('.');
+  const out: string[] = [];
+  for (let i = 0; i <= labels.length - 2; i++) out.push(labels.slice(i).join('.'));
+  return out;
 }
 
 export function verificationRecordName(domain: string): string {
@@ -85,6 +111,24 @@ export function createDomainVerifier(opts: DomainVerifierOptions): DomainVerifie
       return match
         ? { verified: true }
         : { verified: false, reason: 'record_mismatch', detail: `${values.length} TXT record(s), none matching` };
+    },
+    async microsoft365Evidence(domain) {
+      const names = selfAndParents(domain);
+      const answers = await Promise.all(
+        names.map(async (name) => {
+          try {
+            const values = (await resolver.resolveTxt(name)).map((chunks) => chunks.join('').trim());
+            const record = values.find((v) => M365_TXT.test(v));
+            return record ? { name, record } : { name, missing: true as const };
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+            return MISSING_CODES.has(code) ? { name, missing: true as const } : { name, error: code };
+          }
+        }),
+      );
+      for (const a of answers) if ('record' in a && a.record) return { found: true, name: a.name, record: a.record };
+      const failed = answers.find((a): a is { name: string; error: string } => 'error' in a);
+      return failed ? { found: false, reason: 'dns_error', detail: `${failed.name}: ${failed.error}` } : { found: false, reason: 'record_missing' };
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Company } from '../model.js';
 import { SYSTEM_USER, orderEvent } from '../services/common.js';
 import type { ConsumerService } from '../services/consumers.js';
 import type { PlanService } from '../services/plans.js';
+import type { CompanyDeletion } from '../services/deletion.js';
 
 export interface ExpiryReport {
   renewed: string[];
@@ -16,11 +17,16 @@ export interface ExpiryReport {
  * others, deactivates consumers that no plan covers any more (newest first) and trial consumers
  * once Evaluation Mode ended. Every change is a "System" order event.
  */
-export async function runExpiryPass(ctx: AdminContext, plans: PlanService, consumers: ConsumerService): Promise<ExpiryReport> {
+export async function runExpiryPass(ctx: AdminContext, plans: PlanService, consumers: ConsumerService, deletion?: CompanyDeletion): Promise<ExpiryReport> {
   const report: ExpiryReport = { renewed: [], expired: [], deactivated: [] };
   for (const companyId of await ctx.orgs.allCompanyIds()) {
     const company = await ctx.orgs.getCompany(companyId);
     if (!company) continue;
+    if (company.deletedAt) {
+      // A deleted company has nothing to renew or expire; only an interrupted deletion to finish.
+      await deletion?.resumeIfInterrupted(company);
+      continue;
+    }
     await lapsePlans(ctx, plans, company, report);
     await deactivateUncovered(ctx, consumers, company, report);
     await endTrials(ctx, consumers, company, report);

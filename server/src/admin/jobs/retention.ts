@@ -5,6 +5,8 @@ import { applyRetention } from '../retention/index.js';
 export interface RetentionReport {
   anonymized: number;
   removed: number;
+  /** Deleted companies whose records were purged (their retention ended); filled in by the admin's pass. */
+  companiesPurged?: string[];
 }
 
 /**

@@ -31,6 +31,16 @@ export const UNLIMITED = -1;
 
 export type PlanCategory = 'connect' | 'domain_other' | 'endpoint' | 'one_touch_join' | 'professional_services' | 'user_vmr' | 'erc_basic';
 
+/**
+ * What a partner may do with a plan. Seed 002: "The available choices depend on the type of
+ * license plan" — each plan type lists its own (see ACTIONS_BY_KIND below).
+ */
+export const PLAN_ACTIONS = ['order', 'increase', 'decrease', 'payment_plan', 'renew', 'auto_renew', 'cancel'] as const;
+export type PlanAction = (typeof PLAN_ACTIONS)[number];
+
+/** How the quantity may change when the plan is renewed. */
+export type RenewalQuantity = 'any' | 'same_or_lower' | 'same';
+
 export interface PlanType {
   id: string;
   sku: string;
@@ -38,6 +48,10 @@ export interface PlanType {
   category: PlanCategory;
   /** False for renewal-only plans (ERC Basic): existing plans can be renewed, new ones not ordered. */
   orderable: boolean;
+  /** The actions this plan type offers (seed 002: they depend on the plan type). */
+  actions: readonly PlanAction[];
+  /** Quantity rule at renewal: ERC Basic may stay or go down, never up; an EWA has no quantity. */
+  renewalQuantity: RenewalQuantity;
   /** Pools this plan provides for a given licence quantity. */
   provides(quantity: number): Partial<Record<LicencePool, number>>;
 }
@@ -46,7 +60,9 @@ const per = (pool: LicencePool) => (q: number) => ({ [pool]: q });
 // Connect Standard/Essentials and ERC Basic include 1 Domain Hosting licence per plan (seed 002).
 const withDomain = (pool: LicencePool) => (q: number) => ({ [pool]: q, domain_hosting: 1 });
 
-const TYPES: PlanType[] = [
+type PlanTypeDef = Omit<PlanType, 'actions' | 'renewalQuantity'>;
+
+const DEFS: PlanTypeDef[] = [
   { id: 'connect_standard_microsoft', sku: 'CNV-CON-STD-MS', product: 'Connect Standard for Microsoft', category: 'connect', orderable: true, provides: (q) => ({ connect_microsoft: q, branding: q, domain_hosting: 1 }) },
   { id: 'connect_standard_google', sku: 'CNV-CON-STD-GO', product: 'Connect Standard for Google', category: 'connect', orderable: true, provides: (q) => ({ connect_google: q, branding: q, domain_hosting: 1 }) },
   { id: 'connect_teams_rooms', sku: 'CNV-CON-TR', product: 'Connect for Teams Rooms', category: 'connect', orderable: true, provides: per('teams_rooms') },
@@ -75,6 +91,30 @@ const TYPES: PlanType[] = [
   { id: 'erc_basic_microsoft', sku: 'CNV-ERC-MS', product: 'ERC Basic for Microsoft', category: 'erc_basic', orderable: false, provides: withDomain('connect_microsoft') },
   { id: 'erc_basic_google', sku: 'CNV-ERC-GO', product: 'ERC Basic for Google', category: 'erc_basic', orderable: false, provides: withDomain('connect_google') },
 ];
+
+/**
+ * The action sets, by what a plan is (seed 002):
+ * - subscriptions (Connect, Domain & other, Endpoint, One-Touch Join, Enterprise User Licence):
+ *   everything — order, more or fewer licences, billing cadence, renew, auto-renew on/off, cancel;
+ * - Enterprise Wide Agreement: "a license for an entire organization" — no quantity to change;
+ * - ERC Basic: "only available as renewals for existing ERC Basic customers" — renew (quantity
+ *   the same or lower), let it lapse (auto-renew off) or cancel; no order, no increase, no cadence change;
+ * - Professional Services: a one-off installation service — ordered, possibly cancelled; it never
+ *   renews and has no licences to add.
+ */
+const SUBSCRIPTION: readonly PlanAction[] = ['order', 'increase', 'decrease', 'payment_plan', 'renew', 'auto_renew', 'cancel'];
+const ORGANISATION_WIDE: readonly PlanAction[] = ['order', 'payment_plan', 'renew', 'auto_renew', 'cancel'];
+const RENEWAL_ONLY: readonly PlanAction[] = ['renew', 'auto_renew', 'cancel'];
+const ONE_OFF: readonly PlanAction[] = ['order', 'cancel'];
+
+function withActions(t: PlanTypeDef): PlanType {
+  if (t.category === 'erc_basic') return { ...t, actions: RENEWAL_ONLY, renewalQuantity: 'same_or_lower' };
+  if (t.category === 'professional_services') return { ...t, actions: ONE_OFF, renewalQuantity: 'same' };
+  if (t.id === 'enterprise_wide') return { ...t, actions: ORGANISATION_WIDE, renewalQuantity: 'same' };
+  return { ...t, actions: SUBSCRIPTION, renewalQuantity: 'any' };
+}
+
+const TYPES: PlanType[] = DEFS.map(withActions);
 
 export const PLAN_TYPE_IDS = TYPES.map((t) => t.id) as [string, ...string[]];
 const byId = new Map(TYPES.map((t) => [t.id, t]));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AdminContext } from '../context.js';
 import { adminError } from '../errors.js';
-import { PLAN_TYPE_IDS, planTypes } from '../licences/index.js';
-import { CompanySchema, OrderEventSchema, PaymentPlanSchema, PlanSchema, PrincipalSchema, type PlanRecord, type Principal } from '../model.js';
+import { PLAN_ACTIONS, PLAN_TYPE_IDS, planTypes } from '../licences/index.js';
+import { CompanySchema, OrderEventSchema, PaymentPlanSchema, PlanViewSchema, PrincipalSchema, type PlanRecord, type Principal } from '../model.js';
 import { PageQuery, pageOf, type RouteRegistrar } from '../http/route.js';
 import { toCsv, type AdminServices } from '../services/index.js';
 import { ADMINS, CompanyItemParams, CompanyParams, Name, PARTNER, loadCompany } from './shared.js';
@@ -11,7 +11,6 @@ const CompanyBody = z.object({
   name: Name,
   contactEmail: z.email().max(320).nullable().optional(),
   evaluationEndsAt: z.iso.datetime().nullable().optional(),
-  m365VerifiedDomains: z.array(z.string().max(253)).max(50).optional(),
   maxParticipantsPerMeeting: z.number().int().min(2).max(100).nullable().optional(),
 });
 
@@ -35,9 +34,28 @@ const OrderQuery = PageQuery.extend({
   to: z.iso.datetime().optional(),
 });
 
+/**
+ * The typed Microsoft 365 domain list is gone: it let any partner auto-verify any domain. A client
+ * still sending it gets a clear error instead of having it silently dropped.
+ */
+function refuseRemovedFields(body: unknown): void {
+  if (body && typeof body === 'object' && 'm365VerifiedDomains' in body) {
+    throw adminError('field_removed', 'm365VerifiedDomains was removed: a calling domain is auto-verified as Microsoft 365 only when its DNS has the MS=ms… TXT record Microsoft 365 requires; otherwise verify it with the DNS TXT token', { field: 'm365VerifiedDomains' });
+  }
+}
+
+const DeletionResult = z.object({
+  company: CompanySchema,
+  consumersDeactivated: z.number().int(),
+  addressesReleased: z.number().int(),
+  plansEnded: z.number().int(),
+});
+
 const LicenceRow = z.object({ pool: z.string(), capacity: z.number().int(), used: z.number().int(), available: z.number().int().nullable() });
 
 export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServices): void {
+  const planView = (plan: PlanRecord) => ({ ...plan, cancelledAt: plan.cancelledAt ?? null, actions: s.plans.allowedActions(plan) });
+
   r.add({
     method: 'GET', path: '/me', summary: 'Who am I (the token\'s principal)', tag: 'auth', roles: ['partner_admin', 'company_admin', 'member'],
     response: PrincipalSchema,
@@ -46,14 +64,21 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
 
   r.add({
     method: 'GET', path: '/plan-types', summary: 'Orderable and renewal-only plan types', tag: 'licences', roles: ADMINS,
-    response: z.array(z.object({ id: z.string(), sku: z.string(), product: z.string(), category: z.string(), orderable: z.boolean() })),
-    handler: async () => planTypes().map(({ id, sku, product, category, orderable }) => ({ id, sku, product, category, orderable })),
+    response: z.array(z.object({
+      id: z.string(), sku: z.string(), product: z.string(), category: z.string(), orderable: z.boolean(),
+      actions: z.array(z.enum(PLAN_ACTIONS)).describe('What this plan type offers (seed 002: the choices depend on the plan type)'),
+      renewalQuantity: z.enum(['any', 'same_or_lower', 'same']).describe('How the quantity may change at renewal'),
+    })),
+    handler: async () => planTypes().map(({ id, sku, product, category, orderable, actions, renewalQuantity }) => ({ id, sku, product, category, orderable, actions: [...actions], renewalQuantity })),
   });
 
   r.add({
     method: 'POST', path: '/companies', summary: 'Create a customer company', tag: 'companies', roles: PARTNER,
     body: CompanyBody, response: CompanySchema, status: 201, idempotent: true,
-    handler: async ({ principal, body }) => s.companies.create(principal, body),
+    handler: async ({ principal, body, request }) => {
+      refuseRemovedFields(request.body);
+      return s.companies.create(principal, body);
+    },
   });
 
   r.add({
@@ -79,7 +104,17 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
   r.add({
     method: 'PATCH', path: '/companies/:companyId', summary: 'Update a company (incl. Evaluation Mode end)', tag: 'companies', roles: PARTNER,
     params: CompanyParams, body: CompanyBody.partial(), response: CompanySchema,
-    handler: async ({ principal, params, body }) => s.companies.update(await loadCompany(ctx, principal, params.companyId, 'partner'), body),
+    handler: async ({ principal, params, body, request }) => {
+      refuseRemovedFields(request.body);
+      return s.companies.update(await loadCompany(ctx, principal, params.companyId, 'partner'), body);
+    },
+  });
+
+  r.add({
+    method: 'DELETE', path: '/companies/:companyId',
+    summary: 'Delete a company: consumers deactivated, their addresses released for reuse, plans ended; orders, plans and call records kept read-only for the retention period (admin.companyDeletion.keepRecordsDays)',
+    tag: 'companies', roles: PARTNER, params: CompanyParams, response: DeletionResult,
+    handler: async ({ principal, params }) => s.deletion.delete(principal, await loadCompany(ctx, principal, params.companyId, 'partner')),
   });
 
   r.add({
@@ -108,39 +143,46 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
 
   r.add({
     method: 'GET', path: '/companies/:companyId/plans', summary: 'Licence plans', tag: 'licences', roles: ADMINS,
-    params: CompanyParams, response: z.array(PlanSchema),
-    handler: async ({ principal, params }) => ctx.plans.list((await loadCompany(ctx, principal, params.companyId, 'read')).id),
+    params: CompanyParams, response: z.array(PlanViewSchema),
+    handler: async ({ principal, params }) => (await ctx.plans.list((await loadCompany(ctx, principal, params.companyId, 'read')).id)).map(planView),
   });
 
   r.add({
     method: 'POST', path: '/companies/:companyId/plans', summary: 'Order a new licence plan', tag: 'licences', roles: PARTNER,
-    params: CompanyParams, body: OrderBody, response: PlanSchema, status: 201, idempotent: true,
-    handler: async ({ principal, params, body }) => s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), body),
+    params: CompanyParams, body: OrderBody, response: PlanViewSchema, status: 201, idempotent: true,
+    handler: async ({ principal, params, body }) => planView(await s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), body)),
   });
 
   const planAction = <B extends z.ZodType>(
     action: string,
     summary: string,
     body: B,
-    run: (p: { principal: Principal; plan: PlanRecord; body: z.output<B> }) => Promise<unknown>,
+    run: (p: { principal: Principal; plan: PlanRecord; body: z.output<B> }) => Promise<PlanRecord>,
   ) =>
     r.add({
       method: 'POST', path: `/companies/:companyId/plans/:id/${action}`, summary, tag: 'licences', roles: PARTNER,
-      params: CompanyItemParams, body, response: PlanSchema, idempotent: true,
+      params: CompanyItemParams, body, response: PlanViewSchema, idempotent: true,
       handler: async ({ principal, params, body: b }) => {
         const company = await loadCompany(ctx, principal, params.companyId, 'partner');
         const plan = await ctx.plans.get(company.id, params.id);
         if (!plan) throw adminError('not_found', 'no such plan');
-        return run({ principal, plan, body: b });
+        return planView(await run({ principal, plan, body: b }));
       },
     });
 
-  planAction('quantity', 'Change licence quantity', z.object({ quantity: z.number().int().min(0).max(1_000_000), reference: z.string().max(200).default('') }), ({ principal, plan, body }) =>
+  // Each action is refused (plan_action_not_allowed, quantity_increase_not_allowed, plan_cancelled)
+  // where the plan's type does not offer it — see GET /plan-types and each plan's `actions`.
+  const Reference = z.string().max(200).default('');
+  planAction('quantity', 'Change licence quantity (increase / decrease, where the plan type offers it)', z.object({ quantity: z.number().int().min(0).max(1_000_000), reference: Reference }), ({ principal, plan, body }) =>
     s.plans.changeQuantity(principal, plan, body.quantity, body.reference));
-  planAction('payment-plan', 'Change payment plan (billing cadence)', z.object({ paymentPlan: PaymentPlanSchema, reference: z.string().max(200).default('') }), ({ principal, plan, body }) =>
+  planAction('payment-plan', 'Change payment plan (billing cadence)', z.object({ paymentPlan: PaymentPlanSchema, reference: Reference }), ({ principal, plan, body }) =>
     s.plans.changePaymentPlan(principal, plan, body.paymentPlan, body.reference));
-  planAction('renew', 'Renew for one more term', z.object({ reference: z.string().max(200).default('') }), ({ principal, plan, body }) =>
-    s.plans.renew(principal, plan, body.reference));
+  planAction('renew', 'Renew for one more term, optionally with a new quantity (ERC Basic: the same or lower)', z.object({ reference: Reference, quantity: z.number().int().min(0).max(1_000_000).optional() }), ({ principal, plan, body }) =>
+    s.plans.renew(principal, plan, body.reference, body.quantity));
+  planAction('auto-renew', 'Turn auto-renew on or off (off: the plan lapses at its renewal date and the expiry job ends it)', z.object({ autoRenew: z.boolean(), reference: Reference }), ({ principal, plan, body }) =>
+    s.plans.setAutoRenew(principal, plan, body.autoRenew, body.reference));
+  planAction('cancel', 'Cancel per the plan\'s terms: it stops renewing and ends at the end of the paid term (its renewal date); final', z.object({ reference: Reference }), ({ principal, plan, body }) =>
+    s.plans.cancel(principal, plan, body.reference));
 
   // ---- order history ---------------------------------------------------------------------------
 

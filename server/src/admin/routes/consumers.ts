@@ -44,10 +44,11 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
   for (const kind of ConsumerKind.options) {
     const base = `/companies/:companyId/${PATHS[kind]}`;
     r.add({
-      method: 'GET', path: base, summary: `List ${PATHS[kind]} (filter by state, search text)`, tag: 'consumers', roles: ADMINS,
+      method: 'GET', path: base, summary: `List ${PATHS[kind]} (filter by state, search text; read-only for the partner after the company is deleted)`, tag: 'consumers', roles: ADMINS,
       params: CompanyParams, query: ListQuery, response: pageOf(itemSchemas[kind]),
       handler: async ({ principal, params, query }) => {
-        const company = await loadCompany(ctx, principal, params.companyId, 'manage');
+        // 'read' = 'manage' here (members are excluded by role), plus the partner's read-only view of a deleted company.
+        const company = await loadCompany(ctx, principal, params.companyId, 'read');
         const page = await ctx.consumers.list(company.id, kind, query);
         return { items: page.items.map(view), total: page.total, offset: query.offset, limit: query.limit };
       },
@@ -196,6 +197,18 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
     },
   });
 
+  r.add({
+    method: 'POST', path: '/companies/:companyId/endpoints/:id/tier',
+    summary: 'Change an endpoint\'s tier (Basic/Plus/Premium): takes a licence of the new tier and frees the old one atomically; sets its bandwidth',
+    tag: 'endpoints', roles: ADMINS,
+    params: CompanyItemParams, body: z.object({ tier: EndpointTierSchema }), response: EndpointViewSchema,
+    handler: async ({ principal, params, body }) => {
+      const company = await loadCompany(ctx, principal, params.companyId, 'manage');
+      const rec = (await s.consumers.get(company, 'endpoint', params.id)) as EndpointRecord;
+      return endpointView(await s.consumers.changeTier(company, rec, body.tier));
+    },
+  });
+
   const provisioningOf = (e: EndpointRecord) =>
     endpointProvisioning({ address: e.address, username: e.sipUsername, password: e.sipPassword, registrar: ctx.config.sipRegistrar, tier: e.tier });
 
@@ -300,10 +313,10 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
   });
 
   r.add({
-    method: 'GET', path: '/companies/:companyId/calls', summary: 'Company call history', tag: 'calls', roles: ADMINS,
+    method: 'GET', path: '/companies/:companyId/calls', summary: 'Company call history (kept read-only for the partner after the company is deleted)', tag: 'calls', roles: ADMINS,
     params: CompanyParams, query: PageQuery, response: pageOf(CdrSchema),
     handler: async ({ principal, params, query }) => {
-      const company = await loadCompany(ctx, principal, params.companyId, 'manage');
+      const company = await loadCompany(ctx, principal, params.companyId, 'read');
       return { ...(await ctx.cdrs.listForCompany(company.id, query.offset, query.limit)), offset: query.offset, limit: query.limit };
     },
   });

@@ -10,6 +10,7 @@ export const CALL_BANDWIDTHS = [256, 576, 1200, 2400, 4000] as const;
 
 async function self(ctx: AdminContext, p: Principal): Promise<MemberRecord> {
   if (!p.companyId || !p.memberId) throw adminError('forbidden', 'not a member token');
+  if ((await ctx.orgs.getCompany(p.companyId))?.deletedAt) throw adminError('not_found', 'your company no longer exists');
   const m = await ctx.consumers.get<MemberRecord>(p.companyId, p.memberId, 'user');
   if (!m) throw adminError('not_found', 'your user account no longer exists');
   return m;

@@ -5,13 +5,11 @@ import { LICENCE_POOLS, UNLIMITED, companyLimits, type CompanyLimits, type Licen
 import type { Company, Principal } from '../model.js';
 import { newId } from '../store/index.js';
 import { evaluationOpen } from './common.js';
-import { normalizeDomain } from '../domains/index.js';
 
 export interface CompanyInput {
   name: string;
   contactEmail?: string | null | undefined;
   evaluationEndsAt?: string | null | undefined;
-  m365VerifiedDomains?: string[] | undefined;
   maxParticipantsPerMeeting?: number | null | undefined;
 }
 
@@ -34,8 +32,9 @@ export class CompanyService {
       contactEmail: input.contactEmail ?? null,
       createdAt: nowIso(this.ctx),
       evaluation: input.evaluationEndsAt ? { endsAt: new Date(input.evaluationEndsAt).toISOString() } : null,
-      m365VerifiedDomains: (input.m365VerifiedDomains ?? []).map((d) => normalizeDomain(d)),
       maxParticipantsPerMeeting: input.maxParticipantsPerMeeting ?? null,
+      deletedAt: null,
+      recordsKeptUntil: null,
     };
     await this.ctx.orgs.saveCompany(company, true);
     return company;
@@ -46,7 +45,6 @@ export class CompanyService {
       ...company,
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.contactEmail !== undefined ? { contactEmail: patch.contactEmail } : {}),
-      ...(patch.m365VerifiedDomains !== undefined ? { m365VerifiedDomains: patch.m365VerifiedDomains.map((d) => normalizeDomain(d)) } : {}),
       ...(patch.maxParticipantsPerMeeting !== undefined ? { maxParticipantsPerMeeting: patch.maxParticipantsPerMeeting } : {}),
       ...(patch.evaluationEndsAt !== undefined
         ? { evaluation: patch.evaluationEndsAt ? { endsAt: new Date(patch.evaluationEndsAt).toISOString() } : null }

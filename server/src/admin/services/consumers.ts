@@ -104,7 +104,14 @@ export class ConsumerService {
       throw err;
     }
     const verifiedDomains = (await this.listAll<CallingDomainRecord>(company.id, 'domain')).filter((d) => d.verified && d.state === 'active').map((d) => d.domain);
-    const reason = autoVerifyReason(domain, { defaultDomain: this.ctx.config.defaultDomain, verifiedDomains, m365VerifiedDomains: company.m365VerifiedDomains });
+    const rules = { defaultDomain: this.ctx.config.defaultDomain, verifiedDomains, m365DnsEvidence: [] as string[] };
+    let reason = autoVerifyReason(domain, rules);
+    if (reason === 'needs_dns') {
+      // Microsoft 365 evidence only from DNS: the MS=ms… record the domain's owner published for
+      // Microsoft 365 — never from anything the partner types.
+      const m365 = await this.ctx.verifier.microsoft365Evidence(domain);
+      if (m365.found) reason = autoVerifyReason(domain, { ...rules, m365DnsEvidence: [m365.name] });
+    }
     const id = newId('cd');
     const now = nowIso(this.ctx);
     let rec!: CallingDomainRecord;
@@ -138,9 +145,13 @@ export class ConsumerService {
     if (rec.verified) return rec;
     const result = await this.ctx.verifier.verify(rec.domain, this.ctx.verifier.verificationToken(company.id, rec.domain));
     const now = nowIso(this.ctx);
+    // Not our token: the domain may have been verified in Microsoft 365 since it was added.
+    const m365 = result.verified ? null : await this.ctx.verifier.microsoft365Evidence(rec.domain);
     const next: CallingDomainRecord = result.verified
       ? { ...rec, verified: true, verifiedAt: now, verifiedBy: 'dns', lastVerifyFailure: null }
-      : { ...rec, lastVerifyFailure: result.reason ?? 'record_missing' };
+      : m365?.found
+        ? { ...rec, verified: true, verifiedAt: now, verifiedBy: 'm365_domain', lastVerifyFailure: null }
+        : { ...rec, lastVerifyFailure: result.reason ?? 'record_missing' };
     await this.ctx.consumers.update(next);
     return next;
   }
@@ -170,6 +181,48 @@ export class ConsumerService {
     if (rec.kind === 'user' || rec.kind === 'team_vmr') numericId = (await this.ctx.consumers.getVmr(company.id, rec.vmrId))?.numericId;
     const prev = await this.ctx.consumers.release(rec, 'delete', claimKeysOf(rec, numericId));
     if (prev === null) throw adminError('not_found', 'already deleted');
+  }
+
+  /**
+   * Changes an endpoint's tier (Basic/Plus/Premium): the new tier's licence is checked and taken
+   * and the old one freed in one Lua step (store CHANGE_TIER), so no race overdraws a tier.
+   */
+  async changeTier(company: Company, rec: EndpointRecord, tier: EndpointTier): Promise<EndpointRecord> {
+    try {
+      await this.ctx.consumers.changeTier(company.id, rec.id, tier, ENDPOINT_TIERS[tier], String(Date.parse(rec.createdAt)), this.ctx.clock.now());
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'no_licence_available') this.ctx.metrics.licenceRefusals.inc({ reason: err.code, pool: poolForTier(tier) });
+      throw err;
+    }
+    const fresh = await this.ctx.consumers.get<EndpointRecord>(company.id, rec.id, 'endpoint');
+    if (!fresh) throw adminError('not_found', 'no such endpoint');
+    return fresh;
+  }
+
+  /**
+   * Deleting a company: every consumer gives its licence back, becomes inactive (reason
+   * `company_deleted`) and releases its addresses, numeric ids and calling-domain claims so other
+   * companies can use them; the records themselves stay until the company's records are purged.
+   */
+  async retireAll(company: Company): Promise<{ consumers: number; claimsReleased: number }> {
+    let consumers = 0;
+    let claimsReleased = 0;
+    const at = nowIso(this.ctx);
+    for (const kind of ['user', 'team_vmr', 'endpoint', 'domain'] as const) {
+      for (const rec of await this.listAll(company.id, kind)) {
+        let numericId: string | undefined;
+        if (rec.kind === 'user' || rec.kind === 'team_vmr') numericId = (await this.ctx.consumers.getVmr(company.id, rec.vmrId))?.numericId;
+        const done = await this.ctx.consumers.retire(rec, claimKeysOf(rec, numericId));
+        if (!done) continue;
+        claimsReleased += done.released;
+        if (done.previous !== 'inactive') consumers++;
+        else if (done.released === 0 && rec.deactivatedReason === 'company_deleted') continue; // already retired
+        const fresh = await this.ctx.consumers.get(company.id, rec.id);
+        if (fresh) await this.ctx.consumers.update({ ...fresh, deactivatedAt: fresh.deactivatedAt ?? at, deactivatedReason: 'company_deleted' });
+        if (rec.kind === 'user') await this.ctx.orgs.finishInvitation(company.id, rec.id);
+      }
+    }
+    return { consumers, claimsReleased };
   }
 
   /** Deactivates (keeps the record and its addresses; frees the licence). */

@@ -1,9 +1,9 @@
 import type { RedisClient } from '../../store/index.js';
 import { adminError } from '../errors.js';
-import type { LicencePool } from '../licences/index.js';
+import { poolForTier, type EndpointTier, type LicencePool } from '../licences/index.js';
 import type { ConsumerKind, ConsumerRecord, ConsumerState, VmrRecord } from '../model.js';
 import { companyKeyPrefix, keys } from './keys.js';
-import { ACTIVATE, RELEASE, TRANSITION, runScript } from './scripts.js';
+import { ACTIVATE, CHANGE_TIER, RELEASE, RETIRE, TRANSITION, runScript } from './scripts.js';
 import { newNumericId } from './ids.js';
 
 /** An address (or domain / numeric id) a consumer owns exclusively. */
@@ -44,7 +44,11 @@ function searchText(r: ConsumerRecord): string {
   return parts.join('\n').toLowerCase();
 }
 
-function scoreOf(rec: { createdAt: string }): string {
+function companyDeletedError() {
+  return adminError('company_deleted', 'the company was deleted; nothing can be activated in it');
+}
+
+export function scoreOf(rec: { createdAt: string }): string {
   return String(Date.parse(rec.createdAt));
 }
 
@@ -70,6 +74,7 @@ export class ConsumerRepository {
       if (record.trial) zsets.push(keys.trials(record.companyId));
       const reply = await this.activate(record.companyId, pool, input.now, record.id, scoreOf(record), 'create', claims, hashes, zsets);
       if (reply[0] === 'ok') return;
+      if (reply[0] === 'company_deleted') throw companyDeletedError();
       if (reply[0] === 'address_taken') {
         const claim = claims[Number(reply[1]) - 1];
         if (claim?.numeric && input.vmr) {
@@ -94,6 +99,7 @@ export class ConsumerRepository {
     const zsets = record.trial ? [keys.trials(record.companyId)] : [];
     const reply = await this.activate(record.companyId, pool, now, record.id, scoreOf(record), 'reactivate', [], hashes, zsets);
     if (reply[0] === 'ok') return;
+    if (reply[0] === 'company_deleted') throw companyDeletedError();
     if (reply[0] === 'not_inactive') throw adminError('consumer_not_inactive', `consumer is ${reply[1]}`, { state: reply[1] });
     throw this.licenceError(pool, reply);
   }
@@ -120,7 +126,15 @@ export class ConsumerRepository {
     return runScript(
       this.redis,
       ACTIVATE,
-      [keys.licences(companyId), keys.usage(companyId), keys.poolMembers(companyId, pool), ...claims.map((c) => c.key), ...hashes.map((h) => h.key), ...zsets],
+      [
+        keys.licences(companyId),
+        keys.usage(companyId),
+        keys.poolMembers(companyId, pool),
+        ...claims.map((c) => c.key),
+        ...hashes.map((h) => h.key),
+        ...zsets,
+        keys.companyDeleted(companyId),
+      ],
       [
         pool,
         String(now),
@@ -153,6 +167,48 @@ export class ConsumerRepository {
       [mode, String(hashKeys.length), String(del.length), String(zsets.length), record.id, companyKeyPrefix(record.companyId)],
     );
     return reply[0] === 'ok' ? (reply[1] as ConsumerState) : null;
+  }
+
+  /**
+   * Moves an endpoint to another tier's licence pool atomically (see CHANGE_TIER). Returns the
+   * pool it left ('' when it held none: inactive or trial), or throws no_licence_available.
+   */
+  async changeTier(companyId: string, endpointId: string, tier: EndpointTier, bandwidthKbps: number, score: string, now: number): Promise<{ changed: boolean; oldPool: string }> {
+    const newPool = poolForTier(tier);
+    const reply = await runScript(
+      this.redis,
+      CHANGE_TIER,
+      [keys.licences(companyId), keys.usage(companyId), keys.consumer(companyId, endpointId), keys.companyDeleted(companyId)],
+      [newPool, String(now), endpointId, score, companyKeyPrefix(companyId), tier, String(bandwidthKbps)],
+    );
+    switch (reply[0]) {
+      case 'ok':
+        return { changed: true, oldPool: reply[1] ?? '' };
+      case 'same':
+        return { changed: false, oldPool: newPool };
+      case 'missing':
+        throw adminError('not_found', 'no such endpoint');
+      case 'company_deleted':
+        throw companyDeletedError();
+      default:
+        throw this.licenceError(newPool, reply);
+    }
+  }
+
+  /**
+   * A deleted company's consumer: licence returned, inactive, its claims released (only those
+   * still naming this company). Returns how many claims were released, or null when missing.
+   */
+  async retire(record: ConsumerRecord, claimKeys: string[]): Promise<{ previous: ConsumerState; released: number } | null> {
+    const hashKeys = [keys.consumer(record.companyId, record.id)];
+    if ('vmrId' in record) hashKeys.push(keys.vmr(record.companyId, record.vmrId));
+    const reply = await runScript(
+      this.redis,
+      RETIRE,
+      [keys.usage(record.companyId), ...hashKeys, ...claimKeys, keys.trials(record.companyId)],
+      [String(hashKeys.length), String(claimKeys.length), record.id, companyKeyPrefix(record.companyId), `${record.companyId}|`],
+    );
+    return reply[0] === 'ok' ? { previous: reply[1] as ConsumerState, released: Number(reply[2]) } : null;
   }
 
   /** Rewrites a consumer's descriptive fields (state/pool stay as the scripts set them). */

@@ -25,6 +25,8 @@ export const keys = {
   usage: (companyId: string) => `${c(companyId)}used`,
   /** zset consumer id → createdAt, of active consumers per pool (newest lose their licence first). */
   poolMembers: (companyId: string, pool: string) => `${c(companyId)}pool:${pool || '-'}`,
+  /** string, set when the company is deleted: every licence script refuses new activations once it exists. */
+  companyDeleted: (companyId: string) => `${c(companyId)}deleted`,
   /** zset of trial consumers (deactivated when the evaluation ends). */
   trials: (companyId: string) => `${c(companyId)}trials`,
 

@@ -1,6 +1,15 @@
 import type { RedisClient } from '../../store/index.js';
 import type { Company, DialInNumber, Partner, Principal } from '../model.js';
-import { keys } from './keys.js';
+import { companyKeyPrefix, keys } from './keys.js';
+
+/**
+ * A stored company in today's shape: records written before company deletion existed get the
+ * new fields; the removed typed Microsoft 365 list is dropped (it never verifies anything now).
+ */
+function companyFrom(json: string): Company {
+  const { m365VerifiedDomains: _removed, ...rest } = JSON.parse(json) as Company & { m365VerifiedDomains?: unknown };
+  return { ...rest, deletedAt: rest.deletedAt ?? null, recordsKeptUntil: rest.recordsKeptUntil ?? null };
+}
 
 /** Partners, companies, API tokens, invitation tokens and dial-in numbers. */
 export class OrgRepository {
@@ -43,7 +52,45 @@ export class OrgRepository {
 
   async getCompany(id: string): Promise<Company | null> {
     const v = await this.redis.get(keys.company(id));
-    return v ? (JSON.parse(v) as Company) : null;
+    return v ? companyFrom(v) : null;
+  }
+
+  /**
+   * Marks a company deleted: the flag key first (from then on every licence script refuses to
+   * activate anything in it), then the record; it leaves the partner's list. Returns false if it
+   * was already deleted (another request won).
+   */
+  async markCompanyDeleted(c: Company): Promise<boolean> {
+    const set = await this.redis.set(keys.companyDeleted(c.id), c.deletedAt ?? '', { NX: true });
+    if (set !== 'OK') return false;
+    await this.redis.multi().set(keys.company(c.id), JSON.stringify(c)).zRem(keys.partnerCompanies(c.partnerId), c.id).exec();
+    return true;
+  }
+
+  /** Records that a deleted company's sweep (consumers retired, plans ended) finished. */
+  async finishCompanyDeletion(id: string): Promise<void> {
+    await this.redis.set(keys.companyDeleted(id), 'done');
+  }
+
+  /** Whether a deleted company's sweep finished (false: it was interrupted and must be resumed). */
+  async companyDeletionFinished(id: string): Promise<boolean> {
+    return (await this.redis.get(keys.companyDeleted(id))) === 'done';
+  }
+
+  /**
+   * Removes everything stored for a deleted company once its records' retention ended: every
+   * key in its slot (plans, orders, consumers, VMRs, call records), then the company itself.
+   * Bounded: SCAN in pages of 500.
+   */
+  async purgeCompany(id: string): Promise<number> {
+    let removed = 0;
+    const pattern = `${companyKeyPrefix(id).replace(/[*?[\]\\]/g, '\\$&')}*`;
+    for await (const batch of this.redis.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+      const list = Array.isArray(batch) ? batch : [batch];
+      if (list.length > 0) removed += await this.redis.unlink(list);
+    }
+    await this.redis.multi().del(keys.company(id)).zRem(keys.companies(), id).exec();
+    return removed;
   }
 
   async allCompanyIds(): Promise<string[]> {
@@ -54,7 +101,7 @@ export class OrgRepository {
     const ids = await this.redis.zRange(keys.partnerCompanies(partnerId), 0, -1, { REV: true });
     const vals = ids.length ? await this.redis.mGet(ids.map((id) => keys.company(id))) : [];
     const q = f.q?.toLowerCase();
-    const all = vals.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Company).filter((c) => !q || c.name.toLowerCase().includes(q));
+    const all = vals.filter((v): v is string => v !== null).map(companyFrom).filter((c) => !q || c.name.toLowerCase().includes(q));
     return { items: all.slice(f.offset, f.offset + f.limit), total: all.length };
   }
 

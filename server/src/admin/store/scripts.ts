@@ -25,12 +25,13 @@ end
 
 /**
  * Create or reactivate a consumer.
- * KEYS: lic, used, poolMembers, claims[nClaims], hashes[nHashes], zsets[nZ]
+ * KEYS: lic, used, poolMembers, claims[nClaims], hashes[nHashes], zsets[nZ], companyDeleted
  * ARGV: pool, now, nClaims, nHashes, nZ, memberId, score, mode, claimValues[nClaims],
  *       then per hash: json ('' keeps the stored json), state
- * Replies: {'ok'} | {'address_taken', i} | {'no_licence', cap, used} | {'not_inactive', state}
+ * Replies: {'ok'} | {'address_taken', i} | {'no_licence', cap, used} | {'not_inactive', state} | {'company_deleted'}
  */
 export const ACTIVATE = `${CAPACITY}
+if redis.call('EXISTS', KEYS[#KEYS]) == 1 then return {'company_deleted'} end
 local pool, now = ARGV[1], tonumber(ARGV[2])
 local nC, nH, nZ = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local member, score, mode = ARGV[6], ARGV[7], ARGV[8]
@@ -125,6 +126,73 @@ redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
 redis.call('SET', KEYS[5], ARGV[6])
 redis.call('ZADD', KEYS[6], ARGV[8], ARGV[5])
 return {'ok'}
+`;
+
+/**
+ * Change an endpoint's tier: the new tier's licence is taken and the old one returned in one
+ * step, so concurrent changes can never put more endpoints on a tier than it has licences.
+ * An inactive endpoint holds no licence: only its tier changes. A trial endpoint (no pool) stays a trial.
+ * KEYS: lic, used, consumerHash, companyDeleted
+ * ARGV: newPool, now, memberId, score, companyKeyPrefix, tier, bandwidthKbps
+ * Replies: {'ok', oldPool} | {'missing'} | {'same'} | {'no_licence', cap, used} | {'company_deleted'}
+ */
+export const CHANGE_TIER = `${CAPACITY}
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'company_deleted'} end
+local newPool, now, member, score, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local st = redis.call('HGET', KEYS[3], 'state')
+if not st then return {'missing'} end
+local rec = cjson.decode(redis.call('HGET', KEYS[3], 'json'))
+if rec.kind ~= 'endpoint' then return {'missing'} end
+if rec.tier == ARGV[6] then return {'same'} end
+local oldPool = redis.call('HGET', KEYS[3], 'pool') or ''
+local pool = ''
+if st ~= 'inactive' and oldPool ~= '' then
+  local cap = capacity(KEYS[1], newPool, now)
+  local used = tonumber(redis.call('HGET', KEYS[2], newPool) or '0')
+  if cap >= 0 and used + 1 > cap then return {'no_licence', tostring(cap), tostring(used)} end
+  redis.call('HINCRBY', KEYS[2], newPool, 1)
+  redis.call('ZADD', prefix .. 'pool:' .. newPool, score, member)
+  redis.call('HINCRBY', KEYS[2], oldPool, -1)
+  redis.call('ZREM', prefix .. 'pool:' .. oldPool, member)
+  pool = newPool
+end
+rec.tier = ARGV[6]
+rec.bandwidthKbps = tonumber(ARGV[7])
+rec.pool = pool
+redis.call('HSET', KEYS[3], 'json', cjson.encode(rec), 'pool', pool)
+return {'ok', oldPool}
+`;
+
+/**
+ * Retire a consumer of a deleted company: its licence is returned (if it held one), it becomes
+ * inactive, and its address / numeric-id / domain claims are released — but only claims that
+ * still name this company, so a claim someone else took meanwhile is never removed.
+ * KEYS: used, hashes[nHashes], claims[nClaims], trials
+ * ARGV: nHashes, nClaims, memberId, companyKeyPrefix, claimOwnerPrefix ('<companyId>|')
+ * Replies: {'ok', previousState, releasedClaims} | {'missing'}
+ */
+export const RETIRE = `
+local nH, nC, member, prefix, owner = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local st = redis.call('HGET', KEYS[2], 'state')
+if not st then return {'missing'} end
+local pool = redis.call('HGET', KEYS[2], 'pool') or ''
+if st ~= 'inactive' and pool ~= '' then
+  redis.call('HINCRBY', KEYS[1], pool, -1)
+  redis.call('ZREM', prefix .. 'pool:' .. pool, member)
+end
+for i = 1, nH do
+  if redis.call('EXISTS', KEYS[1 + i]) == 1 then redis.call('HSET', KEYS[1 + i], 'state', 'inactive', 'pool', '') end
+end
+local released = 0
+for i = 1, nC do
+  local v = redis.call('GET', KEYS[1 + nH + i])
+  if v and string.sub(v, 1, #owner) == owner then
+    redis.call('DEL', KEYS[1 + nH + i])
+    released = released + 1
+  end
+end
+redis.call('ZREM', KEYS[2 + nH + nC], member)
+return {'ok', st, tostring(released)}
 `;
 
 /** Runs a script by SHA, loading it on NOSCRIPT (e.g. after the embedded Redis restarted). */

@@ -15,7 +15,7 @@ const DAY = 86_400_000;
 
 describe('address rules through the API', () => {
   it('lower-cases, refuses bad characters/starts, and applies the 6-character minimum only on the default domain', async () => {
-    const cid = await companyWithPlans(h, 'Uri', [{ planType: 'enterprise_user', quantity: 10 }, { planType: 'domain_hosting', quantity: 1 }], { m365VerifiedDomains: ['uri-corp.test'] });
+    const cid = await companyWithPlans(h, 'Uri', [{ planType: 'enterprise_user', quantity: 10 }, { planType: 'domain_hosting', quantity: 1 }]);
     const post = (body: object) => h.call(h.partnerToken, 'POST', `${api}/companies/${cid}/team-vmrs`, { name: 'x', ...body });
     expect((await post({ localPart: 'Sales.Team' })).body.team.address).toBe('sales.team@convene.example');
     for (const [localPart, reason] of [['1sales', 'invalid_start'], ['_sales', 'invalid_start'], ['sales team', 'invalid_characters'], ['sales+x', 'invalid_characters'], ['sales', 'too_short']]) {
@@ -23,8 +23,9 @@ describe('address rules through the API', () => {
       expect(r.status, localPart).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'invalid_address', details: { reason } });
     }
-    // Custom hosted domain (auto-verified as the customer's Microsoft 365 domain): no minimum.
-    const dom = await h.call(h.partnerToken, 'POST', `${api}/companies/${cid}/domains`, { domain: 'URI-Corp.test' });
+    // Custom hosted domain (auto-verified: its DNS has the Microsoft 365 MS=ms… record): no minimum.
+    const m365 = await startDnsmasq(dnsPort, ['uri-corp.test,"MS=ms12345678"']);
+    const dom = await h.call(h.partnerToken, 'POST', `${api}/companies/${cid}/domains`, { domain: 'URI-Corp.test' }).finally(() => m365.stop());
     expect(dom.body).toMatchObject({ domain: 'uri-corp.test', verified: true, verifiedBy: 'm365_domain' });
     expect((await post({ localPart: 'ab', domain: 'uri-corp.test' })).status).toBe(201);
     // A duplicate address is refused.

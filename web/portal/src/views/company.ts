@@ -2,7 +2,7 @@
  * Company view: tabs for users, team VMRs, endpoints and calling domains (each with its actions
  * and batch delete/reactivate), licences and order history, call history, and the handout.
  */
-import { api, type CallingDomain, type Cdr, type Company, type Endpoint, type Member, type Page, type Principal, type TeamVmr, type Vmr } from '../api.js';
+import { api, type CallingDomain, type Cdr, type Company, type CompanyDeletion, type Endpoint, type Member, type Page, type Principal, type TeamVmr, type Vmr } from '../api.js';
 import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, infoDialog, table } from '../dom.js';
 import { renderLicences } from './licences.js';
 import { showError } from './partner.js';
@@ -38,7 +38,13 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
   append(
     root,
     me.role === 'partner_admin' ? h('p', { class: 'crumbs' }, h('a', { href: '#/companies' }, '‹ All companies')) : null,
-    h('h2', {}, company.name, company.evaluation ? h('span', { class: 'badge trial' }, `Evaluation Mode until ${fmtDate(company.evaluation.endsAt)}`) : null),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('h2', {}, company.name, company.evaluation ? h('span', { class: 'badge trial' }, `Evaluation Mode until ${fmtDate(company.evaluation.endsAt)}`) : null),
+      h('span', { class: 'spacer' }),
+      me.role === 'partner_admin' ? h('button', { class: 'danger', onclick: () => void deleteCompany(company).catch(showError) }, 'Delete company') : null,
+    ),
     h(
       'nav',
       { class: 'tabs', role: 'tablist' },
@@ -92,11 +98,7 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
             { name: 'name', label: 'Name', required: true },
             { name: 'localPart', label: 'Address (part before @)', required: true, placeholder: 'boardroom.oslo' },
             domainField(domains),
-            { name: 'tier', label: 'Endpoint licence', type: 'select', value: 'basic', options: [
-              { value: 'basic', label: 'Basic (768 kbps)' },
-              { value: 'plus', label: 'Plus (1.5 Mbps)' },
-              { value: 'premium', label: 'Premium (4 Mbps)' },
-            ] },
+            { name: 'tier', label: 'Endpoint licence', type: 'select', value: 'basic', options: TIER_OPTIONS },
             usageField('shared'),
           ], async (v) => {
             await api.post(`${base}/endpoints`, { name: v.name, localPart: v.localPart, tier: v.tier, usageModel: v.usageModel, ...(v.domain ? { domain: v.domain } : {}) }, true);
@@ -105,6 +107,7 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
         actions: (e, refresh) => [
           h('button', { class: 'small secondary', onclick: () => void showProvisioning(base, e).catch(showError) }, 'Provisioning & QR'),
           h('button', { class: 'small secondary', onclick: () => void editEndpoint(base, e, refresh).catch(showError) }, 'Edit'),
+          h('button', { class: 'small secondary', onclick: () => void changeTier(base, e, refresh).catch(showError) }, 'Change tier'),
         ],
       });
     case 'domains':
@@ -393,6 +396,38 @@ async function editEndpoint(base: string, e: Endpoint, refresh: () => void): Pro
     flash('Endpoint saved.');
   });
   if (ok) refresh();
+}
+
+const TIER_OPTIONS = [
+  { value: 'basic', label: 'Basic (768 kbps)' },
+  { value: 'plus', label: 'Plus (1.5 Mbps)' },
+  { value: 'premium', label: 'Premium (4 Mbps)' },
+];
+
+/** Moves the endpoint to another tier's licence; refused (no_licence_available) when that tier has none free. */
+async function changeTier(base: string, e: Endpoint, refresh: () => void): Promise<void> {
+  const ok = await formDialog(`Change tier: ${e.name}`, [{ name: 'tier', label: 'Endpoint licence tier', type: 'select', value: e.tier, options: TIER_OPTIONS }], async (v) => {
+    const next = await api.post<Endpoint>(`${base}/endpoints/${encodeURIComponent(e.id)}/tier`, { tier: v.tier });
+    flash(`${next.name} is now ${next.tier} (${next.bandwidthKbps} kbps).`);
+  });
+  if (ok) refresh();
+}
+
+/**
+ * Deleting a company, confirmed by typing its name: its consumers are deactivated and their
+ * addresses released; orders and call records are kept for the retention period.
+ */
+async function deleteCompany(company: Company): Promise<void> {
+  await formDialog(
+    `Delete ${company.name}? Its users, team VMRs, endpoints and calling domains are deactivated and their addresses released; its plans end. Orders and call records are kept for the retention period.`,
+    [{ name: 'confirm', label: 'Type the company name to confirm', required: true }],
+    async (v) => {
+      if (v.confirm !== company.name) throw new Error('The name does not match.');
+      const r = await api.del<CompanyDeletion>(`/companies/${encodeURIComponent(company.id)}`);
+      flash(`${company.name} deleted: ${r.consumersDeactivated} consumers deactivated, ${r.addressesReleased} addresses released; records kept until ${fmtDate(r.company.recordsKeptUntil)}.`);
+      location.hash = '#/companies';
+    },
+  );
 }
 
 async function showProvisioning(base: string, e: Endpoint): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * Licences of one company: capacity per pool, licence plans with their actions (change quantity,
- * change payment plan, renew), ordering a new plan, Evaluation Mode, and the searchable order
- * history with CSV download. Only a partner admin may order or change; company admins read.
+ * Licences of one company: capacity per pool, licence plans with the actions each offers (by plan
+ * type, seed 002: quantity, payment plan, renew, auto-renew on/off, cancel), ordering a new plan,
+ * Evaluation Mode, and the searchable order history with CSV download. Only a partner admin may
+ * order or change; company admins read.
  */
 import { api, type Company, type LicenceRow, type OrderEvent, type Page, type Plan, type PlanType, type Principal } from '../api.js';
 import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, table } from '../dom.js';
@@ -30,6 +31,10 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
     );
   };
 
+  // Plan types: how each may change its quantity at renewal (ERC Basic: the same or lower).
+  const typeList = partner ? await api.get<PlanType[]>('/plan-types') : [];
+  const types = new Map(typeList.map((t) => [t.id, t]));
+
   const loadPlans = async () => {
     const list = await api.get<Plan[]>(`${base}/plans`);
     clear(plans);
@@ -43,7 +48,7 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
           money(p.pricePerLicenceCents, p.currency),
           p.paymentPlan.replace('_', ' '),
           fmtDate(p.startDate),
-          h('span', { class: p.status === 'expired' || !p.autoRenew ? 'expires' : 'renews' }, `${p.status === 'expired' ? 'expired' : p.autoRenew ? 'renews' : 'expires'} ${fmtDate(p.renewalDate)}`),
+          h('span', { class: p.status === 'expired' || !p.autoRenew ? 'expires' : 'renews' }, `${p.status === 'expired' ? 'expired' : p.cancelledAt ? 'cancelled, ends' : p.autoRenew ? 'renews' : 'expires'} ${fmtDate(p.renewalDate)}`),
           p.costCenter || '—',
           p.references || '—',
           partner ? planActions(p) : '—',
@@ -59,38 +64,76 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
       await Promise.all([loadPlans(), loadSummary(), loadHistory()]);
     });
 
-  const planActions = (p: Plan): HTMLElement =>
-    h(
+  /** Only the actions this plan offers (the server computes them from its type and state). */
+  const planActions = (p: Plan): HTMLElement => {
+    const offers = new Set(p.actions);
+    const renewQuantity = types.get(p.planType)?.renewalQuantity ?? 'any';
+    return h(
       'div',
       { class: 'actions' },
-      h('button', {
-        class: 'small',
-        onclick: () =>
-          void formDialog(`Change quantity: ${p.product}`, [
-            { name: 'quantity', label: 'New quantity', type: 'number', value: String(p.quantity), min: 0, required: true },
-            { name: 'reference', label: 'Reference' },
-          ], (v) => act(p, 'quantity', { quantity: Number(v.quantity), reference: v.reference }, 'Quantity changed.')),
-      }, 'Quantity'),
-      h('button', {
-        class: 'small',
-        onclick: () =>
-          void formDialog(`Change payment plan: ${p.product}`, [
-            { name: 'paymentPlan', label: 'Payment plan', type: 'select', options: planOptions, value: p.paymentPlan },
-            { name: 'reference', label: 'Reference' },
-          ], (v) => act(p, 'payment-plan', { paymentPlan: v.paymentPlan, reference: v.reference }, 'Payment plan changed.')),
-      }, 'Payment plan'),
-      h('button', {
-        class: 'small',
-        onclick: () => void formDialog(`Renew ${p.product}?`, [{ name: 'reference', label: 'Reference' }], (v) => act(p, 'renew', { reference: v.reference }, 'Plan renewed.')),
-      }, 'Renew'),
+      offers.has('increase') || offers.has('decrease')
+        ? h('button', {
+            class: 'small',
+            onclick: () =>
+              void formDialog(`Change quantity: ${p.product}`, [
+                { name: 'quantity', label: 'New quantity', type: 'number', value: String(p.quantity), min: 0, required: true },
+                { name: 'reference', label: 'Reference' },
+              ], (v) => act(p, 'quantity', { quantity: Number(v.quantity), reference: v.reference }, 'Quantity changed.')),
+          }, 'Quantity')
+        : null,
+      offers.has('payment_plan')
+        ? h('button', {
+            class: 'small',
+            onclick: () =>
+              void formDialog(`Change payment plan: ${p.product}`, [
+                { name: 'paymentPlan', label: 'Payment plan', type: 'select', options: planOptions, value: p.paymentPlan },
+                { name: 'reference', label: 'Reference' },
+              ], (v) => act(p, 'payment-plan', { paymentPlan: v.paymentPlan, reference: v.reference }, 'Payment plan changed.')),
+          }, 'Payment plan')
+        : null,
+      offers.has('renew')
+        ? h('button', {
+            class: 'small',
+            onclick: () =>
+              void formDialog(`Renew ${p.product}?`, [
+                ...(renewQuantity === 'same'
+                  ? []
+                  : [{ name: 'quantity', label: renewQuantity === 'same_or_lower' ? 'Licenses at renewal (same or lower)' : 'Licenses at renewal', type: 'number' as const, value: String(p.quantity), min: 0, required: true }]),
+                { name: 'reference', label: 'Reference' },
+              ], (v) => act(p, 'renew', { reference: v.reference, ...(v.quantity !== undefined ? { quantity: Number(v.quantity) } : {}) }, 'Plan renewed.')),
+          }, 'Renew')
+        : null,
+      offers.has('auto_renew')
+        ? h('button', {
+            class: 'small secondary',
+            onclick: () =>
+              void formDialog(
+                p.autoRenew ? `Turn auto-renew off? ${p.product} then ends on ${fmtDate(p.renewalDate)}.` : `Turn auto-renew on for ${p.product}?`,
+                [{ name: 'reference', label: 'Reference' }],
+                (v) => act(p, 'auto-renew', { autoRenew: !p.autoRenew, reference: v.reference }, p.autoRenew ? 'Auto-renew off: the plan lapses at its end.' : 'Auto-renew on.'),
+              ),
+          }, p.autoRenew ? 'Auto-renew off' : 'Auto-renew on')
+        : null,
+      offers.has('cancel')
+        ? h('button', {
+            class: 'small danger',
+            onclick: () =>
+              void formDialog(
+                `Cancel ${p.product}? It ends on ${fmtDate(p.renewalDate)}, the end of the paid term, and cannot be resumed.`,
+                [{ name: 'reference', label: 'Reference' }],
+                (v) => act(p, 'cancel', { reference: v.reference }, 'Plan cancelled.'),
+              ),
+          }, 'Cancel plan')
+        : null,
     );
+  };
 
   const order = async () => {
-    const types = (await api.get<PlanType[]>('/plan-types')).filter((t) => t.orderable);
+    const orderable = typeList.filter((t) => t.orderable && t.actions.includes('order'));
     await formDialog(
       'Order licences',
       [
-        { name: 'planType', label: 'Plan type', type: 'select', options: types.map((t) => ({ value: t.id, label: `${t.product} (${t.sku})` })) },
+        { name: 'planType', label: 'Plan type', type: 'select', options: orderable.map((t) => ({ value: t.id, label: `${t.product} (${t.sku})` })) },
         { name: 'quantity', label: 'Licenses', type: 'number', value: '1', min: 1, required: true },
         { name: 'price', label: 'Price per license (e.g. 12.50)', value: '0', required: true },
         { name: 'currency', label: 'Currency', value: 'EUR', required: true },

@@ -44,7 +44,6 @@ export async function renderCompanies(root: HTMLElement): Promise<void> {
         { name: 'name', label: 'Company name', required: true },
         { name: 'contactEmail', label: 'Contact email (DNS instructions go here)', type: 'email' },
         { name: 'evaluationEndsAt', label: 'Evaluation Mode until (optional)', type: 'date' },
-        { name: 'm365', label: 'Verified Microsoft 365 domains (comma separated)' },
       ],
       async (v) => {
         const company = await api.post<Company>(
@@ -53,7 +52,6 @@ export async function renderCompanies(root: HTMLElement): Promise<void> {
             name: v.name,
             contactEmail: v.contactEmail || null,
             evaluationEndsAt: v.evaluationEndsAt ? new Date(`${v.evaluationEndsAt}T23:59:59Z`).toISOString() : null,
-            m365VerifiedDomains: (v.m365 ?? '').split(',').map((s) => s.trim()).filter(Boolean),
           },
           true,
         );
