@@ -7,6 +7,7 @@ import type { Mailer } from './email/index.js';
 import type { AdminMetrics } from './metrics.js';
 import type { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository } from './store/index.js';
 import type { TokenService } from './auth/index.js';
+import type { SipListener } from './provisioning/index.js';
 
 /** Everything the admin services share; built once by createAdmin(). */
 export interface AdminContext {
@@ -23,6 +24,8 @@ export interface AdminContext {
   tokens: TokenService;
   verifier: DomainVerifier;
   mailer: Mailer;
+  /** The SIP listeners actually bound (set by the service after the SIP stack starts); null = not known. */
+  sipListeners: { current: SipListener[] | null };
 }
 
 export function nowIso(ctx: { clock: Clock }): string {

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../store/index.js';
 import { adminError } from '../errors.js';
-import type { LicencePool } from '../licences/index.js';
+import { planTypesForPool, poolProduct, type LicencePool } from '../licences/index.js';
 import type { ConsumerKind, ConsumerRecord, ConsumerState, VmrRecord } from '../model.js';
 import { companyKeyPrefix, keys } from './keys.js';
 import { ACTIVATE, RELEASE, TRANSITION, runScript } from './scripts.js';
@@ -99,10 +99,16 @@ export class ConsumerRepository {
   }
 
   private licenceError(pool: string, reply: string[]) {
-    return adminError('no_licence_available', `no available ${pool} licence`, {
+    const capacity = Number(reply[1]);
+    const used = Number(reply[2]);
+    const product = poolProduct(pool);
+    const held = capacity > 0 ? `all ${capacity} ${product}s are in use` : `the company has no ${product}`;
+    return adminError('no_licence_available', `No ${product} available: ${held}. Order more ${product}s (Licenses & orders), or delete or deactivate a consumer that uses one.`, {
       pool,
-      capacity: Number(reply[1]),
-      used: Number(reply[2]),
+      product,
+      orderPlanTypes: planTypesForPool(pool).map((t) => t.id),
+      capacity,
+      used,
     });
   }
 
