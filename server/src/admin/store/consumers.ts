@@ -102,8 +102,8 @@ export class ConsumerRepository {
     const capacity = Number(reply[1]);
     const used = Number(reply[2]);
     const product = poolProduct(pool);
-    const held = capacity > 0 ? `all ${capacity} ${product}s are in use` : `the company has no ${product}`;
-    return adminError('no_licence_available', `No ${product} available: ${held}. Order more ${product}s (Licenses & orders), or delete or deactivate a consumer that uses one.`, {
+    const held = capacity > 0 ? `all ${capacity} are in use` : 'the company has none';
+    return adminError('no_licence_available', `No ${product} available (${held}). Order more on the Licenses & orders tab, or delete or deactivate a consumer that uses one.`, {
       pool,
       product,
       orderPlanTypes: planTypesForPool(pool).map((t) => t.id),

@@ -104,7 +104,7 @@ describe('figures and errors a partner can act on', () => {
     expect(r.body.error).toMatchObject({ code: 'no_licence_available', details: { pool: 'endpoint_plus', product: 'Endpoint License Plus', orderPlanTypes: ['endpoint_plus'] } });
     const message = str(r.body.error.message);
     expect(message).toContain('Endpoint License Plus');
-    expect(message).toMatch(/Order more/);
+    expect(message).toMatch(/Order more on the Licenses & orders tab/);
     expect(message).not.toMatch(/endpoint_plus|\beul\b/);
   });
 
