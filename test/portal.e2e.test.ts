@@ -469,7 +469,8 @@ describe('portal walk-through in chromium', () => {
     await page.goto(`${base}/portal/${new URL(companyUrl).hash}/admins`);
     await page.getByRole('button', { name: '+ New administrator' }).click();
     await page.getByLabel('Name').fill('Helpdesk Admin');
-    await dialogOk(page);
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await page.getByTestId('new-token').waitFor();
     const issued = (await page.getByTestId('new-token').textContent()) ?? '';
     expect(issued).toMatch(/^cvt_/);
     await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();

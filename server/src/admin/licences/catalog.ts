@@ -120,7 +120,9 @@ export function poolProduct(pool: string): string {
 
 /** The plan types that can be ordered to add capacity to a pool (the "order more" hint). */
 export function planTypesForPool(pool: string): PlanType[] {
-  return TYPES.filter((t) => t.orderable && (t.provides(1)[pool as LicencePool] ?? 0) !== 0);
+  // The plan that sells just this pool first (Domain Hosting License before Connect Standard).
+  const sells = TYPES.filter((t) => t.orderable && (t.provides(1)[pool as LicencePool] ?? 0) !== 0);
+  return sells.sort((a, b) => Object.keys(a.provides(1)).length - Object.keys(b.provides(1)).length);
 }
 
 /** The plan type that sells a pool (for SKU/product names on System order events). */
