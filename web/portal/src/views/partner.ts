@@ -70,8 +70,7 @@ export async function renderCompanies(root: HTMLElement): Promise<void> {
 
   root.append(
     h('div', { class: 'toolbar' }, h('h2', {}, 'Companies'), search, h('button', { onclick: () => void create() }, '+ New company')),
-    list,
-    pager,
+    h('section', { class: 'card' }, list, pager),
   );
   await load();
 }
