@@ -24,6 +24,7 @@ import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
 import { MediaService, WorkerPool, resolveAnnouncedAddress } from '../sfu/src/index.js';
 import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
+import { ensureSelfSignedSipCert } from './sip-cert.js';
 
 export interface RunningService {
   http: HttpServer;
@@ -141,6 +142,10 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     // the administration register with the credentials in their provisioning configuration.
     const { registrar: registrarConfig, ...stackConfig } = config.sip;
     const hostedDomains = stackConfig.hostedDomains.length > 0 ? stackConfig.hostedDomains : [admin.config.defaultDomain];
+    if (stackConfig.transports.some((t) => t.protocol === 'tls') && !stackConfig.tls) {
+      const cert = await ensureSelfSignedSipCert(stackConfig.selfSignedCertDir, [admin.config.sipRegistrar.host, ...hostedDomains], logger.child({ component: 'sip' }));
+      stackConfig.tls = { certFile: cert.certFile, keyFile: cert.keyFile, verifyPeer: true };
+    }
     const sip = new SipStack(stackOptionsFromConfig({ ...stackConfig, hostedDomains }), {
       logger: logger.child({ component: 'sip' }),
       registry,
@@ -148,6 +153,8 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     });
     closers.push(() => sip.stop({ sendBye: true }));
     await sip.start();
+    // Provisioning (and QR codes) must name a listener that exists: tell the admin what is bound.
+    admin.setSipListeners(sip.transports.map((t) => ({ protocol: t.protocol, port: t.local.port })));
     const endpointCredentials: CredentialStore = {
       async lookup(username, realm) {
         const endpoint = await admin.repos.getEndpointByAddress(username.includes('@') ? username : `${username}@${realm}`);

@@ -20,6 +20,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../common/src/index.js';
 import { createAdmin } from '../server/src/admin/index.js';
+import { LICENCE_POOLS } from '../server/src/admin/licences/index.js';
 import { installErrorHandler } from '../server/src/http/error-handler.js';
 import { freeDnsPort, startDnsmasq } from '../server/src/admin/tests/dnsmasq.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
@@ -35,6 +36,11 @@ let base = '';
 let partnerToken = '';
 let dnsPort = 0;
 let dns: { stop(): Promise<void> } | undefined;
+const consoleErrors: string[] = [];
+/** Non-API URLs the browser got a 404 for (e.g. a missing favicon). */
+const missing: string[] = [];
+/** Screenshots of every tab at 800 and 1280 px, kept after the run for people to look at. */
+const screenshotDir = process.env.PORTAL_SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'convene-portal-screenshots');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-portal-e2e-'));
 
 /** Builds the portal the way the service ships it: web root with portal/{index.html,portal.css,portal.js}. */
@@ -44,7 +50,29 @@ async function buildPortal(webRoot: string): Promise<void> {
   await build({ entryPoints: [path.join(portalSrc, 'src', 'main.ts')], bundle: true, format: 'esm', target: 'es2022', outfile: path.join(out, 'portal.js'), logLevel: 'silent' });
   fs.copyFileSync(path.join(portalSrc, 'index.html'), path.join(out, 'index.html'));
   fs.copyFileSync(path.join(portalSrc, 'portal.css'), path.join(out, 'portal.css'));
+  fs.copyFileSync(path.join(portalSrc, 'favicon.svg'), path.join(out, 'favicon.svg'));
 }
+
+/**
+ * Runs in the page (a string: this file has no DOM types): every element inside a card, the tab
+ * bar, the evaluation line or the header lies within it horizontally; the page never scrolls
+ * sideways; no date wraps. Returns what is wrong (at most 10 lines).
+ */
+const LAYOUT_PROBE = `(() => {
+  const out = [];
+  const describe = (el) => el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ').join('.') : '') + ' "' + (el.textContent || '').trim().slice(0, 40) + '"';
+  if (document.documentElement.scrollWidth > window.innerWidth) out.push('page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+  for (const card of document.querySelectorAll('.card, .evaluation, .tabs, header')) {
+    const box = card.getBoundingClientRect();
+    for (const el of card.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (r.right > box.right + 1 || r.left < box.left - 1) out.push(describe(el) + ' overflows ' + describe(card).slice(0, 30) + ' (' + Math.round(r.left) + '-' + Math.round(r.right) + ' vs ' + Math.round(box.left) + '-' + Math.round(box.right) + ')');
+    }
+  }
+  for (const d of document.querySelectorAll('.date')) if (d.getClientRects().length > 1) out.push('date wraps: ' + d.textContent);
+  return out.slice(0, 10);
+})()`;
 
 async function dialogOk(p: Page): Promise<void> {
   await p.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
@@ -85,6 +113,18 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const context = await browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
+  // Console errors the portal causes. Refusals the test provokes on purpose (a 409 from the API,
+  // shown in the dialog) are logged by Chromium as "Failed to load resource": those are API
+  // responses, not portal faults, and are recorded separately.
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (msg.text().startsWith('Failed to load resource') && msg.location().url.includes('/api/v1/')) return;
+    consoleErrors.push(`${msg.text()} @ ${msg.location().url}`);
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() === 404 && !res.url().includes('/api/v1/')) missing.push(res.url());
+  });
 });
 
 afterAll(async () => {
@@ -120,13 +160,27 @@ describe('portal walk-through in chromium', () => {
   });
 
   it('orders licences; the plans, order history search and CSV download show them', async () => {
-    await page.getByRole('tab', { name: 'Licences & orders' }).click();
+    await page.getByRole('tab', { name: 'Licenses & orders' }).click();
+    // The price rules name the field and the rule; "12,50" and "-3" are different mistakes.
+    await page.getByRole('button', { name: '+ Order licenses' }).click();
+    await page.getByLabel(/Price per license/).fill('12,50');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toBe('Price per license: use a dot as the decimal separator, e.g. 12.50');
+    await page.getByLabel(/Price per license/).fill('-3');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toBe('Price per license: must be 0 or more');
+    await page.getByLabel(/Price per license/).fill('1');
+    await page.getByLabel(/^Currency/).fill('EURO');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('Currency: a three-letter ISO 4217 code');
+    await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+
     for (const [plan, qty] of [['Enterprise User License (CNV-EUL)', '5'], ['Endpoint License Basic (CNV-EP-BAS)', '2']] as const) {
-      await page.getByRole('button', { name: '+ Order licences' }).click();
+      await page.getByRole('button', { name: '+ Order licenses' }).click();
       await page.getByLabel('Plan type').selectOption({ label: plan });
       await page.getByLabel('Licenses').fill(qty);
       await page.getByLabel(/Price per license/).fill('12.50');
-      await page.getByLabel('Order reference').fill(`PO-${qty}`);
+      await page.getByLabel(/^Reference/).fill(`PO-${qty}`);
       await dialogOk(page);
     }
     const plans = page.getByTestId('plans');
@@ -134,6 +188,14 @@ describe('portal walk-through in chromium', () => {
     expect(await plans.textContent()).toContain('12.50 EUR');
     const orders = page.getByTestId('orders');
     await expect.poll(() => orders.locator('tbody tr').count()).toBe(2);
+    // The one reference field is searchable in the order history (a PO number finds its order).
+    await page.getByLabel('Search orders').fill('PO-5');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => orders.locator('tbody tr').count()).toBe(1);
+    expect(await orders.textContent()).toContain('Enterprise User License');
+    await page.getByLabel('Search orders').fill('');
+    // Product names, never pool ids, in the license summary.
+    expect(await page.getByTestId('licence-summary').textContent()).toContain('Endpoint License Basic');
 
     await page.getByLabel('SKU').fill('CNV-EP-BAS');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -187,7 +249,8 @@ describe('portal walk-through in chromium', () => {
     await page.getByRole('button', { name: '+ Add endpoint' }).click();
     await page.getByLabel('Name').fill('Boardroom');
     await page.getByLabel(/Address/).fill('boardroom.oslo');
-    await page.getByLabel('Endpoint licence').selectOption('basic');
+    // Only Basic is licensed: the dialog offers Basic alone, with what is available.
+    expect(await page.getByLabel('Endpoint license').locator('option').allTextContents()).toEqual(['Endpoint License Basic (768 kbps) — 2 available']);
     await dialogOk(page);
     const endpoints = page.getByTestId('list-endpoints');
     await expect.poll(() => endpoints.textContent()).toContain('768 kbps');
@@ -195,6 +258,7 @@ describe('portal walk-through in chromium', () => {
     await page.getByRole('button', { name: '+ Add endpoint' }).click();
     await page.getByLabel('Name').fill('Tiny');
     await page.getByLabel(/Address/).fill('tiny');
+    await page.getByLabel('Endpoint license').waitFor();
     await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
     await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('invalid_address');
     await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
@@ -223,22 +287,29 @@ describe('portal walk-through in chromium', () => {
     await expect.poll(() => domains.textContent()).toContain('acme.convene.example');
     expect(await domains.locator('tbody tr', { hasText: 'acme.convene.example' }).textContent()).toContain('Verified');
 
-    // A custom domain needs a Domain Hosting licence.
+    // The default subdomain needs no DNS records: no "Resend DNS email" for it.
+    expect(await domains.locator('tbody tr', { hasText: 'acme.convene.example' }).getByRole('button', { name: 'Resend DNS email' }).count()).toBe(0);
+
+    // A custom domain needs a Domain Hosting License: the refusal names it and links to the order dialog.
     await page.getByRole('button', { name: '+ Add calling domain' }).click();
     await page.getByLabel('Domain').fill('video.acme.test');
     await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
-    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('no_licence_available');
-    await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
-    await page.getByRole('tab', { name: 'Licences & orders' }).click();
-    await page.getByRole('button', { name: '+ Order licences' }).click();
-    await page.getByLabel('Plan type').selectOption({ label: 'Domain Hosting License (CNV-DOM)' });
+    const refusal = page.locator('dialog[open] .form-error');
+    await expect.poll(() => refusal.textContent()).toContain('No Domain Hosting License available');
+    expect(await refusal.textContent()).not.toContain('domain_hosting');
+    await refusal.getByRole('link', { name: 'Order licenses' }).click();
+    await expect.poll(() => page.locator('dialog[open] h3').textContent()).toBe('Order licenses');
+    expect(await page.getByLabel('Plan type').inputValue()).toBe('domain_hosting');
     await dialogOk(page);
+    await expect.poll(() => page.getByTestId('licence-summary').textContent()).toContain('Domain Hosting License');
     await page.getByRole('tab', { name: 'Calling domains' }).click();
     await page.getByRole('button', { name: '+ Add calling domain' }).click();
     await page.getByLabel('Domain').fill('Video.Acme.test');
     await dialogOk(page);
     const row = domains.locator('tbody tr', { hasText: 'video.acme.test' });
     await expect.poll(() => row.textContent()).toContain('Not verified');
+    // Not usable until verified: its state says so instead of "active".
+    expect(await row.locator('.badge').last().textContent()).toBe('awaiting verification');
 
     // The TXT record the customer must publish.
     await row.getByRole('button', { name: 'TXT record' }).click();
@@ -251,6 +322,12 @@ describe('portal walk-through in chromium', () => {
     dns = await startDnsmasq(dnsPort, []);
     await row.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.locator('#flash').textContent()).toContain('is not verified: record missing');
+    // The failed Verify message belongs to this page: another tab starts without it (bug 4).
+    await page.getByRole('tab', { name: 'Users' }).click();
+    await page.getByTestId('list-users').waitFor();
+    expect(await page.locator('#flash').isVisible()).toBe(false);
+    await page.getByRole('tab', { name: 'Calling domains' }).click();
+    await row.waitFor();
     await dns.stop();
 
     dns = await startDnsmasq(dnsPort, [`_convene-verification.video.acme.test,"${value}"`]);
@@ -323,10 +400,15 @@ describe('portal walk-through in chromium', () => {
       await admin.getByRole('heading', { name: 'Acme Corp' }).waitFor();
       expect(await admin.locator('#who').textContent()).toContain('Carol Admin (company admin)');
       expect(await admin.getByText('‹ All companies').count()).toBe(0);
-      await admin.getByRole('tab', { name: 'Licences & orders' }).click();
+      await admin.getByRole('tab', { name: 'Licenses & orders' }).click();
       await admin.getByTestId('plans').waitFor();
-      expect(await admin.getByRole('button', { name: '+ Order licences' }).count()).toBe(0);
+      expect(await admin.getByRole('button', { name: '+ Order licenses' }).count()).toBe(0);
       expect(await admin.getByTestId('plans').getByRole('button', { name: 'Quantity' }).count()).toBe(0);
+      // Pricing is the partner's: no price, currency or cost center for a company admin.
+      const plansText = (await admin.getByTestId('plans').textContent()) ?? '';
+      expect(plansText).toContain('Enterprise User License');
+      expect(plansText).not.toMatch(/EUR|Price per license|Cost center/);
+      expect(await admin.getByRole('tab', { name: 'Administrators' }).count()).toBe(0);
 
       // Another customer's page is not found for this token.
       await admin.goto(`${base}/portal/#/company/${encodeURIComponent(otherId)}`);
@@ -335,6 +417,129 @@ describe('portal walk-through in chromium', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('closing Evaluation Mode in the portal ends the trial consumers at once; the ended evaluation reads as ended everywhere (bugs 1, 2)', async () => {
+    const auth = { authorization: `Bearer ${partnerToken}`, 'content-type': 'application/json' };
+    const endsAt = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    const created = await app.inject({ method: 'POST', url: '/api/v1/companies', headers: auth, payload: JSON.stringify({ name: 'Trial Oy', evaluationEndsAt: endsAt }) });
+    const trialId = (JSON.parse(created.body) as { id: string }).id;
+    const room = await app.inject({ method: 'POST', url: `/api/v1/companies/${trialId}/team-vmrs`, headers: auth, payload: JSON.stringify({ name: 'Trial room', localPart: 'trial.oy.room' }) });
+    expect(room.statusCode).toBe(201);
+
+    await page.goto(`${base}/portal/#/company/${trialId}/team-vmrs`);
+    const teams = page.getByTestId('list-team-vmrs');
+    await expect.poll(() => teams.textContent()).toContain('active (trial)');
+    await page.getByRole('tab', { name: 'Licenses & orders' }).click();
+    await expect.poll(() => page.getByTestId('evaluation').textContent()).toContain('open until');
+    await page.getByTestId('evaluation').getByRole('button', { name: 'Change' }).click();
+    await page.getByLabel(/Open until/).fill('');
+    await dialogOk(page);
+    await expect.poll(() => page.getByTestId('evaluation').textContent()).toContain('closed');
+    // At once, not at the next expiry pass: the trial room is inactive and uses no license.
+    await page.getByRole('tab', { name: 'Team VMRs' }).click();
+    await expect.poll(() => teams.textContent()).toContain('inactive (trial)');
+
+    // An evaluation whose end date passed (no trial consumers may be created) shows as ended.
+    const past = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const ended = await app.inject({ method: 'POST', url: '/api/v1/companies', headers: auth, payload: JSON.stringify({ name: 'Ended Evaluation AB', evaluationEndsAt: past }) });
+    const endedId = (JSON.parse(ended.body) as { id: string }).id;
+    await page.goto(`${base}/portal/#/company/${endedId}/licences`);
+    await expect.poll(() => page.getByTestId('evaluation').textContent()).toContain(`ended ${past.slice(0, 10)}`);
+    expect(await page.locator('h2').first().textContent()).toContain(`Evaluation Mode ended ${past.slice(0, 10)}`);
+    expect(await page.getByTestId('evaluation').textContent()).not.toContain('can be created without licenses');
+    await page.goto(`${base}/portal/#/companies`);
+    const listed = page.getByTestId('companies').locator('tbody tr', { hasText: 'Ended Evaluation AB' });
+    await expect.poll(() => listed.textContent()).toContain(`ended ${past.slice(0, 10)}`);
+  });
+
+  it('an Enterprise Wide Agreement reads "unlimited", never -1 (bug 3)', async () => {
+    const auth = { authorization: `Bearer ${partnerToken}`, 'content-type': 'application/json' };
+    const c = await app.inject({ method: 'POST', url: '/api/v1/companies', headers: auth, payload: JSON.stringify({ name: 'Wide Corp' }) });
+    const wideId = (JSON.parse(c.body) as { id: string }).id;
+    const plan = await app.inject({ method: 'POST', url: `/api/v1/companies/${wideId}/plans`, headers: auth, payload: JSON.stringify({ planType: 'enterprise_wide', quantity: 1, pricePerLicenceCents: 100000, paymentPlan: 'annual' }) });
+    expect(plan.statusCode).toBe(201);
+    await page.goto(`${base}/portal/#/company/${wideId}/licences`);
+    const row = page.getByTestId('licence-summary').locator('tbody tr', { hasText: 'Enterprise User License' });
+    await expect.poll(() => row.locator('td').allTextContents()).toEqual(['Enterprise User License', 'unlimited', '0', 'unlimited', 'Order more']);
+    expect(await page.getByTestId('licence-summary').textContent()).not.toContain('-1');
+  });
+
+  it('an error banner stays on the page that caused it (bug 4)', async () => {
+    await page.goto(`${base}/portal/#/company/co_does_not_exist`);
+    await expect.poll(() => page.locator('#flash').textContent()).toContain('no such company');
+    await page.goto(`${base}${new URL(companyUrl).hash ? `/portal/${new URL(companyUrl).hash}` : ''}`);
+    await page.getByRole('heading', { name: 'Acme Corp' }).waitFor();
+    await page.getByTestId('list-users').waitFor();
+    expect(await page.locator('#flash').isVisible()).toBe(false);
+  });
+
+  it('shows the handout in the browser with numeric IDs and invited users', async () => {
+    await page.goto(`${base}/portal/${new URL(companyUrl).hash}/handout`);
+    const handout = page.getByTestId('handout');
+    await expect.poll(() => handout.textContent()).toContain('Alice Smith (invited)');
+    expect(await handout.textContent()).toContain('sales.weekly@convene.example');
+    expect(await handout.textContent()).toContain('+4721000000');
+    expect(await handout.locator('tbody tr', { hasText: 'Sales weekly' }).locator('td').last().textContent()).toMatch(/^\d{6,}$/);
+  });
+
+  it('creates and revokes a company administrator token; the mail outbox shows the invitation', async () => {
+    await page.goto(`${base}/portal/${new URL(companyUrl).hash}/admins`);
+    await page.getByRole('button', { name: '+ New administrator' }).click();
+    await page.getByLabel('Name').fill('Helpdesk Admin');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await page.getByTestId('new-token').waitFor();
+    const issued = (await page.getByTestId('new-token').textContent()) ?? '';
+    expect(issued).toMatch(/^cvt_/);
+    await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
+    const me = async () => (await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${issued}` } })).status;
+    expect(await me()).toBe(200);
+    await page.getByTestId('admins').locator('tbody tr', { hasText: 'Helpdesk Admin' }).getByRole('button', { name: 'Revoke' }).click();
+    await dialogOk(page);
+    await expect.poll(() => page.getByTestId('admins').textContent()).not.toContain('Helpdesk Admin');
+    expect(await me()).toBe(401);
+
+    await page.getByRole('link', { name: 'Mail outbox' }).click();
+    const outbox = page.getByTestId('outbox');
+    const mail = outbox.locator('tbody tr', { hasText: 'alice@acme.example' });
+    await expect.poll(() => mail.count()).toBeGreaterThan(0);
+    await mail.first().getByRole('button', { name: 'Open' }).click();
+    expect(await page.locator('dialog[open] pre').textContent()).toMatch(/\/portal\/accept\?token=/);
+    await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('every page at 800 and 1280 px: nothing overflows its card, dates stay on one line, no pool ids, no console errors, a favicon (bug 6)', async () => {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    consoleErrors.length = 0;
+    missing.length = 0;
+    const companyHash = new URL(companyUrl).hash;
+    const pages: [string, string, string][] = [
+      ['companies', '#/companies', 'companies'],
+      ['outbox', '#/outbox', 'outbox'],
+      ...(['users', 'team-vmrs', 'endpoints', 'domains', 'licences', 'calls', 'handout', 'admins'] as const).map(
+        (tab): [string, string, string] => [`company-${tab}`, `${companyHash}/${tab}`, { users: 'list-users', 'team-vmrs': 'list-team-vmrs', endpoints: 'list-endpoints', domains: 'list-domains', licences: 'orders', calls: 'calls', handout: 'handout', admins: 'admins' }[tab]],
+      ),
+    ];
+    const poolWords = new RegExp(`\\b(${LICENCE_POOLS.join('|')})\\b`);
+    for (const width of [800, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const [name, hash, testId] of pages) {
+        await page.goto(`${base}/portal/${hash}`);
+        await page.getByTestId(testId).first().waitFor();
+        await page.evaluate('document.fonts.ready');
+        await page.screenshot({ path: path.join(screenshotDir, `${name}-${width}.png`), fullPage: true });
+        const problems = await page.evaluate<string[]>(LAYOUT_PROBE);
+        expect(problems, `${name} at ${width}px`).toEqual([]);
+        const visible = await page.evaluate<string>('document.body.innerText');
+        expect(visible, `${name} at ${width}px shows a pool id`).not.toMatch(poolWords);
+      }
+    }
+    const icon = await page.request.get(`${base}/portal/favicon.svg`);
+    expect(icon.status()).toBe(200);
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/portal/favicon.svg');
+    expect(missing).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('deletes a company after its name is typed to confirm; it leaves the list', async () => {

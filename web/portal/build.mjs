@@ -1,5 +1,5 @@
-// Builds the administration portal: web/portal/src/main.ts → <out>/portal.js, plus index.html and
-// portal.css, so the service's static web root serves it at /portal/.
+// Builds the administration portal: web/portal/src/main.ts → <out>/portal.js, plus index.html,
+// portal.css and favicon.svg, so the service's static web root serves it at /portal/.
 //   node web/portal/build.mjs [outDir]      (default: web/dist/portal, next to the meeting app)
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -25,6 +25,7 @@ export async function buildPortal(outDir = join(here, '..', 'dist', 'portal')) {
   });
   await copyFile(join(here, 'index.html'), join(outDir, 'index.html'));
   await copyFile(join(here, 'portal.css'), join(outDir, 'portal.css'));
+  await copyFile(join(here, 'favicon.svg'), join(outDir, 'favicon.svg'));
   const out = Object.entries(result.metafile.outputs).find(([k]) => k.endsWith('portal.js'));
   return { bytes: out?.[1].bytes ?? 0, outDir };
 }

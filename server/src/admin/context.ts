@@ -7,6 +7,7 @@ import type { Mailer } from './email/index.js';
 import type { AdminMetrics } from './metrics.js';
 import type { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository } from './store/index.js';
 import type { TokenService } from './auth/index.js';
+import type { SipListener } from './provisioning/index.js';
 
 /** Mints "start my meeting" links (the meetings' HostLinks); absent when the node has none. */
 export interface HostLinkMinter {
@@ -29,6 +30,8 @@ export interface AdminContext {
   verifier: DomainVerifier;
   mailer: Mailer;
   hostLinks: HostLinkMinter | null;
+  /** The SIP listeners actually bound (set by the service after the SIP stack starts); null = not known. */
+  sipListeners: { current: SipListener[] | null };
 }
 
 export function nowIso(ctx: { clock: Clock }): string {

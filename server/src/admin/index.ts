@@ -14,6 +14,7 @@ import { AdminConfigSchema, type AdminConfig, type AdminConfigInput } from './co
 import type { AdminContext, HostLinkMinter } from './context.js';
 import { createDomainVerifier, type DomainVerifier } from './domains/index.js';
 import { createMailer, type Mailer } from './email/index.js';
+import { registrarFor, type SipListener } from './provisioning/index.js';
 import { adminError } from './errors.js';
 import { API_PREFIX, RouteRegistrar } from './http/route.js';
 import { OpenApiBuilder } from './http/openapi.js';
@@ -72,6 +73,8 @@ export interface Admin {
   config: AdminConfig;
   /** The OpenAPI document (also served at /api/docs). */
   openApi(): Record<string, unknown>;
+  /** The SIP listeners the service bound: endpoint provisioning only names one of these. */
+  setSipListeners(listeners: SipListener[]): void;
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
@@ -127,6 +130,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     verifier: lazyVerifier,
     mailer,
     hostLinks: deps.hostLinks ?? null,
+    sipListeners: { current: null },
   };
   const services = createServices(ctx);
   const repos = createRepos(ctx, services.companies);
@@ -213,6 +217,14 @@ export function createAdmin(deps: AdminDeps): Admin {
       },
     },
     openApi: () => openapi.document(),
+    setSipListeners(listeners) {
+      ctx.sipListeners.current = listeners;
+      const registrar = registrarFor(config.sipRegistrar, listeners);
+      if (!registrar) logger.warn('no SIP listener: endpoints cannot be provisioned');
+      else if (registrar.transport !== config.sipRegistrar.transport || registrar.port !== config.sipRegistrar.port) {
+        logger.warn({ configured: config.sipRegistrar, provisioned: registrar }, 'admin.sipRegistrar names no bound SIP listener: endpoints are provisioned with an existing one instead');
+      }
+    },
   };
 }
 

@@ -15,7 +15,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (err instanceof ZodError) {
       const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      return reply.status(400).send(new DomainError('bad_request', 'request validation failed', { issues }).toJSON());
+      // The message names each field and the rule it broke, so a person can fix the input.
+      const message = `invalid ${issues.map((i) => `${i.path || 'request'}: ${i.message}`).join('; ')}`;
+      return reply.status(400).send(new DomainError('bad_request', message, { issues }).toJSON());
     }
     const fe = err as FastifyError;
     if (fe.validation) {

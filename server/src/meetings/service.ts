@@ -207,7 +207,7 @@ export class MeetingService {
     if (seat !== 'ok') {
       // The per-meeting cap is the licence's when the licence is what binds.
       const code = seat === 'meeting_full' && limits.perMeeting < roomCap ? 'licence_limit' : seat;
-      throw new DomainError(code, code === 'meeting_full' ? 'the meeting is full' : 'the licence allows no more participants now');
+      throw new DomainError(code, code === 'meeting_full' ? 'the meeting is full' : "the organisation's licences do not allow more participants in its meetings right now");
     }
     try {
       const meeting = await this.meetingFor(room);

@@ -17,6 +17,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Who is signed in (set by main.ts): views word their hints by role. */
+export const session: { role: Role | null } = { role: null };
+
 export const token = {
   get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
   set: (t: string): void => sessionStorage.setItem(TOKEN_KEY, t),
@@ -102,6 +105,7 @@ export interface Principal {
   partnerId: string;
   companyId: string | null;
   memberId: string | null;
+  createdAt: string;
 }
 export interface Page<T> {
   items: T[];
@@ -115,6 +119,8 @@ export interface Company {
   contactEmail: string | null;
   createdAt: string;
   evaluation: { endsAt: string } | null;
+  /** The server's verdict: the evaluation is open now (its end date may have passed). */
+  evaluationOpen: boolean;
   maxParticipantsPerMeeting: number | null;
   deletedAt: string | null;
   recordsKeptUntil: string | null;
@@ -142,13 +148,14 @@ export interface Plan {
   sku: string;
   product: string;
   quantity: number;
-  pricePerLicenceCents: number;
-  currency: string;
+  /** Partner admins only (the API leaves pricing out for company admins). */
+  pricePerLicenceCents?: number;
+  currency?: string;
   paymentPlan: string;
   startDate: string;
   renewalDate: string;
   autoRenew: boolean;
-  costCenter: string;
+  costCenter?: string;
   references: string;
   status: 'active' | 'expired';
   cancelledAt: string | null;
@@ -168,6 +175,8 @@ export interface OrderEvent {
 }
 export interface LicenceRow {
   pool: string;
+  product: string;
+  orderPlanTypes: string[];
   capacity: number;
   used: number;
   available: number | null;
@@ -180,7 +189,7 @@ interface ConsumerBase {
   createdAt: string;
   deactivatedReason: string | null;
 }
-export interface Member extends ConsumerBase {
+export interface Member extends ConsumerBase, RoomFacts {
   kind: 'user';
   name: string;
   email: string;
@@ -191,11 +200,34 @@ export interface Member extends ConsumerBase {
   invitedAt: string;
   acceptedAt: string | null;
 }
-export interface TeamVmr extends ConsumerBase {
+/** Listed users and team VMRs carry their room's numeric ID and PIN state. */
+interface RoomFacts {
+  numericId?: string | null;
+  hostPinSet?: boolean;
+  guestPinSet?: boolean;
+}
+export interface TeamVmr extends ConsumerBase, RoomFacts {
   kind: 'team_vmr';
   name: string;
   address: string;
   vmrId: string;
+}
+export interface OutboxMail {
+  id: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  queuedAt: number;
+}
+export interface Handout {
+  company: { name: string };
+  endpoints: { name: string; address: string; tier: string }[];
+  users: { name: string; personalAddress: string; vmrAddress: string; numericId?: string; invited?: boolean }[];
+  teamVmrs: { name: string; address: string; numericId: string }[];
+  dialInNumbers: { number: string; label: string }[];
+  dialInHint: string | null;
+  generatedAt: string;
 }
 export interface Endpoint extends ConsumerBase {
   kind: 'endpoint';

@@ -3,10 +3,11 @@
  * token's role — partner (companies, licences, orders), company admin (company tabs), member
  * (my VMR). Hash routes: #/companies, #/company/<id>/<tab>, #/me. Plain DOM, no framework.
  */
-import { api, token, type Principal } from './api.js';
-import { clear, flash, h } from './dom.js';
+import { api, session, token, type Principal } from './api.js';
+import { clear, clearFlash, flash, h } from './dom.js';
 import { renderCompany } from './views/company.js';
 import { renderAccept, renderMember } from './views/member.js';
+import { renderOutbox } from './views/outbox.js';
 import { renderCompanies, showError } from './views/partner.js';
 
 const app = document.getElementById('app') as HTMLElement;
@@ -21,7 +22,9 @@ function home(p: Principal): string {
 
 function renderWho(): void {
   clear(who);
+  session.role = me?.role ?? null;
   if (!me) return;
+  if (me.role === 'partner_admin') who.append(h('nav', { class: 'top-nav' }, h('a', { href: '#/companies' }, 'Companies'), h('a', { href: '#/outbox' }, 'Mail outbox')));
   who.append(
     h('span', {}, `${me.name} (${me.role.replace('_', ' ')})`),
     h('button', { class: 'small secondary', id: 'logout', onclick: () => logout() }, 'Sign out'),
@@ -74,9 +77,15 @@ async function login(t: string): Promise<void> {
 async function route(): Promise<void> {
   if (!me) return renderLogin();
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  // A new page starts without the previous page's error banner.
+  clearFlash();
   try {
     if (parts[0] === 'companies' && me.role === 'partner_admin') return await renderCompanies(app);
-    if (parts[0] === 'company' && parts[1] && me.role !== 'member') return await renderCompany(app, parts[1], parts[2], me);
+    if (parts[0] === 'outbox' && me.role === 'partner_admin') return await renderOutbox(app);
+    // #/company/<id>/licences/order/<planType> opens the order dialog (the "Order licenses" link).
+    if (parts[0] === 'company' && parts[1] && me.role !== 'member') {
+      return await renderCompany(app, parts[1], parts[2], me, parts[3] === 'order' ? (parts[4] ?? '') : undefined);
+    }
     if (parts[0] === 'me' && me.role === 'member') return await renderMember(app);
     location.hash = home(me);
   } catch (err) {

@@ -39,7 +39,7 @@ const MESSAGES: Record<KnownCode, (details: Details) => string> = {
   host_link_expired: () => 'This start link has expired. Open your meeting again from the member portal.',
   meeting_locked: () => 'The host has locked this meeting. Ask the host to unlock it, then try again.',
   meeting_full: () => 'This meeting is full. No more participants can join right now.',
-  licence_limit: () => "The organiser's licence allows no more participants right now. Try again later.",
+  licence_limit: () => "This organisation's licences don't allow more participants in its meetings right now. Its administrator can add licences.",
   not_host: () => 'Only a host can do that.',
   not_joined: () => 'You are not in the meeting yet. Wait until you have been let in.',
   already_joined: () => 'You have already joined this meeting.',

@@ -1,4 +1,4 @@
-import { DIAL_IN_HINT, tierLabel, utcStamp, type HandoutData } from './data.js';
+import { DIAL_IN_HINT, tierLabel, userName, utcStamp, type HandoutData } from './data.js';
 
 function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -43,11 +43,11 @@ export function renderHandoutHtml(data: HandoutData): string {
 <body>
 <h1>${esc(data.company.name)}</h1>
 <p class="meta">Video service handout \u00b7 generated ${esc(utcStamp(data.generatedAt))}</p>
-${table('Endpoints', ['Name', 'Address', 'Licence'], data.endpoints.map((e) => [e.name, e.address, tierLabel(e.tier)]))}
-${table('Users', ['Name', 'Personal address', 'Meeting room (VMR)'], data.users.map((u) => [u.name, u.personalAddress, u.vmrAddress]))}
+${table('Endpoints', ['Name', 'Address', 'License'], data.endpoints.map((e) => [e.name, e.address, tierLabel(e.tier)]))}
+${table('Users', ['Name', 'Personal address', 'Meeting room (VMR)', 'Numeric ID'], data.users.map((u) => [userName(u), u.personalAddress, u.vmrAddress, u.numericId ?? '']))}
 ${table('Team meeting rooms', ['Name', 'Address', 'Numeric ID'], data.teamVmrs.map((t) => [t.name, t.address, t.numericId]))}
-${table('PSTN dial-in numbers', ['Number', 'Description'], data.dialInNumbers.map((d) => [d.number, d.label]))}
-<p class="hint">${esc(DIAL_IN_HINT)}</p>
+${data.dialInNumbers.length > 0 ? `${table('PSTN dial-in numbers', ['Number', 'Description'], data.dialInNumbers.map((d) => [d.number, d.label]))}
+<p class="hint">${esc(DIAL_IN_HINT)}</p>` : ''}
 </body>
 </html>
 `;

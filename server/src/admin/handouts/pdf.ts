@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
-import { DIAL_IN_HINT, tierLabel, utcStamp, type HandoutData } from './data.js';
+import { DIAL_IN_HINT, tierLabel, userName, utcStamp, type HandoutData } from './data.js';
 
 export interface HandoutPdfOptions {
   /**
@@ -112,13 +112,16 @@ export function renderHandoutPdf(data: HandoutData, options: HandoutPdfOptions =
     }
   };
 
-  section('Endpoints', ['Name', 'Address', 'Licence'], [0.3, 0.45, 0.25], data.endpoints.map((e) => [e.name, e.address, tierLabel(e.tier)]));
-  section('Users', ['Name', 'Personal address', 'Meeting room (VMR)'], [0.26, 0.37, 0.37], data.users.map((u) => [u.name, u.personalAddress, u.vmrAddress]));
+  section('Endpoints', ['Name', 'Address', 'License'], [0.3, 0.45, 0.25], data.endpoints.map((e) => [e.name, e.address, tierLabel(e.tier)]));
+  section('Users', ['Name', 'Personal address', 'Meeting room (VMR)', 'Numeric ID'], [0.22, 0.32, 0.32, 0.14], data.users.map((u) => [userName(u), u.personalAddress, u.vmrAddress, String(u.numericId ?? '')]));
   section('Team meeting rooms', ['Name', 'Address', 'Numeric ID'], [0.3, 0.5, 0.2], data.teamVmrs.map((t) => [t.name, t.address, String(t.numericId)]));
-  section('PSTN dial-in numbers', ['Number', 'Description'], [0.35, 0.65], data.dialInNumbers.map((d) => [d.number, d.label]));
-  if (doc.y + 40 > bottom()) doc.addPage();
-  doc.moveDown(1);
-  doc.font(regular).fontSize(10).fillColor('#333333').text(clean(DIAL_IN_HINT), left, doc.y, { width });
+  // No dial-in numbers: no section and no "call a dial-in number" advice.
+  if (data.dialInNumbers.length > 0) {
+    section('PSTN dial-in numbers', ['Number', 'Description'], [0.35, 0.65], data.dialInNumbers.map((d) => [d.number, d.label]));
+    if (doc.y + 40 > bottom()) doc.addPage();
+    doc.moveDown(1);
+    doc.font(regular).fontSize(10).fillColor('#333333').text(clean(DIAL_IN_HINT), left, doc.y, { width });
+  }
 
   // Footer on every page, written once the page count is known.
   const range = doc.bufferedPageRange();

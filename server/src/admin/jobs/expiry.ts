@@ -1,7 +1,7 @@
 import type { AdminContext } from '../context.js';
 import { addTerm, planTypeForPool, UNLIMITED, type LicencePool } from '../licences/index.js';
 import type { Company } from '../model.js';
-import { SYSTEM_USER, orderEvent } from '../services/common.js';
+import { SYSTEM_USER, evaluationOpen, orderEvent } from '../services/common.js';
 import type { ConsumerService } from '../services/consumers.js';
 import type { PlanService } from '../services/plans.js';
 import type { CompanyDeletion } from '../services/deletion.js';
@@ -84,14 +84,19 @@ async function deactivateUncovered(ctx: AdminContext, consumers: ConsumerService
   }
 }
 
-async function endTrials(ctx: AdminContext, consumers: ConsumerService, company: Company, report: ExpiryReport): Promise<void> {
-  if (!company.evaluation || Date.parse(company.evaluation.endsAt) > ctx.clock.now()) return;
+/**
+ * Seed 001: trial consumers end with the evaluation, whichever way it ends — its end date
+ * passing, or a partner closing it (end date cleared or moved into the past). Called by every
+ * expiry pass and at once when a partner changes the evaluation; a no-op while it is open.
+ */
+export async function endTrials(ctx: AdminContext, consumers: ConsumerService, company: Company, report?: ExpiryReport): Promise<number> {
+  if (evaluationOpen(ctx, company)) return 0;
   const ids = await ctx.consumers.trialIds(company.id);
   let count = 0;
   for (const rec of await ctx.consumers.getMany(company.id, ids)) {
     if (await consumers.deactivate(rec, 'trial_ended')) {
       count++;
-      report.deactivated.push({ companyId: company.id, id: rec.id, reason: 'trial_ended' });
+      report?.deactivated.push({ companyId: company.id, id: rec.id, reason: 'trial_ended' });
     }
   }
   if (count > 0) {
@@ -109,4 +114,5 @@ async function endTrials(ctx: AdminContext, consumers: ConsumerService, company:
       }),
     );
   }
+  return count;
 }

@@ -127,6 +127,44 @@ export function planType(id: string): PlanType | undefined {
   return byId.get(id);
 }
 
+/**
+ * What people call each pool (seed 002 product names): the interface and error messages show
+ * these, never the internal pool ids.
+ */
+const POOL_PRODUCT: Record<LicencePool, string> = {
+  eul: 'Enterprise User License',
+  endpoint_basic: 'Endpoint License Basic',
+  endpoint_plus: 'Endpoint License Plus',
+  endpoint_premium: 'Endpoint License Premium',
+  domain_hosting: 'Domain Hosting License',
+  byoc: 'BYOC License',
+  connect_microsoft: 'Connect for Microsoft',
+  connect_google: 'Connect for Google',
+  teams_rooms: 'Connect for Teams Rooms',
+  zoom_rooms: 'Connect for Zoom Rooms',
+  fullhd_cvi: 'FullHD for Microsoft CVI',
+  fullhd_teams_rooms: 'FullHD for Teams Rooms',
+  fullhd_zoom_rooms: 'FullHD for Zoom Rooms',
+  trusted_device: 'Trusted Device License',
+  branding: 'Branding License',
+  pcc_user: 'Control Center User',
+  erm: 'Enhanced Room Management',
+  otj_room_enablement: 'Room Enablement License',
+  otj_room: 'One-Touch Join Room License',
+  professional_services: 'Professional Services',
+};
+
+export function poolProduct(pool: string): string {
+  return POOL_PRODUCT[pool as LicencePool] ?? pool;
+}
+
+/** The plan types that can be ordered to add capacity to a pool (the "order more" hint). */
+export function planTypesForPool(pool: string): PlanType[] {
+  // The plan that sells just this pool first (Domain Hosting License before Connect Standard).
+  const sells = TYPES.filter((t) => t.orderable && (t.provides(1)[pool as LicencePool] ?? 0) !== 0);
+  return sells.sort((a, b) => Object.keys(a.provides(1)).length - Object.keys(b.provides(1)).length);
+}
+
 /** The plan type that sells a pool (for SKU/product names on System order events). */
 export function planTypeForPool(pool: LicencePool): PlanType | undefined {
   return TYPES.find((t) => t.orderable && t.provides(1)[pool] === 1);

@@ -102,3 +102,31 @@ export async function provisioningQr(config: EndpointProvisioningConfig, format:
   if (format === 'svg') return QRCode.toString(payload, { ...opts, type: 'svg' });
   return QRCode.toBuffer(payload, { ...opts, type: 'png', scale: 6 });
 }
+
+/** A SIP listener the service has bound. */
+export interface SipListener {
+  protocol: SipTransport;
+  port: number;
+}
+
+const TRANSPORT_PREFERENCE: SipTransport[] = ['tls', 'tcp', 'udp'];
+
+/**
+ * The registrar endpoints are provisioned with: the configured host, on a listener that exists —
+ * the configured transport if one is bound (on the configured port if bound, else its port),
+ * otherwise TLS, TCP, then UDP. `listeners` null (no SIP stack known, e.g. an admin-only test
+ * app) keeps the configuration; an empty list means nothing to register with.
+ */
+export function registrarFor(
+  configured: { host: string; port: number; transport: SipTransport },
+  listeners: SipListener[] | null,
+): { host: string; port: number; transport: SipTransport } | null {
+  if (listeners === null) return configured;
+  for (const transport of [configured.transport, ...TRANSPORT_PREFERENCE]) {
+    const bound = listeners.filter((l) => l.protocol === transport);
+    if (bound.length === 0) continue;
+    const port = bound.find((l) => l.port === configured.port)?.port ?? bound[0]?.port ?? configured.port;
+    return { host: configured.host, port, transport };
+  }
+  return null;
+}

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import type { AdminContext } from '../context.js';
 import { adminError } from '../errors.js';
 import { PLAN_ACTIONS, PLAN_TYPE_IDS, planTypes } from '../licences/index.js';
-import { CompanySchema, OrderEventSchema, PaymentPlanSchema, PlanViewSchema, PrincipalSchema, type PlanRecord, type Principal } from '../model.js';
+import { CompanySchema, type Company, OrderEventSchema, PaymentPlanSchema, PlanViewSchema as StoredPlanViewSchema, PrincipalSchema, type PlanRecord, type Principal } from '../model.js';
 import { PageQuery, pageOf, type RouteRegistrar } from '../http/route.js';
+import { endTrials } from '../jobs/expiry.js';
+import { evaluationOpen } from '../services/common.js';
 import { toCsv, type AdminServices } from '../services/index.js';
 import { ADMINS, CompanyItemParams, CompanyParams, Name, PARTNER, loadCompany } from './shared.js';
 
@@ -18,14 +20,25 @@ const OrderBody = z.object({
   planType: z.enum(PLAN_TYPE_IDS),
   quantity: z.number().int().min(1).max(1_000_000),
   pricePerLicenceCents: z.number().int().min(0).max(100_000_000),
-  currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals, e.g. EUR').default('EUR'),
   paymentPlan: PaymentPlanSchema,
   startDate: z.iso.datetime().optional(),
   autoRenew: z.boolean().default(true),
   costCenter: z.string().max(200).default(''),
+  /** The plan's References (e.g. a PO number); also the order event's reference when `reference` is empty. */
   references: z.string().max(500).default(''),
   reference: z.string().max(200).default(''),
 });
+
+/** The company as the API shows it: the stored record plus whether its evaluation is open now. */
+const CompanyViewSchema = CompanySchema.extend({ evaluationOpen: z.boolean().describe('Evaluation Mode is open now (trial consumers may be created)') });
+
+/**
+ * Pricing is the partner's business (seed 002: the price the service bills the partner, the
+ * partner's cost centre): company administrators get plans without it.
+ */
+const PlanViewSchema = StoredPlanViewSchema.partial({ pricePerLicenceCents: true, currency: true, costCenter: true });
+
 
 const OrderQuery = PageQuery.extend({
   q: z.string().max(200).optional(),
@@ -51,10 +64,24 @@ const DeletionResult = z.object({
   plansEnded: z.number().int(),
 });
 
-const LicenceRow = z.object({ pool: z.string(), capacity: z.number().int(), used: z.number().int(), available: z.number().int().nullable() });
+const LicenceRow = z.object({
+  pool: z.string(),
+  product: z.string().describe('Product name (seed 002) of the licences in this pool'),
+  orderPlanTypes: z.array(z.string()).describe('Plan types that add licences to this pool'),
+  capacity: z.number().int().describe('-1 = unlimited'),
+  used: z.number().int(),
+  available: z.number().int().nullable().describe('null = unlimited'),
+});
 
 export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServices): void {
-  const planView = (plan: PlanRecord) => ({ ...plan, cancelledAt: plan.cancelledAt ?? null, actions: s.plans.allowedActions(plan) });
+  // Pricing is the partner's business (seed 002): company administrators get plans without it.
+  const planView = (p: Principal, plan: PlanRecord): z.infer<typeof PlanViewSchema> => {
+    const full = { ...plan, cancelledAt: plan.cancelledAt ?? null, actions: s.plans.allowedActions(plan) };
+    if (p.role === 'partner_admin') return full;
+    const { pricePerLicenceCents: _price, currency: _currency, costCenter: _costCenter, ...rest } = full;
+    return rest;
+  };
+  const view = (c: Company): z.infer<typeof CompanyViewSchema> => ({ ...c, evaluationOpen: evaluationOpen(ctx, c) });
 
   r.add({
     method: 'GET', path: '/me', summary: 'Who am I (the token\'s principal)', tag: 'auth', roles: ['partner_admin', 'company_admin', 'member'],
@@ -74,39 +101,43 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
 
   r.add({
     method: 'POST', path: '/companies', summary: 'Create a customer company', tag: 'companies', roles: PARTNER,
-    body: CompanyBody, response: CompanySchema, status: 201, idempotent: true,
+    body: CompanyBody, response: CompanyViewSchema, status: 201, idempotent: true,
     handler: async ({ principal, body, request }) => {
       refuseRemovedFields(request.body);
-      return s.companies.create(principal, body);
+      return view(await s.companies.create(principal, body));
     },
   });
 
   r.add({
     method: 'GET', path: '/companies', summary: 'List the partner\'s companies', tag: 'companies', roles: ADMINS,
-    query: PageQuery.extend({ q: z.string().max(200).optional() }), response: pageOf(CompanySchema),
+    query: PageQuery.extend({ q: z.string().max(200).optional() }), response: pageOf(CompanyViewSchema),
     handler: async ({ principal, query }) => {
       if (principal.role === 'company_admin') {
         const own = principal.companyId ? await ctx.orgs.getCompany(principal.companyId) : null;
-        const items = own ? [own] : [];
+        const items = own ? [view(own)] : [];
         return { items, total: items.length, offset: 0, limit: query.limit };
       }
       const page = await ctx.orgs.listCompanies(principal.partnerId, query);
-      return { ...page, offset: query.offset, limit: query.limit };
+      return { items: page.items.map(view), total: page.total, offset: query.offset, limit: query.limit };
     },
   });
 
   r.add({
     method: 'GET', path: '/companies/:companyId', summary: 'Get a company', tag: 'companies', roles: ADMINS,
-    params: CompanyParams, response: CompanySchema,
-    handler: async ({ principal, params }) => loadCompany(ctx, principal, params.companyId, 'read'),
+    params: CompanyParams, response: CompanyViewSchema,
+    handler: async ({ principal, params }) => view(await loadCompany(ctx, principal, params.companyId, 'read')),
   });
 
   r.add({
     method: 'PATCH', path: '/companies/:companyId', summary: 'Update a company (incl. Evaluation Mode end)', tag: 'companies', roles: PARTNER,
-    params: CompanyParams, body: CompanyBody.partial(), response: CompanySchema,
+    params: CompanyParams, body: CompanyBody.partial(), response: CompanyViewSchema,
     handler: async ({ principal, params, body, request }) => {
       refuseRemovedFields(request.body);
-      return s.companies.update(await loadCompany(ctx, principal, params.companyId, 'partner'), body);
+      const company = await s.companies.update(await loadCompany(ctx, principal, params.companyId, 'partner'), body);
+      // Closing Evaluation Mode (clearing or back-dating its end) ends the trial consumers now,
+      // not at the next expiry pass: a trial must never outlive the evaluation (seed 001).
+      if (body.evaluationEndsAt !== undefined) await endTrials(ctx, s.consumers, company);
+      return view(company);
     },
   });
 
@@ -122,6 +153,21 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
     params: CompanyParams, body: z.object({ name: Name }), status: 201, idempotent: true,
     response: z.object({ token: z.string(), principal: PrincipalSchema }),
     handler: async ({ principal, params, body }) => s.companies.addAdmin(await loadCompany(ctx, principal, params.companyId, 'partner'), body.name),
+  });
+
+  r.add({
+    method: 'GET', path: '/companies/:companyId/admins', summary: 'Company administrator tokens (names and ids; the secrets are never shown again)', tag: 'auth', roles: PARTNER,
+    params: CompanyParams, response: z.array(PrincipalSchema),
+    handler: async ({ principal, params }) => s.companies.listAdmins(await loadCompany(ctx, principal, params.companyId, 'partner')),
+  });
+
+  r.add({
+    method: 'DELETE', path: '/companies/:companyId/admins/:id', summary: 'Revoke a company administrator token', tag: 'auth', roles: PARTNER,
+    params: CompanyItemParams, status: 204,
+    handler: async ({ principal, params, reply }) => {
+      await s.companies.revokeAdmin(await loadCompany(ctx, principal, params.companyId, 'partner'), params.id);
+      return reply.status(204).send();
+    },
   });
 
   r.add({
@@ -144,13 +190,16 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
   r.add({
     method: 'GET', path: '/companies/:companyId/plans', summary: 'Licence plans', tag: 'licences', roles: ADMINS,
     params: CompanyParams, response: z.array(PlanViewSchema),
-    handler: async ({ principal, params }) => (await ctx.plans.list((await loadCompany(ctx, principal, params.companyId, 'read')).id)).map(planView),
+    handler: async ({ principal, params }) => (await ctx.plans.list((await loadCompany(ctx, principal, params.companyId, 'read')).id)).map((plan) => planView(principal, plan)),
   });
 
   r.add({
     method: 'POST', path: '/companies/:companyId/plans', summary: 'Order a new licence plan', tag: 'licences', roles: PARTNER,
     params: CompanyParams, body: OrderBody, response: PlanViewSchema, status: 201, idempotent: true,
-    handler: async ({ principal, params, body }) => planView(await s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), body)),
+    // One reference field in the portal: a PO number given as the plan's References is also the
+    // order event's reference, so the order history search finds it.
+    handler: async ({ principal, params, body }) =>
+      planView(principal, await s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), { ...body, reference: body.reference || body.references.slice(0, 200) })),
   });
 
   const planAction = <B extends z.ZodType>(
@@ -166,7 +215,7 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
         const company = await loadCompany(ctx, principal, params.companyId, 'partner');
         const plan = await ctx.plans.get(company.id, params.id);
         if (!plan) throw adminError('not_found', 'no such plan');
-        return planView(await run({ principal, plan, body: b }));
+        return planView(principal, await run({ principal, plan, body: b }));
       },
     });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AdminContext } from '../context.js';
 import { adminError } from '../errors.js';
-import { renderHandoutHtml, renderHandoutPdf, type HandoutData } from '../handouts/index.js';
+import { DIAL_IN_HINT, renderHandoutHtml, renderHandoutPdf, type HandoutData } from '../handouts/index.js';
 import { PageQuery, pageOf, type RouteRegistrar } from '../http/route.js';
 import {
   CallingDomainSchema,
@@ -20,7 +20,7 @@ import {
   type MemberRecord,
   type TeamVmrRecord,
 } from '../model.js';
-import { endpointProvisioning, provisioningQr } from '../provisioning/index.js';
+import { endpointProvisioning, provisioningQr, registrarFor } from '../provisioning/index.js';
 import { applyVmrSettings, vmrView, type AdminServices } from '../services/index.js';
 import { ADMINS, CompanyItemParams, CompanyParams, Name, endpointView, loadCompany } from './shared.js';
 
@@ -40,17 +40,25 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
 
   // ---- listings and common actions for every consumer kind ----------------------------------
 
+  // Users and team VMRs are listed with their meeting room's numeric ID and whether PINs are set.
+  const RoomFacts = { numericId: z.string().nullable(), hostPinSet: z.boolean(), guestPinSet: z.boolean() };
   const itemSchemas: Record<ConsumerKind, z.ZodType> = { user: MemberSchema, team_vmr: TeamVmrSchema, endpoint: EndpointViewSchema, domain: CallingDomainSchema };
+  const listSchemas: Record<ConsumerKind, z.ZodType> = { ...itemSchemas, user: MemberSchema.extend(RoomFacts), team_vmr: TeamVmrSchema.extend(RoomFacts) };
+  const withRoomFacts = async (rec: ConsumerRecord): Promise<unknown> => {
+    if (rec.kind !== 'user' && rec.kind !== 'team_vmr') return view(rec);
+    const vmr = await ctx.consumers.getVmr(rec.companyId, rec.vmrId);
+    return { ...rec, numericId: vmr?.numericId ?? null, hostPinSet: Boolean(vmr?.hostPinHash), guestPinSet: Boolean(vmr?.guestPinHash) };
+  };
   for (const kind of ConsumerKind.options) {
     const base = `/companies/:companyId/${PATHS[kind]}`;
     r.add({
       method: 'GET', path: base, summary: `List ${PATHS[kind]} (filter by state, search text; read-only for the partner after the company is deleted)`, tag: 'consumers', roles: ADMINS,
-      params: CompanyParams, query: ListQuery, response: pageOf(itemSchemas[kind]),
+      params: CompanyParams, query: ListQuery, response: pageOf(listSchemas[kind]),
       handler: async ({ principal, params, query }) => {
         // 'read' = 'manage' here (members are excluded by role), plus the partner's read-only view of a deleted company.
         const company = await loadCompany(ctx, principal, params.companyId, 'read');
         const page = await ctx.consumers.list(company.id, kind, query);
-        return { items: page.items.map(view), total: page.total, offset: query.offset, limit: query.limit };
+        return { items: await Promise.all(page.items.map(withRoomFacts)), total: page.total, offset: query.offset, limit: query.limit };
       },
     });
     r.add({
@@ -209,8 +217,11 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
     },
   });
 
-  const provisioningOf = (e: EndpointRecord) =>
-    endpointProvisioning({ address: e.address, username: e.sipUsername, password: e.sipPassword, registrar: ctx.config.sipRegistrar, tier: e.tier });
+  const provisioningOf = (e: EndpointRecord) => {
+    const registrar = registrarFor(ctx.config.sipRegistrar, ctx.sipListeners.current);
+    if (!registrar) throw adminError('feature_unavailable', 'this service has no SIP listener, so endpoints cannot register; add one under sip.transports');
+    return endpointProvisioning({ address: e.address, username: e.sipUsername, password: e.sipPassword, registrar, tier: e.tier });
+  };
 
   r.add({
     method: 'GET', path: '/companies/:companyId/endpoints/:id/provisioning', summary: 'Provisioning configuration (SIP credentials, registrar, bandwidth)', tag: 'endpoints', roles: ADMINS,
@@ -272,6 +283,8 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
     handler: async ({ principal, params, body }) => {
       const company = await loadCompany(ctx, principal, params.companyId, 'manage');
       const rec = (await s.consumers.get(company, 'domain', params.id)) as CallingDomainRecord;
+      // A subdomain of the service's default domain needs no DNS records: nothing to send.
+      if (rec.verifiedBy === 'default_domain') throw adminError('bad_request', `${rec.domain} is under the service's default domain and needs no DNS records`);
       const to = body.to ?? company.contactEmail ?? undefined;
       if (!to) throw adminError('bad_request', 'the company has no contact email; give "to"');
       await s.consumers.sendDomainInstructions(company, rec, to);
@@ -283,16 +296,20 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
 
   const handoutData = async (companyId: string): Promise<HandoutData> => {
     const company = await ctx.orgs.getCompany(companyId);
-    const active = <T extends ConsumerRecord>(list: T[]) => list.filter((c) => c.state === 'active');
-    const endpoints = active(await s.consumers.listAll<EndpointRecord>(companyId, 'endpoint'));
-    const users = active(await s.consumers.listAll<MemberRecord>(companyId, 'user'));
-    const teams = active(await s.consumers.listAll<TeamVmrRecord>(companyId, 'team_vmr'));
-    const teamVmrs = await Promise.all(teams.map(async (t) => ({ name: t.name, address: t.address, numericId: (await ctx.consumers.getVmr(companyId, t.vmrId))?.numericId ?? '' })));
+    // Invited users are listed too (their addresses exist from the invitation on); inactive ones are not.
+    const current = <T extends ConsumerRecord>(list: T[]) => list.filter((c) => c.state !== 'inactive');
+    const numericIdOf = async (vmrId: string) => (await ctx.consumers.getVmr(companyId, vmrId))?.numericId ?? '';
+    const endpoints = current(await s.consumers.listAll<EndpointRecord>(companyId, 'endpoint'));
+    const users = current(await s.consumers.listAll<MemberRecord>(companyId, 'user'));
+    const teams = current(await s.consumers.listAll<TeamVmrRecord>(companyId, 'team_vmr'));
+    const teamVmrs = await Promise.all(teams.map(async (t) => ({ name: t.name, address: t.address, numericId: await numericIdOf(t.vmrId) })));
     const dialIns = (await ctx.orgs.listDialIns()).filter((d) => d.target.kind === 'ivr' || d.target.companyId === companyId);
     return {
       company: { name: company?.name ?? '' },
       endpoints: endpoints.map((e) => ({ name: e.name, address: e.address, tier: e.tier })),
-      users: users.map((u) => ({ name: u.name, personalAddress: u.personalAddress, vmrAddress: u.vmrAddress })),
+      users: await Promise.all(
+        users.map(async (u) => ({ name: u.name, personalAddress: u.personalAddress, vmrAddress: u.vmrAddress, numericId: await numericIdOf(u.vmrId), invited: u.state === 'invited' })),
+      ),
       teamVmrs,
       dialInNumbers: dialIns.map((d) => ({ number: d.number, label: d.label })),
       generatedAt: new Date(ctx.clock.now()),
@@ -301,10 +318,12 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
 
   r.add({
     method: 'GET', path: '/companies/:companyId/handout', summary: 'Handout: endpoints, users, team VMRs, dial-in numbers (HTML or PDF)', tag: 'handouts', roles: ADMINS,
-    params: CompanyParams, query: z.object({ format: z.enum(['html', 'pdf']).default('html') }), produces: 'application/pdf',
+    params: CompanyParams, query: z.object({ format: z.enum(['html', 'pdf', 'json']).default('html') }), produces: 'application/pdf',
     handler: async ({ principal, params, query, reply }) => {
       const company = await loadCompany(ctx, principal, params.companyId, 'manage');
       const data = await handoutData(company.id);
+      // json: the same content for the portal's in-browser view.
+      if (query.format === 'json') return reply.type('application/json').send({ ...data, generatedAt: data.generatedAt.toISOString(), dialInHint: data.dialInNumbers.length > 0 ? DIAL_IN_HINT : null });
       if (query.format === 'pdf') {
         return reply.type('application/pdf').header('content-disposition', `attachment; filename="handout-${company.id}.pdf"`).send(await renderHandoutPdf(data));
       }

@@ -1,10 +1,11 @@
 import type { AdminContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { adminError } from '../errors.js';
-import { LICENCE_POOLS, UNLIMITED, companyLimits, type CompanyLimits, type LicencePool } from '../licences/index.js';
+import { LICENCE_POOLS, UNLIMITED, companyLimits, planTypesForPool, poolProduct, type CompanyLimits, type LicencePool } from '../licences/index.js';
 import type { Company, Principal } from '../model.js';
 import { newId } from '../store/index.js';
 import { evaluationOpen } from './common.js';
+import { sha256Hex } from '../auth/index.js';
 
 export interface CompanyInput {
   name: string;
@@ -15,6 +16,10 @@ export interface CompanyInput {
 
 export interface LicenceSummaryRow {
   pool: LicencePool;
+  /** Product name of the pool's licences (seed 002). */
+  product: string;
+  /** Plan types that add licences to this pool. */
+  orderPlanTypes: string[];
   /** -1 = unlimited (Enterprise Wide Agreement). */
   capacity: number;
   used: number;
@@ -59,7 +64,17 @@ export class CompanyService {
   }
 
   async addAdmin(company: Company, name: string): Promise<{ token: string; principal: Principal }> {
-    return this.ctx.tokens.issue({ role: 'company_admin', name, partnerId: company.partnerId, companyId: company.id });
+    const issued = await this.ctx.tokens.issue({ role: 'company_admin', name, partnerId: company.partnerId, companyId: company.id });
+    await this.ctx.orgs.indexCompanyAdmin(company.id, issued.principal.tokenId, sha256Hex(issued.token));
+    return issued;
+  }
+
+  async listAdmins(company: Company): Promise<Principal[]> {
+    return this.ctx.orgs.listCompanyAdmins(company.id);
+  }
+
+  async revokeAdmin(company: Company, tokenId: string): Promise<void> {
+    if (!(await this.ctx.orgs.revokeCompanyAdmin(company.id, tokenId))) throw adminError('not_found', 'no such administrator token');
   }
 
   async licenceSummary(companyId: string): Promise<LicenceSummaryRow[]> {
@@ -68,7 +83,7 @@ export class CompanyService {
     return LICENCE_POOLS.filter((pool) => cap[pool] !== undefined || (used[pool] ?? 0) > 0).map((pool) => {
       const capacity = cap[pool] ?? 0;
       const u = used[pool] ?? 0;
-      return { pool, capacity, used: u, available: capacity === UNLIMITED ? null : Math.max(0, capacity - u) };
+      return { pool, product: poolProduct(pool), orderPlanTypes: planTypesForPool(pool).map((t) => t.id), capacity, used: u, available: capacity === UNLIMITED ? null : Math.max(0, capacity - u) };
     });
   }
 

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../store/index.js';
 import { adminError } from '../errors.js';
-import { poolForTier, type EndpointTier, type LicencePool } from '../licences/index.js';
+import { planTypesForPool, poolForTier, poolProduct, type EndpointTier, type LicencePool } from '../licences/index.js';
 import type { ConsumerKind, ConsumerRecord, ConsumerState, VmrRecord } from '../model.js';
 import { companyKeyPrefix, keys } from './keys.js';
 import { ACTIVATE, CHANGE_TIER, RELEASE, RETIRE, TRANSITION, runScript } from './scripts.js';
@@ -105,10 +105,16 @@ export class ConsumerRepository {
   }
 
   private licenceError(pool: string, reply: string[]) {
-    return adminError('no_licence_available', `no available ${pool} licence`, {
+    const capacity = Number(reply[1]);
+    const used = Number(reply[2]);
+    const product = poolProduct(pool);
+    const held = capacity > 0 ? `all ${capacity} are in use` : 'the company has none';
+    return adminError('no_licence_available', `No ${product} available (${held}). Order more on the Licenses & orders tab, or delete or deactivate a consumer that uses one.`, {
       pool,
-      capacity: Number(reply[1]),
-      used: Number(reply[2]),
+      product,
+      orderPlanTypes: planTypesForPool(pool).map((t) => t.id),
+      capacity,
+      used,
     });
   }
 

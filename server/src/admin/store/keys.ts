@@ -47,6 +47,8 @@ export const keys = {
   domainClaim: (domain: string) => `${P}dom:${domain}`,
 
   token: (sha256: string) => `${P}tok:${sha256}`,
+  /** hash tokenId → token SHA-256 of a company's administrator tokens (list and revoke by id). */
+  companyAdmins: (companyId: string) => `${P}company:${companyId}:admins`,
   invitation: (sha256: string) => `${P}inv:${sha256}`,
   /** zset memberId → invitedAt of pending invitations, across companies (`<companyId>|<memberId>`). */
   pendingInvitations: () => `${P}invites:pending`,

@@ -120,6 +120,37 @@ export class OrgRepository {
     await this.redis.del(keys.token(sha256));
   }
 
+  // ---- company administrator tokens (an index so a partner can list and revoke them) ---------
+
+  async indexCompanyAdmin(companyId: string, tokenId: string, sha256: string): Promise<void> {
+    await this.redis.hSet(keys.companyAdmins(companyId), tokenId, sha256);
+  }
+
+  /** The company's administrator principals whose tokens still exist (revoked ones drop out). */
+  async listCompanyAdmins(companyId: string): Promise<Principal[]> {
+    const index = await this.redis.hGetAll(keys.companyAdmins(companyId));
+    const entries = Object.entries(index);
+    if (entries.length === 0) return [];
+    const vals = await this.redis.mGet(entries.map(([, sha]) => keys.token(sha)));
+    const out: Principal[] = [];
+    const stale: string[] = [];
+    entries.forEach(([tokenId], i) => {
+      const v = vals[i];
+      if (v) out.push(JSON.parse(v) as Principal);
+      else stale.push(tokenId);
+    });
+    if (stale.length > 0) await this.redis.hDel(keys.companyAdmins(companyId), stale);
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Revokes one company administrator token by id; false if there is no such token. */
+  async revokeCompanyAdmin(companyId: string, tokenId: string): Promise<boolean> {
+    const sha = await this.redis.hGet(keys.companyAdmins(companyId), tokenId);
+    if (!sha) return false;
+    const [deleted] = await this.redis.multi().del(keys.token(sha)).hDel(keys.companyAdmins(companyId), tokenId).exec();
+    return Number(deleted) > 0;
+  }
+
   // ---- invitation tokens -----------------------------------------------------------------
 
   /**

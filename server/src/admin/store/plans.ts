@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../store/index.js';
 import { adminError } from '../errors.js';
-import { UNLIMITED, planType, sumCapacity, type LicencePool } from '../licences/index.js';
+import { UNLIMITED, planType, poolProduct, sumCapacity, type LicencePool } from '../licences/index.js';
 import type { OrderEvent, PlanRecord } from '../model.js';
 import { keys } from './keys.js';
 import { WRITE_PLAN, runScript } from './scripts.js';
@@ -59,13 +59,14 @@ export class PlanRepository {
     );
     if (reply[0] === 'ok') return;
     if (reply[0] === 'byoc_exceeds') {
-      throw adminError('byoc_exceeds_endpoints', `BYOC licences (${reply[1]}) may not exceed Endpoint licences (${reply[2]})`, {
+      throw adminError('byoc_exceeds_endpoints', `BYOC Licenses (${reply[1]}) may not exceed Endpoint Licenses (${reply[2]}): order more Endpoint Licenses first, or fewer BYOC Licenses`, {
         byoc: Number(reply[1]),
         endpoints: Number(reply[2]),
       });
     }
-    throw adminError('quantity_below_usage', `${reply[1]} would have ${reply[2]} licences but ${reply[3]} are in use`, {
+    throw adminError('quantity_below_usage', `${poolProduct(reply[1] ?? '')} would drop to ${reply[2]} but ${reply[3]} are in use: delete or deactivate consumers first, or choose a quantity of at least ${reply[3]}`, {
       pool: reply[1],
+      product: poolProduct(reply[1] ?? ''),
       capacity: Number(reply[2]),
       used: Number(reply[3]),
     });

@@ -69,6 +69,8 @@ const listenSchema = z.strictObject({
 export const sipConfigSchema = z.strictObject({
   transports: z.array(listenSchema).min(1),
   tls: z.strictObject({ certFile: z.string(), keyFile: z.string(), caFile: z.string().optional(), verifyPeer: z.boolean().default(true) }).optional(),
+  /** Where the service keeps the self-signed certificate it generates for a TLS listener without `tls`. */
+  selfSignedCertDir: z.string().min(1).default('./data/sip-tls'),
   timers: z
     .strictObject({ T1: z.number().int().positive(), T2: z.number().int().positive(), T4: z.number().int().positive() })
     .partial()

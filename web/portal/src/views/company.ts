@@ -2,10 +2,11 @@
  * Company view: tabs for users, team VMRs, endpoints and calling domains (each with its actions
  * and batch delete/reactivate), licences and order history, call history, and the handout.
  */
-import { api, type CallingDomain, type Cdr, type Company, type CompanyDeletion, type Endpoint, type Member, type Page, type Principal, type TeamVmr, type Vmr } from '../api.js';
-import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, infoDialog, table } from '../dom.js';
+import { api, type CallingDomain, type Cdr, type Company, type CompanyDeletion, type Endpoint, type Handout, type LicenceRow, type Member, type Page, type Principal, type TeamVmr, type Vmr } from '../api.js';
+import { append, clear, dateCell, dateTimeCell, flash, fmtDate, formDialog, h, infoDialog, table } from '../dom.js';
+import { renderAdmins } from './admins.js';
 import { renderLicences } from './licences.js';
-import { showError } from './partner.js';
+import { evaluationBadge, showError } from './partner.js';
 
 /** At the default guessing budgets a 4-digit PIN falls in days, a 6-digit one takes about a year (README, Security). */
 export const PIN_ADVICE = '6 or more digits advised';
@@ -13,25 +14,37 @@ export const PIN_ADVICE = '6 or more digits advised';
 type Kind = 'user' | 'team_vmr' | 'endpoint' | 'domain';
 type Consumer = Member | TeamVmr | Endpoint | CallingDomain;
 const PATH: Record<Kind, string> = { user: 'users', team_vmr: 'team-vmrs', endpoint: 'endpoints', domain: 'domains' };
-const TABS = ['users', 'team-vmrs', 'endpoints', 'domains', 'licences', 'calls', 'handout'] as const;
+export const TABS = ['users', 'team-vmrs', 'endpoints', 'domains', 'licences', 'calls', 'handout', 'admins'] as const;
 type Tab = (typeof TABS)[number];
+// One spelling per locale: the portal is en-US, like the product names ("Enterprise User License").
 const TAB_LABEL: Record<Tab, string> = {
   users: 'Users',
   'team-vmrs': 'Team VMRs',
   endpoints: 'Endpoints',
   domains: 'Calling domains',
-  licences: 'Licences & orders',
+  licences: 'Licenses & orders',
   calls: 'Call history',
   handout: 'Handout',
+  admins: 'Administrators',
+};
+const TIER_LABEL: Record<string, string> = { basic: 'Basic (768 kbps)', plus: 'Plus (1.5 Mbps)', premium: 'Premium (4 Mbps)' };
+const tierName = (tier: string) => (TIER_LABEL[tier] ?? tier).replace(/ \(.*/, '');
+
+const stateBadge = (c: Consumer): HTMLElement => {
+  // An unverified calling domain is not usable yet: never show it as plain "active".
+  const label = c.kind === 'domain' && c.state === 'active' && !c.verified ? 'awaiting verification' : c.state;
+  const cls = label === 'awaiting verification' ? 'invited' : c.state;
+  return h('span', { class: `badge ${cls}`, title: c.deactivatedReason ?? '' }, label + (c.trial ? ' (trial)' : ''));
 };
 
-const stateBadge = (c: Consumer): HTMLElement =>
-  h('span', { class: `badge ${c.state}`, title: c.deactivatedReason ?? '' }, c.state + (c.trial ? ' (trial)' : ''));
+const pinState = (r: { hostPinSet?: boolean; guestPinSet?: boolean }): string =>
+  `host ${r.hostPinSet ? 'set' : 'none'}, guest ${r.guestPinSet ? 'set' : 'none'}`;
 
-export async function renderCompany(root: HTMLElement, companyId: string, tab: string | undefined, me: Principal): Promise<void> {
+export async function renderCompany(root: HTMLElement, companyId: string, tab: string | undefined, me: Principal, orderPlanType?: string): Promise<void> {
   clear(root);
   const company = await api.get<Company>(`/companies/${encodeURIComponent(companyId)}`);
-  const current: Tab = (TABS as readonly string[]).includes(tab ?? '') ? (tab as Tab) : 'users';
+  const tabs = TABS.filter((t) => t !== 'admins' || me.role === 'partner_admin');
+  const current: Tab = (tabs as readonly string[]).includes(tab ?? '') ? (tab as Tab) : 'users';
   const base = `/companies/${encodeURIComponent(company.id)}`;
   const reload = () => void renderCompany(root, companyId, current, me).catch(showError);
 
@@ -41,14 +54,14 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
     h(
       'div',
       { class: 'toolbar' },
-      h('h2', {}, company.name, company.evaluation ? h('span', { class: 'badge trial' }, `Evaluation Mode until ${fmtDate(company.evaluation.endsAt)}`) : null),
+      h('h2', {}, company.name, evaluationBadge(company, 'Evaluation Mode ')),
       h('span', { class: 'spacer' }),
       me.role === 'partner_admin' ? h('button', { class: 'danger', onclick: () => void deleteCompany(company).catch(showError) }, 'Delete company') : null,
     ),
     h(
       'nav',
       { class: 'tabs', role: 'tablist' },
-      ...TABS.map((t) => h('a', { href: `#/company/${encodeURIComponent(company.id)}/${t}`, role: 'tab', 'aria-selected': String(t === current), class: t === current ? 'active' : '' }, TAB_LABEL[t])),
+      ...tabs.map((t) => h('a', { href: `#/company/${encodeURIComponent(company.id)}/${t}`, role: 'tab', 'aria-selected': String(t === current), class: t === current ? 'active' : '' }, TAB_LABEL[t])),
     ),
   );
   const body = h('section', { class: 'tab-body', 'data-tab': current });
@@ -57,8 +70,8 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
   switch (current) {
     case 'users':
       return consumerTab<Member>(body, company, 'user', {
-        headers: ['Name', 'Email', 'Personal address', 'VMR address', 'Invited', 'State'],
-        cells: (m) => [m.name, m.email, m.personalAddress, m.vmrAddress, fmtDate(m.invitedAt), stateBadge(m)],
+        headers: ['Name', 'Email', 'Meeting room', 'Numeric ID', 'Invited', 'State'],
+        cells: (m) => [m.name, m.email, h('span', { class: 'addr' }, m.vmrAddress), m.numericId ?? '—', dateCell(m.invitedAt), stateBadge(m)],
         addLabel: '+ Invite user',
         add: (domains) =>
           formDialog('Invite user', [
@@ -74,8 +87,8 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
       });
     case 'team-vmrs':
       return consumerTab<TeamVmr>(body, company, 'team_vmr', {
-        headers: ['Name', 'Address', 'State'],
-        cells: (t) => [t.name, t.address, stateBadge(t)],
+        headers: ['Name', 'Address', 'Numeric ID', 'PINs', 'State'],
+        cells: (t) => [t.name, h('span', { class: 'addr' }, t.address), t.numericId ?? '—', pinState(t), stateBadge(t)],
         addLabel: '+ Add team VMR',
         add: (domains) =>
           formDialog('Add team VMR', [
@@ -90,20 +103,26 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
       });
     case 'endpoints':
       return consumerTab<Endpoint>(body, company, 'endpoint', {
-        headers: ['Name', 'Address', 'Tier', 'Bandwidth', 'Usage model', 'State'],
-        cells: (e) => [e.name, e.address, e.tier, `${e.bandwidthKbps} kbps`, e.usageModel, stateBadge(e)],
+        headers: ['Name', 'Address', 'License', 'Bandwidth', 'Usage model', 'State'],
+        cells: (e) => [e.name, h('span', { class: 'addr' }, e.address), tierName(e.tier), `${e.bandwidthKbps} kbps`, e.usageModel, stateBadge(e)],
         addLabel: '+ Add endpoint',
-        add: (domains) =>
-          formDialog('Add endpoint', [
+        add: async (domains) => {
+          const tiers = await usableTiers(base, company);
+          if (tiers.length === 0) {
+            await infoDialog('No Endpoint License available', h('p', {}, noLicenceHint(me, company, 'endpoint_basic', 'Every Endpoint License (Basic, Plus, Premium) is in use or none was ordered.')));
+            return false;
+          }
+          return formDialog('Add endpoint', [
             { name: 'name', label: 'Name', required: true },
             { name: 'localPart', label: 'Address (part before @)', required: true, placeholder: 'boardroom.oslo' },
             domainField(domains),
-            { name: 'tier', label: 'Endpoint licence', type: 'select', value: 'basic', options: TIER_OPTIONS },
+            { name: 'tier', label: 'Endpoint license', type: 'select', value: tiers[0]?.value, options: tiers },
             usageField('shared'),
           ], async (v) => {
             await api.post(`${base}/endpoints`, { name: v.name, localPart: v.localPart, tier: v.tier, usageModel: v.usageModel, ...(v.domain ? { domain: v.domain } : {}) }, true);
             flash(`Endpoint "${v.name}" added.`);
-          }),
+          });
+        },
         actions: (e, refresh) => [
           h('button', { class: 'small secondary', onclick: () => void showProvisioning(base, e).catch(showError) }, 'Provisioning & QR'),
           h('button', { class: 'small secondary', onclick: () => void editEndpoint(base, e, refresh).catch(showError) }, 'Edit'),
@@ -116,7 +135,7 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
         cells: (d) => [
           d.domain,
           h('span', { class: `badge ${d.verified ? 'active' : 'inactive'}` }, d.verified ? 'Verified' : 'Not verified'),
-          d.verified ? `${fmtDate(d.verifiedAt)}${d.verifiedBy ? ` (${d.verifiedBy.replace(/_/g, ' ')})` : ''}` : '—',
+          d.verified ? h('span', {}, dateCell(d.verifiedAt), d.verifiedBy ? ` (${d.verifiedBy.replace(/_/g, ' ')})` : '') : '—',
           d.lastVerifyFailure ? d.lastVerifyFailure.replace(/_/g, ' ') : '—',
           stateBadge(d),
         ],
@@ -138,7 +157,8 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
               }, 'Verify')
             : null,
           !d.verified ? h('button', { class: 'small secondary', onclick: () => void showDnsRecord(base, d).catch(showError) }, 'TXT record') : null,
-          h('button', {
+          // A subdomain of the service's default domain needs no DNS records: nothing to resend.
+          d.verifiedBy === 'default_domain' ? null : h('button', {
             class: 'small secondary',
             onclick: () =>
               void formDialog(`Resend DNS instructions for ${d.domain}`, [{ name: 'to', label: 'Send to (empty = company contact)', type: 'email', value: company.contactEmail ?? '' }], async (v) => {
@@ -149,21 +169,67 @@ export async function renderCompany(root: HTMLElement, companyId: string, tab: s
         ],
       });
     case 'licences':
-      return renderLicences(body, company, me, reload);
+      return renderLicences(body, company, me, reload, orderPlanType);
     case 'calls':
       return callsTab(body, base);
     case 'handout':
-      body.append(
-        h('p', {}, 'A handout lists the endpoint subscriptions, users, team VMRs and the current PSTN dial-in numbers, for the customer to share.'),
-        h(
-          'div',
-          { class: 'toolbar' },
-          h('button', { onclick: () => void api.download(`${base}/handout`, `handout-${company.id}.pdf`, { format: 'pdf' }).catch(showError) }, 'Download PDF'),
-          h('button', { class: 'secondary', onclick: () => void api.download(`${base}/handout`, `handout-${company.id}.html`, { format: 'html' }).catch(showError) }, 'Download HTML'),
-        ),
-      );
-      return;
+      return handoutTab(body, base, company);
+    case 'admins':
+      return renderAdmins(body, company);
   }
+}
+
+/** The endpoint tiers this company can add now, with what is available (all tiers while evaluating). */
+async function usableTiers(base: string, company: Company): Promise<{ value: string; label: string }[]> {
+  const rows = await api.get<LicenceRow[]>(`${base}/licences`);
+  const out: { value: string; label: string }[] = [];
+  for (const tier of ['basic', 'plus', 'premium']) {
+    const row = rows.find((r) => r.pool === `endpoint_${tier}`);
+    const available = row ? row.available : 0;
+    const label = `Endpoint License ${TIER_LABEL[tier] ?? tier}`;
+    if (available === null) out.push({ value: tier, label: `${label} — unlimited` });
+    else if (available > 0) out.push({ value: tier, label: `${label} — ${available} available` });
+    else if (company.evaluationOpen) out.push({ value: tier, label: `${label} — trial (Evaluation Mode)` });
+  }
+  return out;
+}
+
+/** What to do when a license is missing: order (partner admins, a link) or ask the partner. */
+function noLicenceHint(me: Principal, company: Company, planType: string, why: string): Node {
+  return h(
+    'span',
+    {},
+    `${why} `,
+    me.role === 'partner_admin'
+      ? h('a', { href: `#/company/${encodeURIComponent(company.id)}/licences/order/${planType}`, class: 'order-link' }, 'Order licenses')
+      : 'Ask your service partner to order more.',
+  );
+}
+
+/** The handout in the browser (the same content as the PDF/HTML downloads). */
+async function handoutTab(root: HTMLElement, base: string, company: Company): Promise<void> {
+  const data = await api.get<Handout>(`${base}/handout`, { format: 'json' });
+  const section = (title: string, headers: string[], rows: (string | Node)[][]) =>
+    h('section', { class: 'card' }, h('h3', {}, `${title} (${rows.length})`), table(headers, rows, (r) => r, { empty: 'None.' }));
+  root.append(
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('p', { class: 'hint' }, `What the customer shares with its people · generated ${fmtDate(data.generatedAt)}`),
+      h('span', { class: 'spacer' }),
+      h('button', { onclick: () => void api.download(`${base}/handout`, `handout-${company.id}.pdf`, { format: 'pdf' }).catch(showError) }, 'Download PDF'),
+      h('button', { class: 'secondary', onclick: () => void api.download(`${base}/handout`, `handout-${company.id}.html`, { format: 'html' }).catch(showError) }, 'Download HTML'),
+    ),
+    h(
+      'div',
+      { 'data-testid': 'handout' },
+      section('Endpoints', ['Name', 'Address', 'License'], data.endpoints.map((e) => [e.name, h('span', { class: 'addr' }, e.address), TIER_LABEL[e.tier] ?? e.tier])),
+      section('Users', ['Name', 'Meeting room', 'Numeric ID'], data.users.map((u) => [u.invited ? `${u.name} (invited)` : u.name, h('span', { class: 'addr' }, u.vmrAddress), u.numericId ?? '—'])),
+      section('Team meeting rooms', ['Name', 'Address', 'Numeric ID'], data.teamVmrs.map((t) => [t.name, h('span', { class: 'addr' }, t.address), t.numericId])),
+      data.dialInNumbers.length > 0 ? section('PSTN dial-in numbers', ['Number', 'Description'], data.dialInNumbers.map((d) => [d.number, d.label])) : null,
+      data.dialInHint ? h('p', { class: 'hint' }, data.dialInHint) : null,
+    ),
+  );
 }
 
 interface TabSpec<T extends Consumer> {
@@ -315,6 +381,9 @@ async function consumerTab<T extends Consumer>(root: HTMLElement, company: Compa
 
   root.append(
     h(
+      'section',
+      { class: 'card' },
+      h(
       'div',
       { class: 'toolbar' },
       h('button', { onclick: () => void verifiedDomains().then(spec.add).then((added) => added && refresh(), showError) }, spec.addLabel),
@@ -323,9 +392,10 @@ async function consumerTab<T extends Consumer>(root: HTMLElement, company: Compa
       h('span', { class: 'spacer' }),
       h('button', { class: 'secondary', onclick: () => void batch('reactivate').catch(showError) }, 'Reactivate selected'),
       h('button', { class: 'danger', onclick: () => void batch('delete').catch(showError) }, 'Delete selected'),
+      ),
+      list,
+      results,
     ),
-    list,
-    results,
   );
   await load();
 }
@@ -370,6 +440,9 @@ async function showUser(base: string, m: Member): Promise<void> {
 async function editTeam(base: string, t: TeamVmr, refresh: () => void): Promise<void> {
   const { vmr } = await api.get<{ team: TeamVmr; vmr: Vmr | null }>(`${base}/team-vmrs/${encodeURIComponent(t.id)}`);
   const ok = await formDialog(`Team VMR ${t.name}`, [
+    { name: 'address', label: 'Address', type: 'info', value: t.address },
+    { name: 'numericId', label: 'Numeric ID (phone)', type: 'info', value: vmr?.numericId ?? '—' },
+    { name: 'pins', label: 'PINs', type: 'info', value: vmr ? pinState(vmr) : '—' },
     { name: 'name', label: 'Name', value: t.name, required: true },
     { name: 'hostPin', label: `Host PIN (${vmr?.hostPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: PIN_ADVICE },
     { name: 'guestPin', label: `Guest PIN (${vmr?.guestPinSet ? 'set; empty = keep' : 'not set'})`, type: 'password', placeholder: PIN_ADVICE },
@@ -482,7 +555,7 @@ export function callsTable(page: Page<Cdr>): HTMLElement {
     ['Started (UTC)', 'From', 'To', 'Name', 'Protocol', 'Duration', 'End reason'],
     page.items,
     (c) => [
-      fmtDateTime(c.startedAt),
+      dateTimeCell(c.startedAt),
       c.from,
       c.to,
       c.displayName,
@@ -497,7 +570,6 @@ export function callsTable(page: Page<Cdr>): HTMLElement {
 async function callsTab(root: HTMLElement, base: string): Promise<void> {
   const page = await api.get<Page<Cdr>>(`${base}/calls`, { limit: 100 });
   root.append(
-    h('p', { class: 'hint' }, 'Calls older than 3 months are anonymized (Shared endpoints) or removed (Personal endpoints).'),
-    callsTable(page),
+    h('section', { class: 'card' }, h('p', { class: 'hint' }, 'Calls older than 3 months are anonymized (Shared endpoints) or removed (Personal endpoints).'), callsTable(page)),
   );
 }

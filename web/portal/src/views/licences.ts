@@ -1,18 +1,29 @@
 /**
- * Licences of one company: capacity per pool, licence plans with the actions each offers (by plan
- * type, seed 002: quantity, payment plan, renew, auto-renew on/off, cancel), ordering a new plan,
- * Evaluation Mode, and the searchable order history with CSV download. Only a partner admin may
- * order or change; company admins read.
+ * Licenses of one company: capacity per product, license plans with the actions each offers (by
+ * plan type, seed 002: quantity, payment plan, renew, auto-renew on/off, cancel), ordering a new
+ * plan, Evaluation Mode, and the searchable order history with CSV download. Only a partner admin
+ * may order or change, and only a partner admin sees prices and cost centers (the API leaves them
+ * out for company admins).
  */
 import { api, type Company, type LicenceRow, type OrderEvent, type Page, type Plan, type PlanType, type Principal } from '../api.js';
-import { append, clear, flash, fmtDate, fmtDateTime, formDialog, h, table } from '../dom.js';
+import { append, clear, dateCell, dateTimeCell, flash, fmtDate, formDialog, h, table } from '../dom.js';
 import { showError } from './partner.js';
 
 const PAYMENT_PLANS = ['monthly', 'quarterly', 'annual', 'three_year'];
 const planOptions = PAYMENT_PLANS.map((p) => ({ value: p, label: p.replace('_', ' ') }));
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 
-export async function renderLicences(root: HTMLElement, company: Company, me: Principal, reloadCompany: () => void): Promise<void> {
+/** "12.50" → 1250 cents; anything else is refused with the field and the rule. */
+export function parsePrice(input: string): number {
+  const v = input.trim();
+  if (/^\d+,\d*$/.test(v)) throw new Error('Price per license: use a dot as the decimal separator, e.g. 12.50');
+  if (v.startsWith('-')) throw new Error('Price per license: must be 0 or more');
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(v)) throw new Error('Price per license: a number with at most two decimals, e.g. 12.50');
+  const [whole = '0', frac = ''] = v.split('.');
+  return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+}
+
+export async function renderLicences(root: HTMLElement, company: Company, me: Principal, reloadCompany: () => void, orderPlanType?: string): Promise<void> {
   clear(root);
   const partner = me.role === 'partner_admin';
   const base = `/companies/${encodeURIComponent(company.id)}`;
@@ -24,8 +35,14 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
     const rows = await api.get<LicenceRow[]>(`${base}/licences`);
     clear(summary);
     summary.append(
-      table(['Licence pool', 'Licences', 'In use', 'Available'], rows, (r) => [r.pool, r.capacity, r.used, r.available === null ? 'unlimited' : r.available], {
-        empty: 'No licences yet.',
+      table(['License', 'Licenses', 'In use', 'Available', ...(partner ? [''] : [])], rows, (r) => [
+        r.product,
+        r.capacity === -1 ? 'unlimited' : r.capacity,
+        r.used,
+        r.available === null ? 'unlimited' : r.available,
+        ...(partner && r.orderPlanTypes[0] ? [h('button', { class: 'small secondary', onclick: () => void order(r.orderPlanTypes[0]).catch(showError) }, 'Order more')] : partner ? [''] : []),
+      ], {
+        empty: 'No licenses yet.',
         testId: 'licence-summary',
       }),
     );
@@ -40,20 +57,22 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
     clear(plans);
     plans.append(
       table(
-        ['Plan type', 'Licenses', 'Price per license', 'Payment plan', 'Start date', 'Renewal/Expiry', 'Cost center', 'References', 'Actions'],
+        partner
+          ? ['Plan type', 'Licenses', 'Price per license', 'Payment plan', 'Start date', 'Renewal/\u200bExpiry', 'Cost center', 'References', 'Actions']
+          : ['Plan type', 'Licenses', 'Payment plan', 'Start date', 'Renewal/\u200bExpiry', 'References'],
         list,
         (p) => [
           h('span', { title: p.sku }, p.product),
           p.quantity,
-          money(p.pricePerLicenceCents, p.currency),
+          ...(partner ? [money(p.pricePerLicenceCents ?? 0, p.currency ?? '')] : []),
           p.paymentPlan.replace('_', ' '),
-          fmtDate(p.startDate),
-          h('span', { class: p.status === 'expired' || !p.autoRenew ? 'expires' : 'renews' }, `${p.status === 'expired' ? 'expired' : p.cancelledAt ? 'cancelled, ends' : p.autoRenew ? 'renews' : 'expires'} ${fmtDate(p.renewalDate)}`),
-          p.costCenter || '—',
+          dateCell(p.startDate),
+          h('span', { class: p.status === 'expired' || !p.autoRenew ? 'expires' : 'renews' }, `${p.status === 'expired' ? 'expired' : p.cancelledAt ? 'cancelled, ends' : p.autoRenew ? 'renews' : 'expires'} `, dateCell(p.renewalDate)),
+          ...(partner ? [p.costCenter || '—'] : []),
           p.references || '—',
-          partner ? planActions(p) : '—',
+          ...(partner ? [planActions(p)] : []),
         ],
-        { empty: 'No licence plans.', testId: 'plans' },
+        { empty: 'No license plans.', testId: 'plans' },
       ),
     );
   };
@@ -128,40 +147,43 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
     );
   };
 
-  const order = async () => {
+  const order = async (planType?: string) => {
     const orderable = typeList.filter((t) => t.orderable && t.actions.includes('order'));
     await formDialog(
-      'Order licences',
+      'Order licenses',
       [
-        { name: 'planType', label: 'Plan type', type: 'select', options: orderable.map((t) => ({ value: t.id, label: `${t.product} (${t.sku})` })) },
+        { name: 'planType', label: 'Plan type', type: 'select', value: planType, options: orderable.map((t) => ({ value: t.id, label: `${t.product} (${t.sku})` })) },
         { name: 'quantity', label: 'Licenses', type: 'number', value: '1', min: 1, required: true },
         { name: 'price', label: 'Price per license (e.g. 12.50)', value: '0', required: true },
-        { name: 'currency', label: 'Currency', value: 'EUR', required: true },
+        { name: 'currency', label: 'Currency (ISO 4217, e.g. EUR)', value: 'EUR', required: true },
         { name: 'paymentPlan', label: 'Payment plan', type: 'select', options: planOptions, value: 'annual' },
         { name: 'autoRenew', label: 'Renew automatically', type: 'checkbox', value: 'true' },
         { name: 'costCenter', label: 'Cost center' },
-        { name: 'references', label: 'References (e.g. PO number)' },
-        { name: 'reference', label: 'Order reference' },
+        { name: 'references', label: 'Reference (e.g. PO number; searchable in the order history)' },
       ],
       async (v) => {
-        const cents = Math.round(Number(v.price) * 100);
-        if (!Number.isFinite(cents) || cents < 0) throw new Error('Price must be a number');
+        const cents = parsePrice(v.price ?? '');
+        const quantity = Number(v.quantity);
+        if (!Number.isInteger(quantity) || quantity < 1) throw new Error('Licenses: a whole number of at least 1');
+        const currency = (v.currency ?? '').toUpperCase();
+        if (!/^[A-Z]{3}$/.test(currency)) throw new Error('Currency: a three-letter ISO 4217 code, e.g. EUR');
         await api.post<Plan>(
           `${base}/plans`,
           {
             planType: v.planType,
-            quantity: Number(v.quantity),
+            quantity,
             pricePerLicenceCents: cents,
-            currency: (v.currency ?? 'EUR').toUpperCase(),
+            currency,
             paymentPlan: v.paymentPlan,
             autoRenew: v.autoRenew === 'true',
             costCenter: v.costCenter,
+            // One field: the plan's References and the order history's Reference.
             references: v.references,
-            reference: v.reference,
+            reference: (v.references ?? '').slice(0, 200),
           },
           true,
         );
-        flash('Licences ordered.');
+        flash('Licenses ordered.');
         await Promise.all([loadPlans(), loadSummary(), loadHistory()]);
       },
     );
@@ -188,7 +210,7 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
       table(
         ['Date/Time (UTC)', 'User', 'SKU', 'Product', 'Payment Plan', 'Reference', 'Change', 'New Qty'],
         page.items,
-        (e) => [fmtDateTime(e.at), e.user, e.sku, e.product, e.paymentPlan, e.reference || '—', e.change.replace(/_/g, ' '), e.newQuantity],
+        (e) => [dateTimeCell(e.at), e.user, e.sku, e.product, e.paymentPlan.replace('_', ' '), e.reference || '—', e.change.replace(/_/g, ' '), e.newQuantity],
         { empty: 'No orders match.', testId: 'orders' },
       ),
       page.total > PAGE
@@ -222,12 +244,16 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
     loadHistory().catch(showError);
   });
 
-  // ---- evaluation mode ----
+  // ---- evaluation mode (open, ended on a date, or never opened) ----
   const evaluation = h(
     'div',
-    { class: 'evaluation' },
+    { class: 'evaluation', 'data-testid': 'evaluation' },
     h('strong', {}, 'Evaluation Mode: '),
-    company.evaluation ? `open until ${fmtDate(company.evaluation.endsAt)} — trial consumers can be created without licences.` : 'closed.',
+    company.evaluation && company.evaluationOpen
+      ? `open until ${fmtDate(company.evaluation.endsAt)} — trial consumers can be created without licenses.`
+      : company.evaluation
+        ? `ended ${fmtDate(company.evaluation.endsAt)} — trial consumers were deactivated; new consumers need licenses.`
+        : 'closed — new consumers need licenses.',
     partner
       ? h('button', {
           class: 'small secondary',
@@ -239,19 +265,25 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
               flash(v.endsAt ? 'Evaluation Mode open.' : 'Evaluation Mode closed.');
               reloadCompany();
             }),
-        }, company.evaluation ? 'Change' : 'Open')
+        }, company.evaluationOpen ? 'Change' : 'Open')
       : null,
   );
 
   root.append(
     evaluation,
-    h('h3', {}, 'Licences'),
-    summary,
-    h('div', { class: 'toolbar' }, h('h3', {}, 'License plans'), partner ? h('button', { onclick: () => void order().catch(showError) }, '+ Order licences') : null),
-    plans,
-    h('h3', {}, 'Order history'),
-    searchForm,
-    history,
+    h('section', { class: 'card' }, h('h3', {}, 'Licenses'), summary),
+    h(
+      'section',
+      { class: 'card' },
+      h('div', { class: 'toolbar' }, h('h3', {}, 'License plans'), partner ? h('button', { onclick: () => void order().catch(showError) }, '+ Order licenses') : null),
+      plans,
+    ),
+    h('section', { class: 'card' }, h('h3', {}, 'Order history'), searchForm, history),
   );
   await Promise.all([loadSummary(), loadPlans(), loadHistory()]);
+  // Reached through an "Order licenses" link: open the order dialog with the plan type chosen.
+  if (partner && orderPlanType !== undefined) {
+    await order(orderPlanType || undefined);
+    window.history.replaceState(null, '', `#/company/${encodeURIComponent(company.id)}/licences`);
+  }
 }

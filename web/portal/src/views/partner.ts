@@ -1,6 +1,6 @@
 /** Partner view: the partner's companies (search, create), each linking to its company page. */
 import { api, type Company, type Page } from '../api.js';
-import { clear, flash, fmtDate, formDialog, h, table } from '../dom.js';
+import { clear, dateCell, errorContent, flash, fmtDate, formDialog, h, table } from '../dom.js';
 
 const PAGE = 25;
 
@@ -21,8 +21,8 @@ export async function renderCompanies(root: HTMLElement): Promise<void> {
         (c) => [
           h('a', { href: `#/company/${encodeURIComponent(c.id)}` }, c.name),
           c.contactEmail ?? '—',
-          c.evaluation ? h('span', { class: 'badge trial' }, `until ${fmtDate(c.evaluation.endsAt)}`) : '—',
-          fmtDate(c.createdAt),
+          evaluationBadge(c),
+          dateCell(c.createdAt),
         ],
         { empty: 'No companies yet. Create the first one.', testId: 'companies' },
       ),
@@ -68,12 +68,19 @@ export async function renderCompanies(root: HTMLElement): Promise<void> {
 
   root.append(
     h('div', { class: 'toolbar' }, h('h2', {}, 'Companies'), search, h('button', { onclick: () => void create() }, '+ New company')),
-    list,
-    pager,
+    h('section', { class: 'card' }, list, pager),
   );
   await load();
 }
 
 export function showError(err: unknown): void {
-  flash(err instanceof Error ? err.message : String(err), 'error');
+  flash(errorContent(err), 'error');
+}
+
+/** Evaluation Mode as the server sees it: open until a date, ended on a date, or none. */
+export function evaluationBadge(c: Company, prefix = ''): HTMLElement | string {
+  if (!c.evaluation) return prefix ? '' : '—';
+  return c.evaluationOpen
+    ? h('span', { class: 'badge trial' }, `${prefix}until ${fmtDate(c.evaluation.endsAt)}`)
+    : h('span', { class: 'badge ended' }, `${prefix}ended ${fmtDate(c.evaluation.endsAt)}`);
 }
