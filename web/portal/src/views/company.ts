@@ -479,7 +479,7 @@ const TIER_OPTIONS = [
 
 /** Moves the endpoint to another tier's licence; refused (no_licence_available) when that tier has none free. */
 async function changeTier(base: string, e: Endpoint, refresh: () => void): Promise<void> {
-  const ok = await formDialog(`Change tier: ${e.name}`, [{ name: 'tier', label: 'Endpoint licence tier', type: 'select', value: e.tier, options: TIER_OPTIONS }], async (v) => {
+  const ok = await formDialog(`Change tier: ${e.name}`, [{ name: 'tier', label: 'Endpoint license tier', type: 'select', value: e.tier, options: TIER_OPTIONS }], async (v) => {
     const next = await api.post<Endpoint>(`${base}/endpoints/${encodeURIComponent(e.id)}/tier`, { tier: v.tier });
     flash(`${next.name} is now ${next.tier} (${next.bandwidthKbps} kbps).`);
   });
