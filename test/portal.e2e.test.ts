@@ -199,8 +199,9 @@ describe('portal walk-through in chromium', () => {
 
     await page.getByLabel('SKU').fill('CNV-EP-BAS');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => orders.locator('tbody tr').count()).toBe(1);
-    expect(await orders.textContent()).toContain('Endpoint License Basic');
+    // The previous search also showed one row: wait for the new result's content, not its count.
+    await expect.poll(() => orders.textContent()).toContain('Endpoint License Basic');
+    expect(await orders.locator('tbody tr').count()).toBe(1);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     const csv = fs.readFileSync((await download.path()) ?? '', 'utf8');
@@ -265,11 +266,11 @@ describe('portal walk-through in chromium', () => {
 
     // Changing the tier needs a free licence of the new tier: none for Premium here.
     await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).getByRole('button', { name: 'Change tier' }).click();
-    await page.getByLabel('Endpoint licence tier').selectOption('premium');
+    await page.getByLabel('Endpoint license tier').selectOption('premium');
     await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
-    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('no_licence_available');
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('No Endpoint License Premium available');
     await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
-    expect(await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).textContent()).toContain('basic');
+    expect(await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).textContent()).toContain('Basic768 kbps');
 
     await endpoints.locator('tbody tr', { hasText: 'Boardroom' }).getByRole('button', { name: 'Provisioning & QR' }).click();
     const qr = page.getByTestId('qr');
