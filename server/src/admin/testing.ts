@@ -20,7 +20,11 @@ export interface Loose {
   Error: Loose;
   address: Loose;
   bandwidth: Loose;
+  action: Loose;
+  actor: Loose;
+  after: Loose;
   bandwidthKbps: Loose;
+  before: Loose;
   body: Loose;
   change: Loose;
   code: Loose;
@@ -34,8 +38,12 @@ export interface Loose {
   member: Loose;
   name: Loose;
   number: Loose;
+  nextCursor: Loose;
   numericId: Loose;
   ok: Loose;
+  outcome: Loose;
+  partnerId: Loose;
+  partners: Loose;
   openapi: Loose;
   parameters: Loose;
   password: Loose;
@@ -57,8 +65,11 @@ export interface Loose {
   settings: Loose;
   sip: Loose;
   sipPassword: Loose;
+  source: Loose;
   startDate: Loose;
   state: Loose;
+  target: Loose;
+  targets: Loose;
   team: Loose;
   text: Loose;
   tier: Loose;
@@ -80,6 +91,8 @@ export interface Harness {
   clock: ManualClock;
   registry: Registry;
   partnerToken: string;
+  /** The service-operator token generated at bootstrap. */
+  operatorToken: string;
   /** inject() with a bearer token and JSON body; returns status and parsed JSON (or text). */
   call(token: string | null, method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Loose; text: string; headers: Record<string, unknown> }>;
   close(): Promise<void>;
@@ -97,6 +110,7 @@ export async function startHarness(config: AdminConfigInput = {}, existingRedis?
   await app.ready();
   const boot = await admin.bootstrap();
   if (!boot.token) throw new Error('harness expects a fresh Redis');
+  const operatorToken = boot.operatorToken ?? config.operatorToken ?? '';
   const call: Harness['call'] = async (token, method, url, body, headers = {}) => {
     const res = await app.inject({
       method,
@@ -119,6 +133,7 @@ export async function startHarness(config: AdminConfigInput = {}, existingRedis?
     clock,
     registry,
     partnerToken: boot.token,
+    operatorToken,
     call,
     async close() {
       admin.close();

@@ -39,7 +39,7 @@ const LicenceRow = z.object({ pool: z.string(), capacity: z.number().int(), used
 
 export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServices): void {
   r.add({
-    method: 'GET', path: '/me', summary: 'Who am I (the token\'s principal)', tag: 'auth', roles: ['partner_admin', 'company_admin', 'member'],
+    method: 'GET', path: '/me', summary: 'Who am I (the token\'s principal)', tag: 'auth', roles: ['operator', 'partner_admin', 'company_admin', 'member'],
     response: PrincipalSchema,
     handler: async ({ principal }) => principal,
   });
@@ -115,7 +115,12 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
   r.add({
     method: 'POST', path: '/companies/:companyId/plans', summary: 'Order a new licence plan', tag: 'licences', roles: PARTNER,
     params: CompanyParams, body: OrderBody, response: PlanSchema, status: 201, idempotent: true,
-    handler: async ({ principal, params, body }) => s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), body),
+    handler: async ({ principal, params, body, audit }) => {
+      const plan = await s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), body);
+      audit.target({ planId: plan.id });
+      audit.after(plan);
+      return plan;
+    },
   });
 
   const planAction = <B extends z.ZodType>(
@@ -127,11 +132,14 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
     r.add({
       method: 'POST', path: `/companies/:companyId/plans/:id/${action}`, summary, tag: 'licences', roles: PARTNER,
       params: CompanyItemParams, body, response: PlanSchema, idempotent: true,
-      handler: async ({ principal, params, body: b }) => {
+      handler: async ({ principal, params, body: b, audit }) => {
         const company = await loadCompany(ctx, principal, params.companyId, 'partner');
         const plan = await ctx.plans.get(company.id, params.id);
         if (!plan) throw adminError('not_found', 'no such plan');
-        return run({ principal, plan, body: b });
+        audit.before(plan);
+        const after = await run({ principal, plan, body: b });
+        audit.after(after);
+        return after;
       },
     });
 

@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../../../common/src/index.js';
+import type { RedisClient } from '../../store/index.js';
+import { keys, runScript } from '../store/index.js';
+import type { AuditEntry } from './entry.js';
+
+/**
+ * Appends one entry to the global stream and to each scoped partner's stream under the same id,
+ * trimming by length and age in the same step. Partner streams only ever receive ids the global
+ * stream just generated, so their explicit ids always increase.
+ * KEYS: global, partner streams…  ARGV: maxLen, minId (ms), json.  Reply: the id.
+ */
+const APPEND = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
+redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
+for i = 2, #KEYS do
+  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], id, 'e', ARGV[3])
+  redis.call('XTRIM', KEYS[i], 'MINID', '~', ARGV[2])
+end
+return id
+`;
+
+export interface AuditFilter {
+  /** Only entries in this partner's scope (operators may pass any; partner admins get their own). */
+  partnerId?: string | undefined;
+  companyId?: string | undefined;
+  actorTokenId?: string | undefined;
+  method?: string | undefined;
+  /** Substring of the route pattern, e.g. `dial-in-numbers`. */
+  route?: string | undefined;
+  /** Any target id equal to this (a number, plan id, company id …). */
+  target?: string | undefined;
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+  /** Cursor: list entries older than this id. */
+  before?: string | undefined;
+  limit: number;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  /** Pass as `before` for the next (older) page; null when the scan reached the start. */
+  nextCursor: string | null;
+}
+
+/** Entries scanned per listing request at most, so a narrow filter over a long log stays bounded. */
+const MAX_SCAN = 20_000;
+
+/** The append-only audit log: a Redis stream plus one stream per partner for scoped reads. */
+export class AuditLog {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly limits: { maxEntries: number; retentionDays: number },
+  ) {}
+
+  /** Stores the entry and writes it as a structured log line; a store failure is logged, never thrown. */
+  async append(entry: Omit<AuditEntry, 'id'>): Promise<string | null> {
+    const json = JSON.stringify(entry);
+    const minId = String(Math.max(0, this.clock.now() - this.limits.retentionDays * 86_400_000));
+    const streams = [keys.audit(), ...new Set(entry.partners)].map((p, i) => (i === 0 ? p : keys.auditPartner(p)));
+    let id: string | null = null;
+    try {
+      id = (await runScript(this.redis, APPEND, streams, [String(this.limits.maxEntries), minId, json])) as unknown as string;
+    } catch (err) {
+      this.logger.error({ err, audit: entry }, 'audit entry could not be stored');
+    }
+    this.logger.info({ audit: { id, ...entry } }, `audit ${entry.action.method} ${entry.action.route} → ${entry.outcome.status}`);
+    return id;
+  }
+
+  async list(f: AuditFilter): Promise<AuditPage> {
+    const key = f.partnerId ? keys.auditPartner(f.partnerId) : keys.audit();
+    const items: AuditEntry[] = [];
+    let high = f.before ? `(${f.before}` : '+';
+    let scanned = 0;
+    const batch = Math.min(1_000, Math.max(100, f.limit * 2));
+    while (items.length < f.limit && scanned < MAX_SCAN) {
+      const rows = await this.redis.xRevRange(key, high, '-', { COUNT: batch });
+      for (const row of rows) {
+        scanned++;
+        high = `(${row.id}`;
+        const raw = row.message.e;
+        if (typeof raw !== 'string') continue;
+        const entry = { id: row.id, ...(JSON.parse(raw) as Omit<AuditEntry, 'id'>) };
+        const at = Date.parse(entry.at);
+        // Entries are appended in time order: once past `since`, nothing older can match.
+        if (f.sinceMs !== undefined && at < f.sinceMs) return { items, nextCursor: null };
+        if (matches(entry, f, at)) items.push(entry);
+        if (items.length >= f.limit) return { items, nextCursor: row.id };
+      }
+      if (rows.length < batch) return { items, nextCursor: null };
+    }
+    return { items, nextCursor: high.startsWith('(') ? high.slice(1) : null };
+  }
+}
+
+function matches(e: AuditEntry, f: AuditFilter, at: number): boolean {
+  if (f.untilMs !== undefined && at > f.untilMs) return false;
+  if (f.companyId && e.targets.companyId !== f.companyId && e.actor?.companyId !== f.companyId) return false;
+  if (f.actorTokenId && e.actor?.tokenId !== f.actorTokenId) return false;
+  if (f.method && e.action.method !== f.method.toUpperCase()) return false;
+  if (f.route && !e.action.route.includes(f.route)) return false;
+  if (f.target && !Object.values(e.targets).includes(f.target)) return false;
+  return true;
+}
