@@ -40,7 +40,7 @@ export const AdminConfigSchema = z.strictObject({
   /** Audit log of admin writes (a Redis stream): capped by entry count and by age. */
   audit: z
     .strictObject({
-      maxEntries: z.number().int().min(1000).default(1_000_000),
+      maxEntries: z.number().int().min(100).default(1_000_000),
       retentionDays: z.number().int().min(1).default(400),
     })
     .default({ maxEntries: 1_000_000, retentionDays: 400 }),

@@ -6,16 +6,22 @@ import type { AuditEntry } from './entry.js';
 
 /**
  * Appends one entry to the global stream and to each scoped partner's stream under the same id,
- * trimming by length and age in the same step. Partner streams only ever receive ids the global
- * stream just generated, so their explicit ids always increase.
- * KEYS: global, partner streams…  ARGV: maxLen, minId (ms), json.  Reply: the id.
+ * trimming by length and age in the same step (exact trims: admin writes are few, and exact
+ * limits are what the config promises). Ids carry the service clock's milliseconds, so `since`,
+ * `until` and retention all follow the same clock; if that clock is behind the last entry the id
+ * falls back to Redis' own, which is still increasing. Partner streams only ever receive ids the
+ * global stream just generated, so their explicit ids always increase too.
+ * KEYS: global, partner streams…  ARGV: maxLen, minId (ms), json, now (ms).  Reply: the id.
  */
 const APPEND = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
-redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
+local id = ARGV[4] .. '-*'
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if last and tonumber(string.match(last[1], '^(%d+)')) > tonumber(ARGV[4]) then id = '*' end
+id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], id, 'e', ARGV[3])
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
 for i = 2, #KEYS do
-  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], id, 'e', ARGV[3])
-  redis.call('XTRIM', KEYS[i], 'MINID', '~', ARGV[2])
+  redis.call('XADD', KEYS[i], 'MAXLEN', ARGV[1], id, 'e', ARGV[3])
+  redis.call('XTRIM', KEYS[i], 'MINID', ARGV[2])
 end
 return id
 `;
@@ -58,11 +64,12 @@ export class AuditLog {
   /** Stores the entry and writes it as a structured log line; a store failure is logged, never thrown. */
   async append(entry: Omit<AuditEntry, 'id'>): Promise<string | null> {
     const json = JSON.stringify(entry);
-    const minId = String(Math.max(0, this.clock.now() - this.limits.retentionDays * 86_400_000));
+    const now = this.clock.now();
+    const minId = String(Math.max(0, now - this.limits.retentionDays * 86_400_000));
     const streams = [keys.audit(), ...new Set(entry.partners)].map((p, i) => (i === 0 ? p : keys.auditPartner(p)));
     let id: string | null = null;
     try {
-      id = (await runScript(this.redis, APPEND, streams, [String(this.limits.maxEntries), minId, json])) as unknown as string;
+      id = (await runScript(this.redis, APPEND, streams, [String(this.limits.maxEntries), minId, json, String(Math.floor(now))])) as unknown as string;
     } catch (err) {
       this.logger.error({ err, audit: entry }, 'audit entry could not be stored');
     }
@@ -73,21 +80,20 @@ export class AuditLog {
   async list(f: AuditFilter): Promise<AuditPage> {
     const key = f.partnerId ? keys.auditPartner(f.partnerId) : keys.audit();
     const items: AuditEntry[] = [];
-    let high = f.before ? `(${f.before}` : '+';
+    // Ids are clock milliseconds: the time window is an id range (an incomplete id covers its whole ms).
+    let high = f.before ? `(${f.before}` : f.untilMs !== undefined ? String(f.untilMs) : '+';
+    const low = f.sinceMs !== undefined ? String(f.sinceMs) : '-';
     let scanned = 0;
     const batch = Math.min(1_000, Math.max(100, f.limit * 2));
     while (items.length < f.limit && scanned < MAX_SCAN) {
-      const rows = await this.redis.xRevRange(key, high, '-', { COUNT: batch });
+      const rows = await this.redis.xRevRange(key, high, low, { COUNT: batch });
       for (const row of rows) {
         scanned++;
         high = `(${row.id}`;
         const raw = row.message.e;
         if (typeof raw !== 'string') continue;
         const entry = { id: row.id, ...(JSON.parse(raw) as Omit<AuditEntry, 'id'>) };
-        const at = Date.parse(entry.at);
-        // Entries are appended in time order: once past `since`, nothing older can match.
-        if (f.sinceMs !== undefined && at < f.sinceMs) return { items, nextCursor: null };
-        if (matches(entry, f, at)) items.push(entry);
+        if (matches(entry, f)) items.push(entry);
         if (items.length >= f.limit) return { items, nextCursor: row.id };
       }
       if (rows.length < batch) return { items, nextCursor: null };
@@ -96,8 +102,10 @@ export class AuditLog {
   }
 }
 
-function matches(e: AuditEntry, f: AuditFilter, at: number): boolean {
+function matches(e: AuditEntry, f: AuditFilter): boolean {
+  const at = Date.parse(e.at);
   if (f.untilMs !== undefined && at > f.untilMs) return false;
+  if (f.sinceMs !== undefined && at < f.sinceMs) return false;
   if (f.companyId && e.targets.companyId !== f.companyId && e.actor?.companyId !== f.companyId) return false;
   if (f.actorTokenId && e.actor?.tokenId !== f.actorTokenId) return false;
   if (f.method && e.action.method !== f.method.toUpperCase()) return false;
