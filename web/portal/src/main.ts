@@ -75,6 +75,12 @@ async function route(): Promise<void> {
   if (!me) return renderLogin();
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   try {
+    if (me.role === 'operator') {
+      // The operator's work (partners, dial-in numbers, audit log) has no portal view yet.
+      clear(app);
+      app.append(h('section', {}, h('h2', {}, 'Service operator'), h('p', {}, 'Partners, dial-in numbers and the audit log are managed through the API (see /api/docs).')));
+      return;
+    }
     if (parts[0] === 'companies' && me.role === 'partner_admin') return await renderCompanies(app);
     if (parts[0] === 'company' && parts[1] && me.role !== 'member') return await renderCompany(app, parts[1], parts[2], me);
     if (parts[0] === 'me' && me.role === 'member') return await renderMember(app);

@@ -168,6 +168,15 @@ describe('what the operator sees', () => {
 });
 
 describe('what is kept and how', () => {
+  it('is documented in the OpenAPI document', async () => {
+    const doc = await h.app.inject({ method: 'GET', url: '/api/docs' });
+    const paths = (doc.json() as { paths: Record<string, Record<string, { 'x-roles'?: string[] }>> }).paths;
+    expect(paths['/api/v1/audit']?.get?.['x-roles']).toEqual(['operator', 'partner_admin']);
+    expect(paths['/api/v1/dial-in-numbers/{number}/partner']?.put?.['x-roles']).toEqual(['operator']);
+    expect(paths['/api/v1/dial-in-numbers']?.post?.['x-roles']).toEqual(['operator']);
+  });
+
+
   it('stores no token or PIN in clear', async () => {
     const raw = (await h.redis.client.xRange(keys.audit(), '-', '+')).map((m) => JSON.stringify(m.message)).join('\n');
     expect(raw.length).toBeGreaterThan(1000);
