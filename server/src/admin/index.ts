@@ -68,6 +68,8 @@ export interface Admin {
     runExpiry(): Promise<ExpiryReport>;
     runRetention(): Promise<RetentionReport>;
     runInvitations(): Promise<InvitationTickReport>;
+    /** Ages out audit entries of every stream (also of partners that wrote nothing lately); returns entries removed. */
+    runAuditRetention(): Promise<number>;
     /** Resolves when no scheduled pass is running (tests after clock.advance()). */
     idle(): Promise<void>;
   };
@@ -124,7 +126,7 @@ export function createAdmin(deps: AdminDeps): Admin {
     plans: new PlanRepository(redis),
     cdrs: new CdrRepository(redis),
     dialIns: new DialInRepository(redis),
-    audit: new AuditLog(redis, clock, logger.child({ component: 'audit' }), config.audit),
+    audit: new AuditLog(redis, clock, logger.child({ component: 'audit' }), config.audit, (outcome) => metrics.auditEntries.inc({ outcome })),
     idempotency: new IdempotencyStore(redis, config.idempotencyTtlSeconds),
     tokens: new TokenService(orgs, clock),
     verifier: lazyVerifier,
@@ -136,6 +138,8 @@ export function createAdmin(deps: AdminDeps): Admin {
 
   const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers)), logger, metrics);
   const retentionJob = new PeriodicJob('retention', clock, config.jobs.retentionIntervalMs, async () => void (await runRetentionPass(ctx)), logger, metrics);
+  const runAuditRetention = async () => ctx.audit.trimAged((await orgs.listPartners()).map((p) => p.id));
+  const auditJob = new PeriodicJob('audit-retention', clock, config.jobs.retentionIntervalMs, async () => void (await runAuditRetention()), logger, metrics);
   const invitationJob = new InvitationJob<PendingInvitation>({
     clock,
     intervalMs: config.jobs.invitationIntervalMs,
@@ -218,16 +222,19 @@ export function createAdmin(deps: AdminDeps): Admin {
     startJobs() {
       expiryJob.start();
       retentionJob.start();
+      auditJob.start();
       invitationJob.start();
     },
     stopJobs() {
       expiryJob.stop();
       retentionJob.stop();
+      auditJob.stop();
       invitationJob.stop();
     },
     close() {
       expiryJob.stop();
       retentionJob.stop();
+      auditJob.stop();
       invitationJob.stop();
       ownMailer?.close();
     },
@@ -235,8 +242,9 @@ export function createAdmin(deps: AdminDeps): Admin {
       runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers),
       runRetention: () => runRetentionPass(ctx),
       runInvitations: () => invitationJob.runOnce(),
+      runAuditRetention,
       async idle() {
-        await Promise.all([expiryJob.idle(), retentionJob.idle(), invitationJob.idle()]);
+        await Promise.all([expiryJob.idle(), retentionJob.idle(), invitationJob.idle(), auditJob.idle()]);
       },
     },
     openApi: () => openapi.document(),

@@ -59,18 +59,39 @@ export class AuditLog {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly limits: { maxEntries: number; retentionDays: number },
+    private readonly counted: (outcome: 'stored' | 'failed') => void = () => {},
   ) {}
+
+  private minId(): string {
+    return String(Math.max(0, Math.floor(this.clock.now()) - this.limits.retentionDays * 86_400_000));
+  }
+
+  /**
+   * Drops aged entries from the global stream and every partner's stream (appends only trim the
+   * streams they write to, so a quiet partner's stream is aged out here). Returns entries removed.
+   */
+  async trimAged(partnerIds: string[]): Promise<number> {
+    const minId = this.minId();
+    let removed = 0;
+    for (const key of [keys.audit(), ...partnerIds.map((p) => keys.auditPartner(p))]) {
+      removed += await this.redis.xTrim(key, 'MINID', minId);
+    }
+    return removed;
+  }
 
   /** Stores the entry and writes it as a structured log line; a store failure is logged, never thrown. */
   async append(entry: Omit<AuditEntry, 'id'>): Promise<string | null> {
     const json = JSON.stringify(entry);
     const now = this.clock.now();
-    const minId = String(Math.max(0, now - this.limits.retentionDays * 86_400_000));
+    const minId = this.minId();
     const streams = [keys.audit(), ...new Set(entry.partners)].map((p, i) => (i === 0 ? p : keys.auditPartner(p)));
     let id: string | null = null;
     try {
       id = (await runScript(this.redis, APPEND, streams, [String(this.limits.maxEntries), minId, json, String(Math.floor(now))])) as unknown as string;
+      this.counted('stored');
     } catch (err) {
+      // The write itself already happened: answer it, but leave a loud trace (and the log line below).
+      this.counted('failed');
       this.logger.error({ err, audit: entry }, 'audit entry could not be stored');
     }
     this.logger.info({ audit: { id, ...entry } }, `audit ${entry.action.method} ${entry.action.route} → ${entry.outcome.status}`);

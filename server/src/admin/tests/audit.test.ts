@@ -201,6 +201,10 @@ describe('what is kept and how', () => {
   it('is capped by length and by age (admin.audit.maxEntries, retentionDays)', async () => {
     const small = await startHarness({ audit: { maxEntries: 100, retentionDays: 1 } });
     try {
+      // A partner whose stream gets nothing more: only the retention job can age it out.
+      const quiet = await small.call(small.operatorToken, 'POST', `${api}/partners`, { name: 'Quiet AS' });
+      const quietStream = keys.auditPartner(str(quiet.body.partner.id));
+      expect(await small.redis.client.xLen(quietStream)).toBe(1);
       const writes = await Promise.all(Array.from({ length: 300 }, (_, i) => small.call(small.operatorToken, 'PUT', url('+4722330999'), { label: `w${i}`, target: { kind: 'ivr' } })));
       expect(writes.every((w) => w.status === 200)).toBe(true);
       expect(await small.redis.client.xLen(keys.audit())).toBe(100);
@@ -209,6 +213,10 @@ describe('what is kept and how', () => {
       small.clock.advance(2 * 86_400_000);
       expect((await small.call(small.operatorToken, 'PUT', url('+4722330999'), { label: 'later', target: { kind: 'ivr' } })).status).toBe(200);
       expect(await small.redis.client.xLen(keys.audit())).toBe(1);
+      expect(await small.redis.client.xLen(quietStream)).toBe(1);
+      expect(await small.admin.jobs.runAuditRetention()).toBe(1);
+      expect(await small.redis.client.xLen(quietStream)).toBe(0);
+      expect(await small.registry.getSingleMetricAsString('convene_admin_audit_entries_total')).toMatch(/outcome="stored"} 302$/m);
     } finally {
       await small.close();
     }
