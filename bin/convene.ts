@@ -53,6 +53,9 @@ async function main(): Promise<void> {
     // Shown once: the store keeps only its hash.
     logger.warn({ token: service.bootstrapToken }, 'first start: partner admin API token (shown once; store it now)');
   }
+  if (service.operatorToken) {
+    logger.warn({ token: service.operatorToken }, 'first start: service operator API token (shown once; store it now)');
+  }
   for (const room of service.demoRooms) {
     logger.info({ address: room.address, numericId: room.numericId, hostPin: room.hostPin, guestPin: room.guestPin }, `demo room: ${room.description}`);
   }

@@ -41,6 +41,8 @@ export interface RunningService {
   url: string;
   /** The first partner admin's token, only on the very first start (and only if not configured). */
   bootstrapToken: string | null;
+  /** The generated service-operator token on first start (null when configured or already shown). */
+  operatorToken: string | null;
   /** Rooms seeded on the very first start (empty afterwards or when demo.seed is off). */
   demoRooms: DemoRoom[];
   /** Stops accepting work, then closes in reverse start order. Safe to call twice. */
@@ -204,6 +206,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       registry,
       url: http.publicUrl(),
       bootstrapToken: config.admin.bootstrapToken ? null : boot.token,
+      operatorToken: boot.operatorToken,
       demoRooms,
       stop() {
         return (stopping ??= (async () => {

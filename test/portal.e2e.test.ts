@@ -107,8 +107,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const boot = await admin.bootstrap();
   partnerToken = boot.token ?? '';
-  // A dial-in number for the handout.
-  const put = await app.inject({ method: 'PUT', url: '/api/v1/dial-in-numbers/+4721000000', headers: { authorization: `Bearer ${partnerToken}`, 'content-type': 'application/json' }, payload: JSON.stringify({ label: 'Norway (IVR)', target: { kind: 'ivr' } }) });
+  // A service-wide dial-in number for the handout (numbers are the operator's to create).
+  const put = await app.inject({ method: 'PUT', url: '/api/v1/dial-in-numbers/+4721000000', headers: { authorization: `Bearer ${boot.operatorToken ?? ''}`, 'content-type': 'application/json' }, payload: JSON.stringify({ label: 'Norway (IVR)', target: { kind: 'ivr' } }) });
   expect(put.statusCode).toBe(200);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const context = await browser.newContext({ acceptDownloads: true });

@@ -38,6 +38,9 @@ describe('a Convene node with the embedded store', () => {
     const rooms = node.logs.filter((r) => String(r.msg).startsWith('demo room:')).map((r) => r.address);
     expect(rooms).toEqual(['demo.meeting@convene.example', 'demo.hostpin@convene.example', 'demo.lobby@convene.example']);
     expect(node.logs.some((r) => String(r.msg).startsWith('first start: partner admin API token'))).toBe(true);
+    expect(node.logs.some((r) => String(r.msg).startsWith('first start: service operator API token'))).toBe(true);
+    // The seed went through the admin API, so the audit log recorded it.
+    expect(node.logs.some((r) => r.msg === 'audit POST /api/v1/companies/:companyId/team-vmrs → 201')).toBe(true);
     const { SignalingClient } = await import('./support/signaling-client.js');
     const { client } = await SignalingClient.open(`${url.replace('http', 'ws')}ws`);
     const joined = await client.request('join', { address: 'demo.meeting@convene.example', displayName: 'Newcomer', mode: 'video', bandwidthKbps: 1200 });

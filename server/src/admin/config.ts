@@ -7,6 +7,8 @@ export const AdminConfigSchema = z.strictObject({
   /** If set, bootstrap() registers this as the first partner admin's token (≥ 24 chars). */
   bootstrapToken: z.string().min(24).nullable().default(null),
   bootstrapPartnerName: z.string().min(1).default('Service operator'),
+  /** If set, bootstrap() registers this as a service-operator token (≥ 24 chars); null: one is generated once. */
+  operatorToken: z.string().min(24).nullable().default(null),
   /** Base URL of the web app, for links in emails (invitation accept link). */
   publicBaseUrl: z.string().url().default('http://localhost:8080'),
   /** Sender of admin emails. */
@@ -43,6 +45,13 @@ export const AdminConfigSchema = z.strictObject({
       keepRecordsDays: z.number().int().min(1).max(3650).default(365),
     })
     .default({ keepRecordsDays: 365 }),
+  /** Audit log of admin writes (a Redis stream): capped by entry count and by age. */
+  audit: z
+    .strictObject({
+      maxEntries: z.number().int().min(100).default(1_000_000),
+      retentionDays: z.number().int().min(1).default(400),
+    })
+    .default({ maxEntries: 1_000_000, retentionDays: 400 }),
   limits: z
     .strictObject({
       participantsPerEul: z.number().int().positive().default(10),

@@ -5,7 +5,8 @@ import type { AdminConfig } from './config.js';
 import type { DomainVerifier } from './domains/index.js';
 import type { Mailer } from './email/index.js';
 import type { AdminMetrics } from './metrics.js';
-import type { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository } from './store/index.js';
+import type { AuditLog } from './audit/index.js';
+import type { CdrRepository, ConsumerRepository, DialInRepository, IdempotencyStore, OrgRepository, PlanRepository } from './store/index.js';
 import type { TokenService } from './auth/index.js';
 import type { SipListener } from './provisioning/index.js';
 
@@ -25,6 +26,8 @@ export interface AdminContext {
   consumers: ConsumerRepository;
   plans: PlanRepository;
   cdrs: CdrRepository;
+  dialIns: DialInRepository;
+  audit: AuditLog;
   idempotency: IdempotencyStore;
   tokens: TokenService;
   verifier: DomainVerifier;

@@ -21,6 +21,7 @@ export const AdminErrors = defineErrorCodes({
   invitation_invalid: { http: 404, description: 'The invitation token is unknown, used or expired.' },
   idempotency_key_reused: { http: 422, description: 'The Idempotency-Key was already used for a different request.' },
   idempotency_in_progress: { http: 409, description: 'A request with this Idempotency-Key is still being processed.' },
+  number_taken: { http: 409, description: 'This dial-in number already exists (it has an owner).' },
   feature_unavailable: { http: 501, description: 'This action is not available in this build.' },
 });
 

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../../common/src/index.js';
 import type { RedisClient } from '../store/index.js';
+import { AuditLog } from './audit/index.js';
 import { TokenService, sha256Hex } from './auth/index.js';
 import { AdminConfigSchema, type AdminConfig, type AdminConfigInput } from './config.js';
 import type { AdminContext, HostLinkMinter } from './context.js';
@@ -28,9 +29,10 @@ import { createRepos, type AdminRepos } from './repos.js';
 import { companyRoutes } from './routes/companies.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { memberRoutes } from './routes/members.js';
+import { auditRoutes } from './routes/audit.js';
 import { serviceRoutes } from './routes/service.js';
 import { createServices, type AdminServices, type PendingInvitation } from './services/index.js';
-import { CdrRepository, ConsumerRepository, IdempotencyStore, OrgRepository, PlanRepository, keys, newId } from './store/index.js';
+import { CdrRepository, ConsumerRepository, DialInRepository, IdempotencyStore, OrgRepository, PlanRepository, keys, newId } from './store/index.js';
 
 export interface AdminDeps {
   redis: RedisClient;
@@ -50,6 +52,8 @@ export interface BootstrapResult {
   partnerId: string;
   /** The partner admin token — returned once, on creation; null afterwards. */
   token: string | null;
+  /** The generated service-operator token — returned once; null afterwards or when configured. */
+  operatorToken: string | null;
 }
 
 export interface Admin {
@@ -67,6 +71,8 @@ export interface Admin {
     runExpiry(): Promise<ExpiryReport>;
     runRetention(): Promise<RetentionReport>;
     runInvitations(): Promise<InvitationTickReport>;
+    /** Ages out audit entries of every stream (also of partners that wrote nothing lately); returns entries removed. */
+    runAuditRetention(): Promise<number>;
     /** Resolves when no scheduled pass is running (tests after clock.advance()). */
     idle(): Promise<void>;
   };
@@ -125,6 +131,8 @@ export function createAdmin(deps: AdminDeps): Admin {
     consumers,
     plans: new PlanRepository(redis),
     cdrs: new CdrRepository(redis),
+    dialIns: new DialInRepository(redis),
+    audit: new AuditLog(redis, clock, logger.child({ component: 'audit' }), config.audit, (outcome) => metrics.auditEntries.inc({ outcome })),
     idempotency: new IdempotencyStore(redis, config.idempotencyTtlSeconds),
     tokens: new TokenService(orgs, clock),
     verifier: lazyVerifier,
@@ -140,6 +148,8 @@ export function createAdmin(deps: AdminDeps): Admin {
   // Retention: call-record anonymising/removal, then purging deleted companies whose records' time is up.
   const retentionPass = async (): Promise<RetentionReport> => ({ ...(await runRetentionPass(ctx)), companiesPurged: await services.deletion.purgeExpired() });
   const retentionJob = new PeriodicJob('retention', clock, config.jobs.retentionIntervalMs, async () => void (await retentionPass()), logger, metrics);
+  const runAuditRetention = async () => ctx.audit.trimAged((await orgs.listPartners()).map((p) => p.id));
+  const auditJob = new PeriodicJob('audit-retention', clock, config.jobs.retentionIntervalMs, async () => void (await runAuditRetention()), logger, metrics);
   const invitationJob = new InvitationJob<PendingInvitation>({
     clock,
     intervalMs: config.jobs.invitationIntervalMs,
@@ -151,16 +161,59 @@ export function createAdmin(deps: AdminDeps): Admin {
   });
   invitationJob.on('tick', () => metrics.jobRuns.inc({ job: 'invitations', outcome: 'ok' }));
 
+  /** The operator partner (the service's own partner) and its first partner-admin token. */
+  const bootstrapOperatorPartner = async (): Promise<Omit<BootstrapResult, 'operatorToken'>> => {
+    const existing = await orgs.operatorPartnerId();
+    if (existing) {
+      // A configured token is (re)registered so an operator can set it after the first start too.
+      if (config.bootstrapToken && !(await orgs.getToken(sha256Hex(config.bootstrapToken)))) {
+        await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: existing }, config.bootstrapToken);
+        logger.info({ partnerId: existing }, 'configured bootstrap token registered');
+      }
+      return { created: false, partnerId: existing, token: null };
+    }
+    const partner = { id: newId('pa'), name: config.bootstrapPartnerName, createdAt: new Date(clock.now()).toISOString() };
+    if (!(await orgs.createOperatorPartner(partner))) {
+      // Another node won the race; use its partner.
+      return { created: false, partnerId: (await orgs.operatorPartnerId()) ?? '', token: null };
+    }
+    const issued = config.bootstrapToken
+      ? await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: partner.id }, config.bootstrapToken)
+      : await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: partner.id });
+    logger.info({ partnerId: partner.id }, 'operator partner and bootstrap admin token created');
+    return { created: true, partnerId: partner.id, token: issued.token };
+  };
+
+  /**
+   * The service-operator token (role `operator`, above partners). A configured one is registered
+   * on every start; otherwise one is generated once (also on an upgraded store) and returned to be shown.
+   */
+  const bootstrapOperatorToken = async (partnerId: string): Promise<string | null> => {
+    const issue = (secret?: string) => ctx.tokens.issue({ role: 'operator', name: 'service operator', partnerId }, secret);
+    if (config.operatorToken) {
+      if (!(await orgs.getToken(sha256Hex(config.operatorToken)))) {
+        await issue(config.operatorToken);
+        logger.info('configured operator token registered');
+      }
+      return null;
+    }
+    if ((await redis.set(keys.operatorTokenIssued(), new Date(clock.now()).toISOString(), { NX: true })) !== 'OK') return null;
+    const { token } = await issue();
+    logger.info('service operator token created');
+    return token;
+  };
+
   return {
     config,
     services,
     repos,
     registerRoutes(app) {
-      const r = new RouteRegistrar(app, ctx.tokens, ctx.idempotency, openapi);
+      const r = new RouteRegistrar(app, ctx.tokens, ctx.idempotency, openapi, ctx.audit, () => clock.now());
       companyRoutes(r, ctx, services);
       consumerRoutes(r, ctx, services);
       memberRoutes(r, ctx, services);
       serviceRoutes(r, ctx, outboxEnabled);
+      auditRoutes(r, ctx);
       app.get('/api/docs', async () => openapi.document());
     },
     async bootstrap() {
@@ -172,39 +225,26 @@ export function createAdmin(deps: AdminDeps): Admin {
       }
       verifier = createDomainVerifier({ secret, resolverServers: config.domainVerification.resolverServers });
 
-      const existing = await orgs.operatorPartnerId();
-      if (existing) {
-        // A configured token is (re)registered so an operator can set it after the first start too.
-        if (config.bootstrapToken && !(await orgs.getToken(sha256Hex(config.bootstrapToken)))) {
-          await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: existing }, config.bootstrapToken);
-          logger.info({ partnerId: existing }, 'configured bootstrap token registered');
-        }
-        return { created: false, partnerId: existing, token: null };
-      }
-      const partner = { id: newId('pa'), name: config.bootstrapPartnerName, createdAt: new Date(clock.now()).toISOString() };
-      if (!(await orgs.createOperatorPartner(partner))) {
-        // Another node won the race; use its partner.
-        return { created: false, partnerId: (await orgs.operatorPartnerId()) ?? '', token: null };
-      }
-      const issued = config.bootstrapToken
-        ? await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: partner.id }, config.bootstrapToken)
-        : await ctx.tokens.issue({ role: 'partner_admin', name: 'bootstrap admin', partnerId: partner.id });
-      logger.info({ partnerId: partner.id }, 'operator partner and bootstrap admin token created');
-      return { created: true, partnerId: partner.id, token: issued.token };
+      const partner = await bootstrapOperatorPartner();
+      const operatorToken = await bootstrapOperatorToken(partner.partnerId);
+      return { ...partner, operatorToken };
     },
     startJobs() {
       expiryJob.start();
       retentionJob.start();
+      auditJob.start();
       invitationJob.start();
     },
     stopJobs() {
       expiryJob.stop();
       retentionJob.stop();
+      auditJob.stop();
       invitationJob.stop();
     },
     close() {
       expiryJob.stop();
       retentionJob.stop();
+      auditJob.stop();
       invitationJob.stop();
       ownMailer?.close();
     },
@@ -212,8 +252,9 @@ export function createAdmin(deps: AdminDeps): Admin {
       runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers, services.deletion),
       runRetention: () => retentionPass(),
       runInvitations: () => invitationJob.runOnce(),
+      runAuditRetention,
       async idle() {
-        await Promise.all([expiryJob.idle(), retentionJob.idle(), invitationJob.idle()]);
+        await Promise.all([expiryJob.idle(), retentionJob.idle(), invitationJob.idle(), auditJob.idle()]);
       },
     },
     openApi: () => openapi.document(),

@@ -4,6 +4,7 @@ import type { ConsumerKind, ConsumerState } from './model.js';
 export interface AdminMetrics {
   licenceRefusals: Counter<'reason' | 'pool'>;
   jobRuns: Counter<'job' | 'outcome'>;
+  auditEntries: Counter<'outcome'>;
   consumers: Gauge<'kind' | 'state'>;
 }
 
@@ -21,6 +22,7 @@ export function createAdminMetrics(registry: Registry, countConsumers: () => Pro
       registers,
     }),
     jobRuns: new Counter({ name: 'convene_admin_job_runs_total', help: 'Admin job passes by job and outcome', labelNames: ['job', 'outcome'], registers }),
+    auditEntries: new Counter({ name: 'convene_admin_audit_entries_total', help: 'Audit log entries by outcome (stored, failed to store)', labelNames: ['outcome'], registers }),
     consumers: new Gauge({
       name: 'convene_admin_consumers',
       help: 'Consumers by kind and state',

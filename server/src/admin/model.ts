@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { ENDPOINT_TIER_NAMES, LICENCE_POOLS, PAYMENT_PLANS, PLAN_ACTIONS } from './licences/index.js';
 
-export const Role = z.enum(['partner_admin', 'company_admin', 'member']);
+/** operator: the service operator, above partners (partners, dial-in numbers, the whole audit log). */
+export const Role = z.enum(['operator', 'partner_admin', 'company_admin', 'member']);
 export type Role = z.infer<typeof Role>;
 
 export const ConsumerKind = z.enum(['user', 'team_vmr', 'endpoint', 'domain']);
@@ -235,6 +236,8 @@ export const DialInTarget = z.discriminatedUnion('kind', [
 export const DialInNumberSchema = z.object({
   number: z.string().describe('E.164'),
   label: z.string(),
+  /** The partner the operator assigned it to; null = held by the operator (service-wide IVR number). */
+  partnerId: z.string().nullable(),
   target: DialInTarget,
   createdAt: iso,
 });

@@ -70,8 +70,8 @@ export function createRepos(ctx: AdminContext, companies: CompanyService): Admin
       const e = await endpointAt(address);
       return e ? { tier: e.tier, bandwidthKbps: e.bandwidthKbps } : null;
     },
-    listDialInNumbers: () => ctx.orgs.listDialIns(),
-    getDialInNumber: (n) => ctx.orgs.getDialIn(n),
+    listDialInNumbers: () => ctx.dialIns.list(),
+    getDialInNumber: (n) => ctx.dialIns.get(n),
     async domainStatus(domain) {
       const d = domain.toLowerCase();
       if (d === ctx.config.defaultDomain) return { hosted: true, verified: true, companyId: null };

@@ -97,7 +97,7 @@ export const api = {
 
 // ---- response shapes (from server/src/admin/model.ts) -------------------------------------------
 
-export type Role = 'partner_admin' | 'company_admin' | 'member';
+export type Role = 'operator' | 'partner_admin' | 'company_admin' | 'member';
 export interface Principal {
   tokenId: string;
   role: Role;

@@ -80,6 +80,12 @@ async function route(): Promise<void> {
   // A new page starts without the previous page's error banner.
   clearFlash();
   try {
+    if (me.role === 'operator') {
+      // The operator's work (partners, dial-in numbers, audit log) has no portal view yet.
+      clear(app);
+      app.append(h('section', {}, h('h2', {}, 'Service operator'), h('p', {}, 'Partners, dial-in numbers and the audit log are managed through the API (see /api/docs).')));
+      return;
+    }
     if (parts[0] === 'companies' && me.role === 'partner_admin') return await renderCompanies(app);
     if (parts[0] === 'outbox' && me.role === 'partner_admin') return await renderOutbox(app);
     // #/company/<id>/licences/order/<planType> opens the order dialog (the "Order licenses" link).

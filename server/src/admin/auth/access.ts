@@ -6,6 +6,8 @@ import type { Company, Principal } from '../model.js';
  * (not forbidden) so ids of other customers cannot be probed.
  */
 export function canSeeCompany(p: Principal, company: Company): boolean {
+  // The operator assigns numbers and creates partners; it does not run customers' companies.
+  if (p.role === 'operator') return false;
   if (p.role === 'partner_admin') return company.partnerId === p.partnerId;
   return company.id === p.companyId;
 }

@@ -84,7 +84,7 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
   const view = (c: Company): z.infer<typeof CompanyViewSchema> => ({ ...c, evaluationOpen: evaluationOpen(ctx, c) });
 
   r.add({
-    method: 'GET', path: '/me', summary: 'Who am I (the token\'s principal)', tag: 'auth', roles: ['partner_admin', 'company_admin', 'member'],
+    method: 'GET', path: '/me', summary: 'Who am I (the token\'s principal)', tag: 'auth', roles: ['operator', 'partner_admin', 'company_admin', 'member'],
     response: PrincipalSchema,
     handler: async ({ principal }) => principal,
   });
@@ -198,8 +198,13 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
     params: CompanyParams, body: OrderBody, response: PlanViewSchema, status: 201, idempotent: true,
     // One reference field in the portal: a PO number given as the plan's References is also the
     // order event's reference, so the order history search finds it.
-    handler: async ({ principal, params, body }) =>
-      planView(principal, await s.plans.order(principal, await loadCompany(ctx, principal, params.companyId, 'partner'), { ...body, reference: body.reference || body.references.slice(0, 200) })),
+    handler: async ({ principal, params, body, audit }) => {
+      const company = await loadCompany(ctx, principal, params.companyId, 'partner');
+      const plan = await s.plans.order(principal, company, { ...body, reference: body.reference || body.references.slice(0, 200) });
+      audit.target({ planId: plan.id });
+      audit.after(plan);
+      return planView(principal, plan);
+    },
   });
 
   const planAction = <B extends z.ZodType>(
@@ -211,11 +216,14 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
     r.add({
       method: 'POST', path: `/companies/:companyId/plans/:id/${action}`, summary, tag: 'licences', roles: PARTNER,
       params: CompanyItemParams, body, response: PlanViewSchema, idempotent: true,
-      handler: async ({ principal, params, body: b }) => {
+      handler: async ({ principal, params, body: b, audit }) => {
         const company = await loadCompany(ctx, principal, params.companyId, 'partner');
         const plan = await ctx.plans.get(company.id, params.id);
         if (!plan) throw adminError('not_found', 'no such plan');
-        return planView(principal, await run({ principal, plan, body: b }));
+        audit.before(plan);
+        const after = await run({ principal, plan, body: b });
+        audit.after(after);
+        return planView(principal, after);
       },
     });
 

@@ -303,7 +303,9 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
     const users = current(await s.consumers.listAll<MemberRecord>(companyId, 'user'));
     const teams = current(await s.consumers.listAll<TeamVmrRecord>(companyId, 'team_vmr'));
     const teamVmrs = await Promise.all(teams.map(async (t) => ({ name: t.name, address: t.address, numericId: await numericIdOf(t.vmrId) })));
-    const dialIns = (await ctx.orgs.listDialIns()).filter((d) => d.target.kind === 'ivr' || d.target.companyId === companyId);
+    // Service-wide IVR numbers, the company's partner's IVR numbers, and numbers straight to its VMRs.
+    const dialIns = (await ctx.dialIns.list()).filter((d) =>
+      d.target.kind === 'ivr' ? d.partnerId === null || d.partnerId === company?.partnerId : d.target.companyId === companyId && d.partnerId === company?.partnerId);
     return {
       company: { name: company?.name ?? '' },
       endpoints: endpoints.map((e) => ({ name: e.name, address: e.address, tier: e.tier })),

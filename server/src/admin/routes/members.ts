@@ -21,8 +21,11 @@ export function memberRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServi
     method: 'POST', path: '/invitations/accept', summary: 'Accept an invitation: activates the user and personal VMR, returns a member API token once', tag: 'users',
     body: z.object({ token: z.string().min(10).max(200) }), status: 201,
     response: z.object({ token: z.string(), member: MemberSchema, vmr: VmrViewSchema }),
-    handler: async ({ body }) => {
+    handler: async ({ body, audit }) => {
       const { member, vmr, token } = await s.members.createMemberFromInvitation(body.token);
+      audit.target({ companyId: member.companyId, memberId: member.id });
+      audit.partner((await ctx.orgs.getCompany(member.companyId))?.partnerId);
+      audit.after(member);
       return { token, member, vmr: vmrView(vmr) };
     },
   });

@@ -20,6 +20,8 @@ export function endpointView(e: EndpointRecord): Omit<EndpointRecord, 'sipPasswo
 export const ADMINS = ['partner_admin', 'company_admin'] as const;
 export const PARTNER = ['partner_admin'] as const;
 export const ANYONE = ['partner_admin', 'company_admin', 'member'] as const;
+/** The service operator (above partners): partners, dial-in numbers, the whole audit log. */
+export const OPERATOR = ['operator'] as const;
 
 /** Short names people type (1-200 chars, one line). */
 export const Name = z.string().trim().min(1).max(200).regex(/^[^\r\n\t]*$/, 'one line');

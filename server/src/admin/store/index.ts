@@ -5,3 +5,5 @@ export { OrgRepository } from './orgs.js';
 export { CdrRepository } from './cdrs.js';
 export { IdempotencyStore, type IdempotencyBegin } from './idempotency.js';
 export { newId, newNumericId } from './ids.js';
+export { runScript } from './scripts.js';
+export { DialInRepository, type DialInWrite } from './dialins.js';

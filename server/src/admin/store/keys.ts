@@ -13,6 +13,8 @@ export const keys = {
   partner: (id: string) => `${P}partner:${id}`,
   partners: () => `${P}partners`,
   operatorPartner: () => `${P}operator-partner`,
+  /** Set once the generated operator token was issued (so it is generated and shown only once). */
+  operatorTokenIssued: () => `${P}operator-token-issued`,
   /** Generated HMAC secret for domain verification tokens when none is configured. */
   domainSecret: () => `${P}domain-secret`,
   company: (id: string) => `${P}company:${id}`,
@@ -55,6 +57,10 @@ export const keys = {
 
   dialIn: (number: string) => `${P}dialin:${number}`,
   dialIns: () => `${P}dialins`,
+
+  /** Audit streams: every admin write, and a copy per partner allowed to read it. */
+  audit: () => `${P}audit`,
+  auditPartner: (partnerId: string) => `${P}audit:p:${partnerId}`,
 
   cdr: (companyId: string, id: string) => `${c(companyId)}cdr:${id}`,
   cdrs: (companyId: string) => `${c(companyId)}cdrs`,

@@ -11,7 +11,7 @@ function companyFrom(json: string): Company {
   return { ...rest, deletedAt: rest.deletedAt ?? null, recordsKeptUntil: rest.recordsKeptUntil ?? null };
 }
 
-/** Partners, companies, API tokens, invitation tokens and dial-in numbers. */
+/** Partners, companies, API tokens and invitation tokens (dial-in numbers: dialins.ts). */
 export class OrgRepository {
   constructor(private readonly redis: RedisClient) {}
 
@@ -35,6 +35,15 @@ export class OrgRepository {
     if (claimed !== 'OK') return false;
     await this.createPartner(p);
     return true;
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    const ids = await this.redis.sMembers(keys.partners());
+    const vals = ids.length ? await this.redis.mGet(ids.map((id) => keys.partner(id))) : [];
+    return vals
+      .filter((v): v is string => v !== null)
+      .map((v) => JSON.parse(v) as Partner)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   async partnerCount(): Promise<number> {
@@ -185,28 +194,5 @@ export class OrgRepository {
     const m = this.redis.multi().zRem(keys.pendingInvitations(), `${companyId}|${memberId}`);
     if (sha256) m.del(keys.invitation(sha256));
     await m.exec();
-  }
-
-  // ---- dial-in numbers -------------------------------------------------------------------
-
-  async saveDialIn(d: DialInNumber): Promise<void> {
-    await this.redis.multi().set(keys.dialIn(d.number), JSON.stringify(d)).zAdd(keys.dialIns(), { score: Date.parse(d.createdAt), value: d.number }).exec();
-  }
-
-  async getDialIn(number: string): Promise<DialInNumber | null> {
-    const v = await this.redis.get(keys.dialIn(number));
-    return v ? (JSON.parse(v) as DialInNumber) : null;
-  }
-
-  async listDialIns(): Promise<DialInNumber[]> {
-    const nums = await this.redis.zRange(keys.dialIns(), 0, -1);
-    if (nums.length === 0) return [];
-    const vals = await this.redis.mGet(nums.map((n) => keys.dialIn(n)));
-    return vals.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as DialInNumber);
-  }
-
-  async deleteDialIn(number: string): Promise<boolean> {
-    const [n] = (await this.redis.multi().del(keys.dialIn(number)).zRem(keys.dialIns(), number).exec()) as unknown as [number];
-    return n > 0;
   }
 }
