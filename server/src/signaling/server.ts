@@ -23,6 +23,8 @@ export class SignalingServer {
       config: SignalingConfig;
       logger: Logger;
       observer: SessionObserver;
+      /** The client's address behind trusted proxies (PIN and rate limits); default: the socket peer. */
+      clientAddress?: (req: IncomingMessage) => string;
     },
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(deps.config.maxMessageBytes * 4, 256 * 1024) });
@@ -41,7 +43,7 @@ export class SignalingServer {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const source = req.socket.remoteAddress ?? 'unknown';
+      const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
       const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer);
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
