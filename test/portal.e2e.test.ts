@@ -15,11 +15,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../common/src/index.js';
 import { createAdmin } from '../server/src/admin/index.js';
 import { installErrorHandler } from '../server/src/http/error-handler.js';
+import { installSecurityHeaders } from '../server/src/http/index.js';
 import { freeDnsPort, startDnsmasq } from '../server/src/admin/tests/dnsmasq.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
 
@@ -35,6 +36,19 @@ let partnerToken = '';
 let dnsPort = 0;
 let dns: { stop(): Promise<void> } | undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-portal-e2e-'));
+/** Content-Security-Policy violations any portal page reported (the service's headers are on). */
+const cspViolations: string[] = [];
+
+async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.exposeFunction('__cspViolation', (v: string) => cspViolations.push(v));
+  // As text: this file is type-checked without the DOM library.
+  await context.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(e.violatedDirective + ' ' + e.blockedURI));",
+  });
+  context.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+}
 
 /** Builds the portal the way the service ships it: web root with portal/{index.html,portal.css,portal.js}. */
 async function buildPortal(webRoot: string): Promise<void> {
@@ -69,6 +83,7 @@ beforeAll(async () => {
   });
   app = Fastify({ logger: false });
   installErrorHandler(app);
+  installSecurityHeaders(app);
   admin.registerRoutes(app);
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
   // The invitation link is /portal/accept?token=…: the portal page handles it.
@@ -83,6 +98,7 @@ beforeAll(async () => {
   expect(put.statusCode).toBe(200);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const context = await browser.newContext({ acceptDownloads: true });
+  await watchCsp(context);
   page = await context.newPage();
 });
 
@@ -297,6 +313,7 @@ describe('portal walk-through in chromium', () => {
 
     // A separate browser context: its own session storage, so the partner stays signed in elsewhere.
     const context = await browser.newContext();
+    await watchCsp(context);
     const admin = await context.newPage();
     try {
       await admin.goto(`${base}/portal/`);
@@ -339,5 +356,9 @@ describe('portal walk-through in chromium', () => {
     await dialogOk(page);
     await expect.poll(() => vmr.textContent()).toMatch(/Host PIN\s*set/);
     expect(await vmr.textContent()).toMatch(/Guest PIN\s*set/);
+  });
+
+  it('ran under the Content-Security-Policy without a violation (QR image, downloads, dialogs included)', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -39,8 +39,9 @@ export class SignalingClient {
     });
   }
 
-  static async connect(url: string): Promise<SignalingClient> {
-    const ws = new WebSocket(url);
+  /** `options`: e.g. `ca` for wss with a test CA, `localAddress`, `headers` (X-Forwarded-For from a "proxy"). */
+  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<SignalingClient> {
+    const ws = new WebSocket(url, options);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -49,8 +50,8 @@ export class SignalingClient {
   }
 
   /** Connects and says hello (optionally resuming). */
-  static async open(url: string, resumeToken?: string): Promise<{ client: SignalingClient; hello: ResponseData['hello'] }> {
-    const client = await SignalingClient.connect(url);
+  static async open(url: string, resumeToken?: string, options?: WebSocket.ClientOptions): Promise<{ client: SignalingClient; hello: ResponseData['hello'] }> {
+    const client = await SignalingClient.connect(url, options);
     const hello = await client.request('hello', { protocolVersion: PROTOCOL_VERSION, ...(resumeToken ? { resumeToken } : {}) });
     client.resumeToken = hello.resumeToken;
     return { client, hello };
