@@ -1,7 +1,8 @@
 /**
  * A throwaway certificate authority for HTTPS tests, made with Debian's `openssl` at test time
- * (no key or certificate is committed). Issue leaf certificates for localhost/127.0.0.1 and tell
- * a client (Node's `ca` option) or Chromium (`--ignore-certificate-errors-spki-list`) to trust it.
+ * (no key or certificate is committed). Issue intermediates and leaf certificates for
+ * localhost/127.0.0.1, and make a client trust the root: Node's `ca` option, or for Chromium an
+ * NSS database (`certutil`, Debian's libnss3-tools) in a private HOME.
  */
 import { execFile } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -40,8 +41,36 @@ export async function createTestCa(dir: string, name = 'Convene Test CA'): Promi
 }
 
 let serial = 0;
+const nextSerial = () => String(Date.now() * 1000 + (++serial % 1000));
 
-/** A server certificate for `names` (DNS names and IP addresses) signed by `ca`, written as `<base>.crt/.key`. */
+/** An intermediate CA signed by `ca` (a server then sends it after its leaf: http.tls.caFile). */
+export async function createIntermediateCa(ca: TestCa, dir: string, name = 'Convene Test Intermediate CA'): Promise<TestCa> {
+  fs.mkdirSync(dir, { recursive: true });
+  const keyFile = path.join(dir, 'intermediate.key');
+  const certFile = path.join(dir, 'intermediate.crt');
+  const csr = path.join(dir, 'intermediate.csr');
+  const ext = path.join(dir, 'intermediate.ext');
+  fs.writeFileSync(ext, 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', `/CN=${name}`]);
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-out', certFile, '-days', '2', '-set_serial', nextSerial(), '-extfile', ext]);
+  fs.rmSync(csr);
+  fs.rmSync(ext);
+  return { dir, keyFile, certFile, pem: fs.readFileSync(certFile, 'utf8') };
+}
+
+/**
+ * A HOME whose NSS database (~/.pki/nssdb, where Chromium on Linux looks) trusts `ca` to issue
+ * server certificates. Launch Chromium with `env: { HOME: home }`.
+ */
+export async function chromiumHomeTrusting(ca: TestCa, home: string): Promise<string> {
+  const db = path.join(home, '.pki', 'nssdb');
+  fs.mkdirSync(db, { recursive: true });
+  await run('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
+  await run('certutil', ['-A', '-d', `sql:${db}`, '-n', 'convene-test-ca', '-t', 'C,,', '-i', ca.certFile]);
+  return home;
+}
+
+/** A server certificate for `names` (DNS names and IP addresses) signed by `ca` (a root or an intermediate), written as `<base>.crt/.key`. */
 export async function issueServerCert(ca: TestCa, base: string, names: string[] = ['localhost', '127.0.0.1']): Promise<IssuedCert> {
   const keyFile = `${base}.key`;
   const certFile = `${base}.crt`;
@@ -52,7 +81,7 @@ export async function issueServerCert(ca: TestCa, base: string, names: string[] 
   await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', `/CN=${names[0]}`]);
   await run('openssl', [
     'x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-out', certFile, '-days', '2',
-    '-set_serial', String(Date.now() * 1000 + (++serial % 1000)), '-extfile', ext,
+    '-set_serial', nextSerial(), '-extfile', ext,
   ]);
   fs.rmSync(csr);
   fs.rmSync(ext);

@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { spawnConvene, type ConveneProcess } from '../../test/support/convene-process.js';
 import { RequestFailed, SignalingClient } from '../../test/support/signaling-client.js';
-import { createTestCa, issueServerCert, spkiSha256, type TestCa } from '../../test/support/test-ca.js';
+import { chromiumHomeTrusting, createIntermediateCa, createTestCa, issueServerCert, type TestCa } from '../../test/support/test-ca.js';
 import { buildWebApp } from '../build.mjs';
 
 // A Convene node (bin/convene.ts as its own process) serving HTTPS with a certificate from a test
-// CA made at test time; Chromium is told to trust that CA's key and joins a meeting over wss with
-// real media, under the node's Content-Security-Policy. 127.0.0.2 plays a reverse proxy the node
+// CA made at test time (leaf + intermediate, as a real CA issues them); Chromium trusts only that
+// root (an NSS database in its HOME) and joins a meeting over wss with real media, under the
+// node's Content-Security-Policy. 127.0.0.2 plays a reverse proxy the node
 // trusts, so X-Forwarded-For counts from it and from nobody else.
 const BOOTSTRAP = 'https-e2e-bootstrap-token-0123456789abcdef';
 const HOST_PIN = '4321';
@@ -54,14 +55,16 @@ async function createRoom(localPart: string, hostPin: string): Promise<string> {
 
 beforeAll(async () => {
   ca = await createTestCa(path.join(work, 'ca'));
-  const leaf = await issueServerCert(ca, path.join(work, 'server'));
+  const intermediate = await createIntermediateCa(ca, path.join(work, 'intermediate'));
+  const leaf = await issueServerCert(intermediate, path.join(work, 'server'));
+  const home = await chromiumHomeTrusting(ca, path.join(work, 'home'));
   await buildWebApp();
   node = spawnConvene(`
 log: { level: info, pretty: false }
 http:
   host: 127.0.0.1
   port: 0
-  tls: { certFile: ${leaf.certFile}, keyFile: ${leaf.keyFile}, redirectPort: 0 }
+  tls: { certFile: ${leaf.certFile}, keyFile: ${leaf.keyFile}, caFile: ${intermediate.certFile}, redirectPort: 0 }
   trustedProxies: [${PROXY}]
 store:
   embedded: { dataDir: $DIR/redis }
@@ -82,11 +85,10 @@ shutdown: { graceMs: 2000 }
   await api('POST', `/companies/${companyId}/plans`, { planType: 'enterprise_user', quantity: 10, pricePerLicenceCents: 1000, paymentPlan: 'monthly', autoRenew: true });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
+    env: { ...process.env, HOME: home },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-      // Trust exactly the test CA: a chain containing this key is accepted, nothing else is.
-      `--ignore-certificate-errors-spki-list=${spkiSha256(ca.pem)}`],
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
   });
 });
 
@@ -181,7 +183,7 @@ describe('the signalling source address behind a proxy', () => {
   async function wrongPin(address: string, localAddress: string, forwardedFor: string): Promise<string> {
     const { client } = await SignalingClient.open(wsUrl(), undefined, { ca: ca.pem, localAddress, headers: { 'x-forwarded-for': forwardedFor } });
     try {
-      await client.request('join', { address, displayName: 'Guesser', pin: '0000', mode: 'video', bandwidthKbps: 1000 });
+      await client.request('join', { address, displayName: 'Guesser', pin: '0000', mode: 'video', bandwidthKbps: 1200 });
       throw new Error('a wrong PIN was accepted');
     } catch (err) {
       if (err instanceof RequestFailed) return err.error.code;
