@@ -79,6 +79,7 @@ describe('error bodies carry the code of their status', () => {
     ['an unsupported content type', '/api/v1/things', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' }, 415, 'unsupported_media_type'],
     ['a range past the end', '/index.html', { headers: { range: 'bytes=100000-100010' } }, 416, 'range_not_satisfiable'],
     ['/api/docs with no network allowed', '/api/docs', {}, 403, 'forbidden'],
+    ['/api/docs spelt with an escaped letter', '/api/%64ocs', {}, 403, 'forbidden'],
   ];
 
   it.each(cases)('%s', async (_label, urlPath, init, status, code) => {
@@ -138,6 +139,7 @@ describe('X-Forwarded-* from trusted proxies only', () => {
 
     // /metrics is open to 10/8 only: the forwarded address decides, and a spoofed leftmost entry does not help.
     expect((await fetch(`${base}/metrics`)).status).toBe(403);
+    expect((await rawRequest(base, '/%6detrics', {})).status).toBe(403);
     expect((await fetch(`${base}/metrics`, { headers: { 'x-forwarded-for': '10.1.2.3' } })).status).toBe(200);
     expect((await fetch(`${base}/metrics`, { headers: { 'x-forwarded-for': '10.1.2.3, 203.0.113.7' } })).status).toBe(403);
     // Or the bearer token, from anywhere.

@@ -68,10 +68,11 @@ export class HttpServer {
     installSecurityHeaders(this.app, { hstsMaxAgeSeconds: opts.config.hstsMaxAgeSeconds });
     const metricsGuard = operatorAccessGuard(opts.config.metricsAccess, this.proxies, '/metrics');
     const docsGuard = operatorAccessGuard(opts.config.apiDocsAccess, this.proxies, '/api/docs');
+    // By the route matched, not the raw URL: `/%6detrics` reaches the /metrics route too.
     this.app.addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?')[0];
-      if (path === '/metrics') await metricsGuard(request, reply);
-      else if (path === '/api/docs') await docsGuard(request, reply);
+      const route = request.routeOptions.url;
+      if (route === '/metrics') await metricsGuard(request, reply);
+      else if (route === '/api/docs') await docsGuard(request, reply);
     });
     const checks: ReadinessCheck[] = [
       ...opts.checks,
