@@ -11,7 +11,8 @@ import { installErrorHandler } from './error-handler.js';
 import { ProxyTrust } from './networks.js';
 import { evaluateReadiness, type ReadinessCheck } from './readiness.js';
 import { HttpsRedirectServer } from './redirect.js';
-import { installSecurityHeaders, operatorAccessGuard } from './security-headers.js';
+import { operatorAccessGuard } from './operator-access.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { CertificateReloader, readCertificatePair, tlsEnabled } from './tls.js';
 
 export interface HttpServerOptions {
