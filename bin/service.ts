@@ -184,6 +184,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       meetings,
       config: config.signaling,
       logger: logger.child({ component: 'signaling' }),
+      clientAddress: (req) => http.proxies.clientAddress(req),
       observer: {
         requestHandled: (method, outcome) => signalingMetrics.requests.inc({ method, outcome }),
         protocolError: (type) => signalingMetrics.protocolErrors.inc({ type }),

@@ -25,7 +25,7 @@ const APT_PACKAGES = {
   workerBuild: ['g++', 'make', 'ninja-build', 'pkg-config', 'python3', 'python3-venv', 'libssl-dev', 'libuv1-dev',
     'libsrtp2-dev', 'libabsl-dev', 'nlohmann-json3-dev', 'libusrsctp-dev'],
   runtime: ['redis-server', 'openssl', 'ca-certificates', 'coturn'],
-  tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat'],
+  tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat', 'libnss3-tools'],
 };
 
 const started = Date.now();

@@ -16,12 +16,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../common/src/index.js';
 import { createAdmin } from '../server/src/admin/index.js';
 import { LICENCE_POOLS } from '../server/src/admin/licences/index.js';
 import { installErrorHandler } from '../server/src/http/error-handler.js';
+import { installSecurityHeaders } from '../server/src/http/index.js';
 import { freeDnsPort, startDnsmasq } from '../server/src/admin/tests/dnsmasq.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
 
@@ -42,6 +43,19 @@ const missing: string[] = [];
 /** Screenshots of every tab at 800 and 1280 px, kept after the run for people to look at. */
 const screenshotDir = process.env.PORTAL_SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'convene-portal-screenshots');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-portal-e2e-'));
+/** Content-Security-Policy violations any portal page reported (the service's headers are on). */
+const cspViolations: string[] = [];
+
+async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.exposeFunction('__cspViolation', (v: string) => cspViolations.push(v));
+  // As text: this file is type-checked without the DOM library.
+  await context.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(e.violatedDirective + ' ' + e.blockedURI));",
+  });
+  context.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+}
 
 /** Builds the portal the way the service ships it: web root with portal/{index.html,portal.css,portal.js}. */
 async function buildPortal(webRoot: string): Promise<void> {
@@ -98,6 +112,7 @@ beforeAll(async () => {
   });
   app = Fastify({ logger: false });
   installErrorHandler(app);
+  installSecurityHeaders(app);
   admin.registerRoutes(app);
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
   // The invitation link is /portal/accept?token=…: the portal page handles it.
@@ -112,6 +127,7 @@ beforeAll(async () => {
   expect(put.statusCode).toBe(200);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const context = await browser.newContext({ acceptDownloads: true });
+  await watchCsp(context);
   page = await context.newPage();
   // Console errors the portal causes. Refusals the test provokes on purpose (a 409 from the API,
   // shown in the dialog) are logged by Chromium as "Failed to load resource": those are API
@@ -393,6 +409,7 @@ describe('portal walk-through in chromium', () => {
 
     // A separate browser context: its own session storage, so the partner stays signed in elsewhere.
     const context = await browser.newContext();
+    await watchCsp(context);
     const admin = await context.newPage();
     try {
       await admin.goto(`${base}/portal/`);
@@ -579,5 +596,9 @@ describe('portal walk-through in chromium', () => {
     await dialogOk(page);
     await expect.poll(() => vmr.textContent()).toMatch(/Host PIN\s*set/);
     expect(await vmr.textContent()).toMatch(/Guest PIN\s*set/);
+  });
+
+  it('ran under the Content-Security-Policy without a violation (QR image, downloads, dialogs included)', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -1,2 +1,3 @@
 /** Types for build.mjs (imported by the browser tests). */
-export declare function buildWebApp(dist?: string): Promise<{ bytes: number; dist: string }>;
+export declare function buildWebApp(dist?: string, opts?: { sourcemap?: boolean }): Promise<{ bytes: number; dist: string }>;
+export declare function sourcemapsRequested(): boolean;

@@ -39,9 +39,9 @@ export class SignalingClient {
     });
   }
 
-  /** `localAddress` binds the client side (any 127.x.y.z on Linux) to look like another source. */
-  static async connect(url: string, opts: { localAddress?: string } = {}): Promise<SignalingClient> {
-    const ws = new WebSocket(url, opts.localAddress ? { localAddress: opts.localAddress } : {});
+  /** `options`: e.g. `ca` for wss with a test CA, `localAddress`, `headers` (X-Forwarded-For from a "proxy"). */
+  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<SignalingClient> {
+    const ws = new WebSocket(url, options);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -50,8 +50,8 @@ export class SignalingClient {
   }
 
   /** Connects and says hello (optionally resuming). */
-  static async open(url: string, resumeToken?: string, opts: { localAddress?: string } = {}): Promise<{ client: SignalingClient; hello: ResponseData['hello'] }> {
-    const client = await SignalingClient.connect(url, opts);
+  static async open(url: string, resumeToken?: string, options?: WebSocket.ClientOptions): Promise<{ client: SignalingClient; hello: ResponseData['hello'] }> {
+    const client = await SignalingClient.connect(url, options);
     const hello = await client.request('hello', { protocolVersion: PROTOCOL_VERSION, ...(resumeToken ? { resumeToken } : {}) });
     client.resumeToken = hello.resumeToken;
     return { client, hello };

@@ -19,6 +19,8 @@ let node: ConveneProcess;
 let url: string;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** Content-Security-Policy violations any page reported (the node sends its CSP on every page). */
+const cspViolations: string[] = [];
 
 async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}api/v1${path}`, {
@@ -67,6 +69,9 @@ async function participantPage(): Promise<Page> {
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('pageerror', e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await page.goto(url);
   await page.getByTestId('join-form').waitFor();
   return page;
@@ -258,5 +263,9 @@ describe('web app against a running Convene node', () => {
     expect(await guest.getByTestId('ended-message').textContent()).toBe('The host ended the meeting.');
     await guest.screenshot({ path: `${SHOTS}/e2e-ended.png` });
     expect(await phase(guest)).toBe('ended');
+  });
+
+  it('ran every page above under the node\'s Content-Security-Policy without a violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

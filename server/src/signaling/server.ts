@@ -26,6 +26,8 @@ export class SignalingServer {
       observer: SessionObserver;
       /** TURN servers and credentials for each session's hello answer (none when absent). */
       iceConfig?: IceConfigSource;
+      /** The client's address behind trusted proxies (PIN and rate limits); default: the socket peer. */
+      clientAddress?: (req: IncomingMessage) => string;
     },
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(deps.config.maxMessageBytes * 4, 256 * 1024) });
@@ -44,7 +46,7 @@ export class SignalingServer {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const source = req.socket.remoteAddress ?? 'unknown';
+      const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
       const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer, this.deps.iceConfig);
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));

@@ -58,6 +58,10 @@ const MESSAGES: Record<KnownCode, (details: Details) => string> = {
   not_found: () => 'That was not found.',
   conflict: () => 'That changed at the same time elsewhere. Try again.',
   payload_too_large: () => 'That is too large to send.',
+  method_not_allowed: () => 'The server does not allow that request. Reload the page to get the current version.',
+  not_acceptable: () => 'The server cannot answer in a form this page understands.',
+  unsupported_media_type: () => 'The server did not accept the format of that request. Reload the page and try again.',
+  range_not_satisfiable: () => 'The server could not send that part of the file.',
   rate_limited: (d) => {
     const s = retryAfter(d);
     return s === undefined ? 'Too many requests. Wait a moment and try again.' : `Too many requests. Try again in ${minutesText(s)}.`;
