@@ -1,16 +1,12 @@
+import { Emitter } from '../../../common/src/index.js';
 import type { JoinMode, LeaveReason, NotificationData, NotificationName, ParticipantView, Role } from '../protocol/index.js';
-import type { ParticipantMediaPort } from './media.js';
-
-/** Where a participant's notifications go: a WebSocket session, or the SIP gateway's call leg. */
-export interface ParticipantChannel {
-  notify<N extends NotificationName>(name: N, data: NotificationData[N]): void;
-  /** Another connection resumed this participant: this one must stop acting for it. */
-  replaced?(): void;
-}
+import type { ParticipantEvents } from './api.js';
+import type { ParticipantKind } from './events.js';
+import type { CoreMediaPort } from './media.js';
 
 /**
  * lobby → joined → left, or lobby → left. `connected` is orthogonal: a participant whose
- * socket dropped stays in its state (and in the roster, as reconnecting) during the grace period.
+ * entry point lost its connection stays in its state (and in the roster, as reconnecting).
  */
 export type ParticipantState = 'lobby' | 'joined' | 'left';
 const TRANSITIONS: Record<ParticipantState, readonly ParticipantState[]> = {
@@ -28,37 +24,48 @@ export interface ParticipantInit {
   displayName: string;
   role: Role;
   mode: JoinMode;
+  kind: ParticipantKind;
   bandwidthKbps: number;
   source: string;
+  callerAddress: string | null;
+  tier: string | null;
+  joinedAt: number;
 }
 
+/** One participant session inside the meeting core; entry points see it through a ParticipantHandle. */
 export class Participant {
   readonly id: string;
   readonly displayName: string;
   readonly mode: JoinMode;
+  readonly kind: ParticipantKind;
   readonly bandwidthKbps: number;
-  /** Source address, for PIN rate limits and logs. */
+  /** Source address, for PIN rate limits, logs and call records. */
   readonly source: string;
+  readonly callerAddress: string | null;
+  readonly tier: string | null;
+  readonly joinedAt: number;
+  answeredAt: number | null = null;
   role: Role;
   private stateValue: ParticipantState = 'lobby';
   connected = true;
   handRaised = false;
-  media: ParticipantMediaPort | undefined;
+  media: CoreMediaPort | undefined;
   leaveReason: LeaveReason | undefined;
-  /** Notifications queued while the socket is away (bounded), delivered on resume. */
-  private readonly pending: { name: NotificationName; data: unknown }[] = [];
-  private static readonly MAX_PENDING = 1000;
+  /** What its entry point hears (a listener that throws is logged, never breaks the meeting). */
+  readonly events: Emitter<ParticipantEvents>;
 
-  constructor(
-    init: ParticipantInit,
-    private channel: ParticipantChannel | undefined,
-  ) {
+  constructor(init: ParticipantInit, onListenerError: (event: string, err: unknown) => void) {
     this.id = init.id;
     this.displayName = init.displayName;
     this.role = init.role;
     this.mode = init.mode;
+    this.kind = init.kind;
     this.bandwidthKbps = init.bandwidthKbps;
     this.source = init.source;
+    this.callerAddress = init.callerAddress;
+    this.tier = init.tier;
+    this.joinedAt = init.joinedAt;
+    this.events = new Emitter(onListenerError);
   }
 
   get state(): ParticipantState {
@@ -74,24 +81,7 @@ export class Participant {
 
   notify<N extends NotificationName>(name: N, data: NotificationData[N]): void {
     if (this.stateValue === 'left' && name !== 'you.removed' && name !== 'meeting.ended') return;
-    if (this.channel && this.connected) {
-      this.channel.notify(name, data);
-    } else if (this.pending.length < Participant.MAX_PENDING) {
-      this.pending.push({ name, data });
-    }
-  }
-
-  detach(): void {
-    this.connected = false;
-  }
-
-  /** A resumed session takes over; what was queued meanwhile is delivered in order. */
-  attach(channel: ParticipantChannel): void {
-    const previous = this.channel;
-    this.channel = channel;
-    if (previous && previous !== channel) previous.replaced?.();
-    this.connected = true;
-    for (const { name, data } of this.pending.splice(0)) channel.notify(name, data as never);
+    (this.events.emit as (e: 'notification', n: N, d: NotificationData[N]) => void)('notification', name, data);
   }
 
   private producerOf(source: 'mic' | 'camera' | 'screen') {
@@ -114,6 +104,7 @@ export class Participant {
       displayName: this.displayName,
       role: this.role,
       mode: this.mode,
+      kind: this.kind,
       state: this.stateValue === 'lobby' ? 'lobby' : this.connected ? 'joined' : 'reconnecting',
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,
