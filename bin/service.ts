@@ -183,6 +183,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       server: http.app.server,
       meetings,
       config: config.signaling,
+      reconnectGraceMs: config.meetings.reconnectGraceMs,
       logger: logger.child({ component: 'signaling' }),
       clientAddress: (req) => http.proxies.clientAddress(req),
       observer: {

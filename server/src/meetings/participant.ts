@@ -32,6 +32,33 @@ export interface ParticipantInit {
   joinedAt: number;
 }
 
+/**
+ * The handle's events. Until an event has its first listener it is held (bounded), so nothing
+ * is lost between `join()` resolving and the entry point subscribing.
+ */
+class ParticipantEmitter extends Emitter<ParticipantEvents> {
+  private early: { event: keyof ParticipantEvents; args: unknown[] }[] = [];
+  private static readonly MAX_EARLY = 1000;
+
+  override emit<K extends keyof ParticipantEvents>(event: K, ...args: ParticipantEvents[K]): void {
+    if (this.listenerCount(event) === 0) {
+      if (this.early.length < ParticipantEmitter.MAX_EARLY) this.early.push({ event, args });
+      return;
+    }
+    super.emit(event, ...args);
+  }
+
+  override on<K extends keyof ParticipantEvents>(event: K, fn: (...args: ParticipantEvents[K]) => void): () => void {
+    const off = super.on(event, fn);
+    if (this.listenerCount(event) === 1 && this.early.some((e) => e.event === event)) {
+      const held = this.early.filter((e) => e.event === event);
+      this.early = this.early.filter((e) => e.event !== event);
+      for (const e of held) super.emit(event, ...(e.args as ParticipantEvents[K]));
+    }
+    return off;
+  }
+}
+
 /** One participant session inside the meeting core; entry points see it through a ParticipantHandle. */
 export class Participant {
   readonly id: string;
@@ -65,7 +92,7 @@ export class Participant {
     this.callerAddress = init.callerAddress;
     this.tier = init.tier;
     this.joinedAt = init.joinedAt;
-    this.events = new Emitter(onListenerError);
+    this.events = new ParticipantEmitter(onListenerError);
   }
 
   get state(): ParticipantState {

@@ -6,6 +6,7 @@ import type { RedisClient } from '../store/index.js';
 import type { JoinRequest, MeetingsApi, ParticipantHandle } from './api.js';
 import type { MeetingsConfig } from './config.js';
 import { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingRoomRecord } from './directory.js';
+import { DomainError } from '../errors.js';
 import { MeetingError } from './errors.js';
 import type { MeetingLifecycleEvents, MeetingSummary, ParticipantSummary } from './events.js';
 import { LocalParticipantHandle } from './handle.js';
@@ -179,7 +180,7 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
     try {
       return await this.joinOnce(req);
     } catch (err) {
-      if (err instanceof MeetingError) this.observer.emit('joinRefused', err.code);
+      if (err instanceof DomainError) this.observer.emit('joinRefused', err.code);
       throw err;
     }
   }

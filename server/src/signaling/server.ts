@@ -2,9 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { MeetingService } from '../meetings/index.js';
+import { systemClock, type Clock } from '../../../common/src/index.js';
 import type { IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
+import type { SignalingMeetings } from './context.js';
+import { ParticipantLinks } from './links.js';
 import { Session, type SessionObserver } from './session.js';
 
 /**
@@ -16,12 +18,17 @@ export class SignalingServer {
   readonly sessions = new Set<Session>();
   private readonly pingTimer: NodeJS.Timeout;
   private accepting = true;
+  private readonly links: ParticipantLinks;
 
   constructor(
     private readonly deps: {
       server: Server;
-      meetings: MeetingService;
+      meetings: SignalingMeetings;
       config: SignalingConfig;
+      /** How long a dropped connection's participant waits for a resume (`meetings.reconnectGraceMs`). */
+      reconnectGraceMs: number;
+      /** Hello timeouts, rate limits and reconnect grace; default the system clock. */
+      clock?: Clock;
       logger: Logger;
       observer: SessionObserver;
       /** TURN servers and credentials for each session's hello answer (none when absent). */
@@ -30,6 +37,7 @@ export class SignalingServer {
       clientAddress?: (req: IncomingMessage) => string;
     },
   ) {
+    this.links = new ParticipantLinks({ clock: deps.clock ?? systemClock, reconnectGraceMs: deps.reconnectGraceMs, logger: deps.logger });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(deps.config.maxMessageBytes * 4, 256 * 1024) });
     deps.server.on('upgrade', this.onUpgrade);
     this.pingTimer = setInterval(() => {
@@ -47,7 +55,17 @@ export class SignalingServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
-      const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer, this.deps.iceConfig);
+      const session = new Session(
+        ws,
+        source,
+        this.deps.meetings,
+        this.links,
+        this.deps.config,
+        this.deps.logger,
+        this.deps.observer,
+        this.deps.iceConfig,
+        this.deps.clock,
+      );
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
     });
@@ -67,6 +85,7 @@ export class SignalingServer {
     clearInterval(this.pingTimer);
     this.deps.server.off('upgrade', this.onUpgrade);
     for (const s of this.sessions) s.shutdown();
+    this.links.close();
     this.wss.close();
   }
 }
