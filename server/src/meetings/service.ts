@@ -68,7 +68,7 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
   ) {
     this.clock = deps.clock ?? systemClock;
     this.seats = new SeatLedger(deps.redis, deps.config.seatLeaseMs);
-    this.pins = new PinGuard(deps.redis, deps.config.pin);
+    this.pins = new PinGuard(deps.redis, deps.config.pin, this.clock);
     this.scheduleRenewal();
   }
 
