@@ -37,7 +37,7 @@ const MESSAGES: Record<KnownCode, (details: Details) => string> = {
   },
   host_link_invalid: () => 'This start link is not valid for this meeting. Open your meeting again from the member portal.',
   host_link_expired: () => 'This start link has expired. Open your meeting again from the member portal.',
-  meeting_locked: () => 'The host has locked this meeting. Ask the host to unlock it, then try again (hosts can still join with the host PIN).',
+  meeting_locked: () => 'The host has locked this meeting. Ask the host to unlock it, then try again.',
   meeting_full: () => 'This meeting is full. No more participants can join right now.',
   licence_limit: () => "This organisation's licences don't allow more participants in its meetings right now. Its administrator can add licences.",
   not_host: () => 'Only a host can do that.',
