@@ -9,6 +9,7 @@ import {
   MeetingService,
   SignalingServer,
   createMetricsRegistry,
+  registerAdmissionMetrics,
   registerMeetingMetrics,
   registerStoreMetrics,
   registerWorkerMetrics,
@@ -17,7 +18,7 @@ import {
 } from '../server/src/index.js';
 import { createAdmin, type Admin } from '../server/src/admin/index.js';
 import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
-import { MediaService, WorkerPool } from '../sfu/src/index.js';
+import { MediaService, WorkerCpuAdmission, WorkerPool } from '../sfu/src/index.js';
 import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
 
@@ -75,6 +76,11 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     closers.push(() => pool.close());
     await pool.start();
     registerWorkerMetrics(registry, pool);
+    // New joins and calls wait while the media workers are at their CPU limit.
+    const admission = new WorkerCpuAdmission(pool, config.sfu.admission, logger.child({ component: 'admission' }));
+    admission.start();
+    closers.push(() => admission.stop());
+    registerAdmissionMetrics(registry, admission);
     const media = new MediaService(pool, config.sfu.media, logger.child({ component: 'media' }));
     closers.push(() => media.close());
 
@@ -89,6 +95,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       openMediaRoom: (roomId) => media.openRoom(roomId),
       config: config.meetings,
       logger: logger.child({ component: 'meetings' }),
+      admission,
     });
     closers.push(() => meetings.close());
 
@@ -118,6 +125,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       logger: logger.child({ component: 'sip' }),
       registry,
       clock: systemClock,
+      admission,
     });
     closers.push(() => sip.stop({ sendBye: true }));
     await sip.start();
@@ -150,7 +158,9 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       observer: {
         requestHandled: (method, outcome) => signalingMetrics.requests.inc({ method, outcome }),
         protocolError: (type) => signalingMetrics.protocolErrors.inc({ type }),
+        connectionRefused: (reason) => signalingMetrics.connectionsRefused.inc({ reason }),
       },
+      extraOrigins: [config.http.publicUrl, config.admin.publicBaseUrl].flatMap((u) => (u ? [new URL(u).origin] : [])),
     });
     closers.push(() => signaling?.close());
     await http.listen();

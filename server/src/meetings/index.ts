@@ -7,3 +7,5 @@ export { Participant, type ParticipantChannel, type ParticipantState } from './p
 export { MeetingService, newResumeToken, type JoinRequest, type JoinedParticipant, type MeetingServiceObserverEvents } from './service.js';
 export { SeatLedger, type SeatRefusal } from './seats.js';
 export { PinGuard, type PinGuardConfig } from './pin-guard.js';
+export { LookupThrottle, LookupErrors, type LookupThrottleConfig } from './lookup-throttle.js';
+export { AdmissionErrors, assertAdmitted, type JoinAdmission } from './admission.js';
