@@ -12,6 +12,8 @@ import { Participant, type ParticipantChannel } from './participant.js';
 import type { CallerIdentity, EndpointVerifier } from './host-evidence.js';
 import type { HostLinks } from './host-link.js';
 import { PinGuard } from './pin-guard.js';
+import { assertAdmitted, type JoinAdmission } from './admission.js';
+import { LookupThrottle } from './lookup-throttle.js';
 import { SeatLedger } from './seats.js';
 
 export interface JoinRequest {
@@ -68,6 +70,7 @@ export class MeetingService {
   private readonly tokenOf = new Map<Participant, string>();
   private readonly seats: SeatLedger;
   private readonly pins: PinGuard;
+  private readonly lookups: LookupThrottle;
   private readonly renewTimer: NodeJS.Timeout;
   private closed = false;
   private accepting = true;
@@ -83,8 +86,11 @@ export class MeetingService {
       hostLinks?: HostLinks | undefined;
       /** Checks callers' registrations; without it caller identities are ignored. */
       endpoints?: EndpointVerifier | undefined;
+      /** Admission control (media CPU): asked before each new join. */
+      admission?: JoinAdmission;
     },
   ) {
+    this.lookups = new LookupThrottle(deps.redis, deps.config.lookups);
     this.seats = new SeatLedger(deps.redis, deps.config.seatLeaseMs);
     this.pins = new PinGuard(deps.redis, deps.config.pin);
     this.renewTimer = setInterval(() => void this.renewSeats(), Math.floor(deps.config.seatLeaseMs / 3));
@@ -188,7 +194,8 @@ export class MeetingService {
 
   private async joinOnce(req: JoinRequest, channel: ParticipantChannel, resumeToken: string): Promise<JoinedParticipant> {
     if (this.closed || !this.accepting) throw new DomainError('not_ready', 'this node is shutting down; try again shortly');
-    const room = await this.findRoom(req.address);
+    assertAdmitted(this.deps.admission);
+    const room = await this.lookups.guard(req.source, () => this.findRoom(req.address));
     if (!room) throw new DomainError('meeting_not_found', `no meeting room at ${req.address}`);
     const role = await this.roleFor(room, req);
     const running = this.meetings.get(room.id);

@@ -5,7 +5,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { MeetingService } from '../meetings/index.js';
 import type { IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
+import { ConnectionGuard, UpgradeRefusals, type UpgradeRefusalCode } from './connection-guard.js';
 import { Session, type SessionObserver } from './session.js';
+
+export interface SignalingObserver extends SessionObserver {
+  /** An upgrade refused by the Origin check or the per-address cap. */
+  connectionRefused?(reason: UpgradeRefusalCode): void;
+}
 
 /**
  * WebSocket signalling on the HTTP server's `upgrade` at `config.path`. ws's own payload cap is
@@ -16,6 +22,7 @@ export class SignalingServer {
   readonly sessions = new Set<Session>();
   private readonly pingTimer: NodeJS.Timeout;
   private accepting = true;
+  private readonly guard: ConnectionGuard;
 
   constructor(
     private readonly deps: {
@@ -23,13 +30,20 @@ export class SignalingServer {
       meetings: MeetingService;
       config: SignalingConfig;
       logger: Logger;
-      observer: SessionObserver;
+      observer: SignalingObserver;
       /** TURN servers and credentials for each session's hello answer (none when absent). */
       iceConfig?: IceConfigSource;
       /** The client's address behind trusted proxies (PIN and rate limits); default: the socket peer. */
       clientAddress?: (req: IncomingMessage) => string;
+      /** Origins allowed on top of config.allowedOrigins, e.g. the node's configured public URL. */
+      extraOrigins?: string[];
     },
   ) {
+    this.guard = new ConnectionGuard({
+      maxConnectionsPerAddress: deps.config.maxConnectionsPerAddress,
+      allowedOrigins: [...deps.config.allowedOrigins, ...(deps.extraOrigins ?? [])],
+      allowMissingOrigin: deps.config.allowMissingOrigin,
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(deps.config.maxMessageBytes * 4, 256 * 1024) });
     deps.server.on('upgrade', this.onUpgrade);
     this.pingTimer = setInterval(() => {
@@ -45,8 +59,18 @@ export class SignalingServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n\r\n');
       return;
     }
+    // The client's address behind trusted proxies: caps, rate limits and the session's source.
+    const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
+    const admitted = this.guard.admit(req, source);
+    if (!admitted.ok) {
+      this.deps.observer.connectionRefused?.(admitted.code);
+      this.deps.logger.debug({ source, origin: req.headers.origin, code: admitted.code }, 'WebSocket upgrade refused');
+      refuseUpgrade(socket, admitted.code, admitted.retryAfterSeconds);
+      return;
+    }
+    // The slot is held from the upgrade until the TCP socket closes, whatever happens between.
+    socket.once('close', admitted.release);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
       const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer, this.deps.iceConfig);
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
@@ -69,4 +93,20 @@ export class SignalingServer {
     for (const s of this.sessions) s.shutdown();
     this.wss.close();
   }
+}
+
+const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 429: 'Too Many Requests' };
+
+/** An HTTP answer to the upgrade request, with the JSON error body the REST API uses. */
+function refuseUpgrade(socket: Duplex, code: UpgradeRefusalCode, retryAfterSeconds?: number): void {
+  const status = UpgradeRefusals[code].http;
+  const body = JSON.stringify({ error: { code, message: UpgradeRefusals[code].description, ...(retryAfterSeconds ? { details: { retryAfterSeconds } } : {}) } });
+  socket.on('error', () => undefined);
+  // A peer that never closes its side must not keep the descriptor.
+  setTimeout(() => socket.destroy(), 2_000).unref();
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\n` +
+      (retryAfterSeconds ? `Retry-After: ${retryAfterSeconds}\r\n` : '') +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -36,7 +36,7 @@
  * ```
  */
 export { SipStack, RefusalReason, sipConfigSchema, stackOptionsFromConfig, defaultLimits } from './stack/index.js';
-export type { RequestHandler, SipStackDeps, SipStackEvents, SipConfig, SipLimits, SipStackOptions } from './stack/index.js';
+export type { CallAdmission, RequestHandler, SipStackDeps, SipStackEvents, SipConfig, SipLimits, SipStackOptions } from './stack/index.js';
 export {
   Dialog,
   IncomingRequest,
