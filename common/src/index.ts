@@ -1,3 +1,4 @@
 export { Emitter, type EventMap } from './emitter.js';
 export { type Clock, type TimerHandle, systemClock, ManualClock } from './clock.js';
 export { loadConfig, ConfigError, deepMerge, envOverrides, type LoadConfigOptions } from './config.js';
+export type { RedisClient } from './redis.js';
