@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../../common/src/index.js';
-import { startTestRedis, type TestRedis } from '../../../../test/support/redis.js';
+import { systemClock } from '../../../common/src/index.js';
+import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { StaticCredentialStore } from '../auth/index.js';
-import { SipStack } from '../index.js';
+import { SipStack } from '../sip/index.js';
 import { type Registrar, startRegistrar } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../../../../common/src/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 import type { Binding } from './types.js';
 
 /**

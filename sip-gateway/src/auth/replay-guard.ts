@@ -1,4 +1,4 @@
-import type { RedisClient } from '../../../../common/src/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 
 /**
  * Accepts a nonce-count only if it is higher than every one seen before for that nonce, and

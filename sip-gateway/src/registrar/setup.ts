@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Clock } from '../../../../common/src/index.js';
-import type { RedisClient } from '../../../../common/src/index.js';
+import type { Clock } from '../../../common/src/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 import { type CredentialStore, DigestAuthenticator, RedisReplayGuard } from '../auth/index.js';
 import { Registrar } from './registrar.js';
 import { type RequestRouter, RegistrarService } from './registrar-service.js';
