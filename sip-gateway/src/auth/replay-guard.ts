@@ -20,7 +20,7 @@ export interface ReplayGuard {
 export class RedisReplayGuard implements ReplayGuard {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keyPrefix = 'sip:',
+    private readonly keyPrefix = 'conv:sip:',
   ) {}
 
   async claim(nonce: string, nc: number, ttlMs: number): Promise<boolean> {
