@@ -73,7 +73,7 @@ export class LookupThrottle {
   /** Runs `lookup` within the source's budget; a null result counts as a failed lookup. */
   async guard<T>(source: string, lookup: () => Promise<T | null>): Promise<T | null> {
     const key = sourceKey(source);
-    const keys = [`conv:lookupfail:${key}`, `conv:lookuppend:${key}`];
+    const keys = [`conv:meetings:lookup-fail:${key}`, `conv:meetings:lookup-pending:${key}`];
     const id = randomUUID();
     const { maxFailuresPerSource: max, windowSeconds: window } = this.config;
     const deadline = Date.now() + MAX_WAIT_MS;
