@@ -11,6 +11,7 @@ import {
   registeredEndpointVerifier,
   SignalingServer,
   createMetricsRegistry,
+  registerAdmissionMetrics,
   registerMeetingMetrics,
   registerStoreMetrics,
   registerWorkerMetrics,
@@ -21,7 +22,7 @@ import {
 } from '../server/src/index.js';
 import { createAdmin, type Admin } from '../server/src/admin/index.js';
 import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
-import { MediaService, WorkerPool, resolveAnnouncedAddress } from '../sfu/src/index.js';
+import { MediaService, WorkerCpuAdmission, WorkerPool, resolveAnnouncedAddress } from '../sfu/src/index.js';
 import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
 import { ensureSelfSignedSipCert } from './sip-cert.js';
@@ -84,6 +85,11 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     closers.push(() => pool.close());
     await pool.start();
     registerWorkerMetrics(registry, pool);
+    // New joins and calls wait while the media workers are at their CPU limit.
+    const admission = new WorkerCpuAdmission(pool, config.sfu.admission, logger.child({ component: 'admission' }));
+    admission.start();
+    closers.push(() => admission.stop());
+    registerAdmissionMetrics(registry, admission);
     const media = new MediaService(pool, config.sfu.media, logger.child({ component: 'media' }));
     closers.push(() => media.close());
 
@@ -118,6 +124,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
         liveBindings: async (aor) => (sipRegistrar ? sipRegistrar.contactsFor(aor) : []),
         endpointCompany: async (address) => (await admin.repos.getEndpointByAddress(address))?.companyId ?? null,
       }),
+      admission,
     });
     closers.push(() => meetings.close());
 
@@ -152,6 +159,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       logger: logger.child({ component: 'sip' }),
       registry,
       clock: systemClock,
+      admission,
     });
     closers.push(() => sip.stop({ sendBye: true }));
     await sip.start();
@@ -189,8 +197,10 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       observer: {
         requestHandled: (method, outcome) => signalingMetrics.requests.inc({ method, outcome }),
         protocolError: (type) => signalingMetrics.protocolErrors.inc({ type }),
+        connectionRefused: (reason) => signalingMetrics.connectionsRefused.inc({ reason }),
       },
       iceConfig: turn.iceConfig,
+      extraOrigins: [config.http.publicUrl, config.admin.publicBaseUrl].flatMap((u) => (u ? [new URL(u).origin] : [])),
     });
     closers.push(() => signaling?.close());
     await http.listen();

@@ -37,6 +37,9 @@ beforeAll(async () => {
       pin: { maxFailuresPerSource: SOURCE_BUDGET, maxFailuresPerRoom: ROOM_BUDGET, windowSeconds: 600, backoff: { freeFailures: SOURCE_BUDGET } },
       hostLink: { secret: HOST_LINK_SECRET },
     },
+    // The attacker here holds 300 sockets from one address: above the shipped per-address socket cap
+    // (covered by test/connection-hygiene.test.ts), which would otherwise refuse them before any PIN.
+    signaling: { maxConnectionsPerAddress: 1000 },
   });
   companyId = await createCompany(f);
 }, 60_000);

@@ -35,6 +35,7 @@ let browser: Browser;
 let page: Page;
 let base = '';
 let partnerToken = '';
+let operatorToken = '';
 let dnsPort = 0;
 let dns: { stop(): Promise<void> } | undefined;
 const consoleErrors: string[] = [];
@@ -122,6 +123,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const boot = await admin.bootstrap();
   partnerToken = boot.token ?? '';
+  operatorToken = boot.operatorToken ?? '';
   // A service-wide dial-in number for the handout (numbers are the operator's to create).
   const put = await app.inject({ method: 'PUT', url: '/api/v1/dial-in-numbers/+4721000000', headers: { authorization: `Bearer ${boot.operatorToken ?? ''}`, 'content-type': 'application/json' }, payload: JSON.stringify({ label: 'Norway (IVR)', target: { kind: 'ivr' } }) });
   expect(put.statusCode).toBe(200);
@@ -526,6 +528,44 @@ describe('portal walk-through in chromium', () => {
     await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
   });
 
+  it('dial-in numbers: the operator creates and assigns one, the partner routes it to a meeting room, the operator deletes it', async () => {
+    // The operator signs in on its own page (another browser context: its own session storage).
+    const opPage = await (await browser.newContext()).newPage();
+    opPage.on('pageerror', (err) => consoleErrors.push(`operator pageerror: ${err.message}`));
+    await opPage.goto(`${base}/portal/`);
+    await opPage.getByLabel('Token').fill(operatorToken);
+    await opPage.getByRole('button', { name: 'Sign in' }).click();
+    await opPage.getByRole('heading', { name: 'Dial-in numbers' }).waitFor();
+    await opPage.getByRole('button', { name: '+ New number' }).click();
+    await opPage.getByLabel(/^Number/).fill('+4722000000');
+    await opPage.getByLabel('Description').fill('Oslo office');
+    await opPage.getByLabel('Partner').selectOption({ index: 1 });
+    await dialogOk(opPage);
+    const opNumbers = opPage.getByTestId('numbers');
+    const opRow = opNumbers.locator('tbody tr', { hasText: '+4722000000' });
+    await expect.poll(() => opRow.textContent()).toContain('IVR: callers enter a meeting ID');
+    expect(await opRow.textContent()).not.toContain('service-wide');
+
+    // The partner sees only its own number (not the operator's service-wide +4721000000) and routes it.
+    await page.getByRole('link', { name: 'Dial-in numbers' }).click();
+    const numbers = page.getByTestId('numbers');
+    const row = numbers.locator('tbody tr', { hasText: '+4722000000' });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await numbers.textContent()).not.toContain('+4721000000');
+    await row.getByRole('button', { name: 'Route' }).click();
+    await page.getByLabel('Routes to').selectOption({ label: 'sales.weekly@convene.example (Acme Corp)' });
+    await dialogOk(page);
+    await expect.poll(() => row.textContent()).toContain('sales.weekly@convene.example (Acme Corp)');
+    const stored = await app.inject({ method: 'GET', url: '/api/v1/dial-in-numbers/+4722000000', headers: { authorization: `Bearer ${partnerToken}` } });
+    expect((JSON.parse(stored.body) as { target: { kind: string } }).target.kind).toBe('vmr');
+
+    await opPage.reload();
+    await opRow.getByRole('button', { name: 'Delete' }).click();
+    await dialogOk(opPage);
+    await expect.poll(() => opNumbers.textContent()).not.toContain('+4722000000');
+    await opPage.context().close();
+  });
+
   it('every page at 800 and 1280 px: nothing overflows its card, dates stay on one line, no pool ids, no console errors, a favicon (bug 6)', async () => {
     fs.mkdirSync(screenshotDir, { recursive: true });
     consoleErrors.length = 0;
@@ -534,6 +574,7 @@ describe('portal walk-through in chromium', () => {
     const pages: [string, string, string][] = [
       ['companies', '#/companies', 'companies'],
       ['outbox', '#/outbox', 'outbox'],
+      ['numbers', '#/numbers', 'numbers'],
       ...(['users', 'team-vmrs', 'endpoints', 'domains', 'licences', 'calls', 'handout', 'admins'] as const).map(
         (tab): [string, string, string] => [`company-${tab}`, `${companyHash}/${tab}`, { users: 'list-users', 'team-vmrs': 'list-team-vmrs', endpoints: 'list-endpoints', domains: 'list-domains', licences: 'orders', calls: 'calls', handout: 'handout', admins: 'admins' }[tab]],
       ),

@@ -111,7 +111,8 @@ function startConvene(port, inspectPort) {
       `store: { embedded: { dataDir: ${JSON.stringify(path.join(workDir, 'redis'))} } }`,
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
       `admin: { bootstrapToken: ${BOOTSTRAP_TOKEN} }`,
-      'signaling: { ratePerSecond: 50, burst: 100 }',
+      // Every simulated participant connects from 127.0.0.1: lift the per-address socket cap.
+      'signaling: { ratePerSecond: 50, burst: 100, maxConnectionsPerAddress: 100000 }',
       'demo: { seed: false }',
       'shutdown: { graceMs: 10000 }',
       '',

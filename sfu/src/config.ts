@@ -26,6 +26,14 @@ export const sfuConfigSchema = z
     }),
     /** Meetings' media: last-N, router spread, bandwidth policy (see media/media-config.ts). */
     media: mediaConfigSchema.prefault({}),
+    /** Refuse new joins and calls while the workers' CPU is at or above maxWorkerCpu (see cpu-admission.ts). */
+    admission: z
+      .strictObject({
+        maxWorkerCpu: z.number().min(0).nullable().default(0.85),
+        sampleIntervalMs: z.number().int().min(100).default(2000),
+        retryAfterSeconds: z.number().int().min(1).default(10),
+      })
+      .prefault({}),
   })
   .refine((c) => c.rtcMinPort < c.rtcMaxPort, { message: 'must be below rtcMaxPort', path: ['rtcMinPort'] })
   .refine(

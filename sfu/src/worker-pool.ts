@@ -8,8 +8,8 @@ import type { SfuConfig } from './config.js';
 import { loadMediasoup } from './mediasoup-loader.js';
 import { resolveAnnouncedAddress } from './network.js';
 
-/** The part of `sfu` config the pool reads (everything but `media`). */
-export type WorkerPoolConfig = Omit<SfuConfig, 'media'>;
+/** The part of `sfu` config the pool reads (everything but `media` and `admission`). */
+export type WorkerPoolConfig = Omit<SfuConfig, 'media' | 'admission'>;
 
 export interface WorkerUsage {
   index: number;

@@ -1,2 +1,11 @@
-/** Public face of the SIP gateway package. */
+/**
+ * Public face of the SIP gateway package: the SIP stack (transport, transactions, dialogs) and,
+ * beside it, the application services that plug into its per-method request handlers.
+ */
 export * from './sip/index.js';
+
+// Registration: digest auth and the Redis-backed registrar (REGISTER/OPTIONS service). An
+// application service beside the stack; the stack never imports it — the service wiring
+// (bin/service.ts) calls startRegistrar, which attaches it through `stack.handle(method, …)`.
+export { startRegistrar, registrarConfigSchema, type RegistrarConfig, type RegistrarDeps } from './registrar/index.js';
+export type { CredentialStore, StoredCredential } from './auth/index.js';

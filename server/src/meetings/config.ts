@@ -5,6 +5,11 @@ export const meetingsConfigSchema = z.strictObject({
   seatLeaseMs: z.number().int().min(3_000).max(600_000),
   /** How long a participant whose connection dropped stays in the roster, resumable. */
   reconnectGraceMs: z.number().int().min(0).max(600_000),
+  /** Failed address/numeric-ID lookups (meeting_not_found) per source before lookup_throttled. */
+  lookups: z.strictObject({
+    maxFailuresPerSource: z.number().int().min(1),
+    windowSeconds: z.number().int().min(1),
+  }),
   pin: z.strictObject({
     /**
      * Wrong PINs for one VMR within windowSeconds (from any address) before anonymous PIN entry

@@ -30,6 +30,16 @@ export const MeetingErrors = defineErrorCodes({
   meeting_locked: { http: 423, sip: sip(403, 'Meeting Locked'), description: 'The meeting is locked by its host (hosts still get in; guests are refused).' },
   meeting_full: { http: 409, sip: sip(486, 'Meeting Full'), description: 'The meeting has reached its participant limit.' },
   licence_limit: { http: 409, sip: sip(503, 'Licence Limit Reached'), description: "The company's licence allows no more participants right now." },
+  lookup_throttled: {
+    http: 429,
+    sip: sip(503, 'Service Unavailable'),
+    description: 'Too many lookups of unknown meeting addresses or IDs from this address; retry after details.retryAfterSeconds.',
+  },
+  node_overloaded: {
+    http: 503,
+    sip: sip(503, 'Service Unavailable'),
+    description: 'This node is at its media CPU limit and takes no new participants now; retry after details.retryAfterSeconds.',
+  },
   not_host: { http: 403, sip: null, description: 'Only a host may do this.' },
   not_joined: { http: 409, sip: null, description: 'Join a meeting (and be admitted from the lobby) first.' },
   already_joined: { http: 409, sip: null, description: 'This session has already joined a meeting.' },

@@ -21,3 +21,5 @@ export { SeatLedger, type SeatRefusal } from './seats.js';
 export { PinGuard, type PinGuardConfig, type PinAttempt } from './pin-guard.js';
 export { HostLinks, type HostLinkClaims } from './host-link.js';
 export { registeredEndpointVerifier, type CallerIdentity, type EndpointVerifier, type LiveBinding } from './host-evidence.js';
+export { LookupThrottle, LookupErrors, type LookupThrottleConfig } from './lookup-throttle.js';
+export { AdmissionErrors, assertAdmitted, type JoinAdmission } from './admission.js';

@@ -70,7 +70,7 @@ export class PinGuard {
   ) {}
 
   private keys(roomId: string, source: string): [string, string] {
-    return [`conv:pinattempt:src:${source}`, `conv:pinattempt:room:${roomId}`];
+    return [`conv:meetings:pin-attempt:src:${source}`, `conv:meetings:pin-attempt:room:${roomId}`];
   }
 
   /** Takes one attempt from both budgets, or says which one refused and for how long. */

@@ -62,7 +62,7 @@ export class SeatLedger {
   ) {}
 
   private keys(meetingId: string, companyId: string): [string, string] {
-    return [`conv:seats:meeting:${meetingId}`, `conv:seats:company:${companyId}`];
+    return [`conv:meetings:seats:meeting:${meetingId}`, `conv:meetings:seats:company:${companyId}`];
   }
 
   /** Takes a seat (idempotent for the same participant) or says which limit refused it. */

@@ -16,6 +16,8 @@ import type { MeetingMediaRoom, OpenMediaRoom } from './media.js';
 import { Meeting } from './meeting.js';
 import { Participant } from './participant.js';
 import { PinGuard } from './pin-guard.js';
+import { assertAdmitted, type JoinAdmission } from './admission.js';
+import { LookupThrottle } from './lookup-throttle.js';
 import { SeatLedger } from './seats.js';
 
 export type { JoinRequest } from './api.js';
@@ -46,6 +48,7 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
   private readonly opening = new Map<string, Promise<Meeting<R>>>();
   private readonly seats: SeatLedger;
   private readonly pins: PinGuard;
+  private readonly lookups: LookupThrottle;
   private readonly clock: Clock;
   private renewTimer: TimerHandle | undefined;
   private closed = false;
@@ -64,9 +67,12 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
       hostLinks?: HostLinks | undefined;
       /** Checks callers' registrations; without it caller identities are ignored. */
       endpoints?: EndpointVerifier | undefined;
+      /** Admission control (media CPU): asked before each new join. */
+      admission?: JoinAdmission;
     },
   ) {
     this.clock = deps.clock ?? systemClock;
+    this.lookups = new LookupThrottle(deps.redis, deps.config.lookups);
     this.seats = new SeatLedger(deps.redis, deps.config.seatLeaseMs);
     this.pins = new PinGuard(deps.redis, deps.config.pin, this.clock);
     this.scheduleRenewal();
@@ -188,7 +194,8 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
   private async joinOnce(req: JoinRequest): Promise<ParticipantHandle<R>> {
     if (this.closed || !this.accepting) throw new MeetingError('not_ready', 'this node is shutting down; try again shortly');
     const joinedAt = this.clock.now();
-    const room = await this.findRoom(req.address);
+    assertAdmitted(this.deps.admission);
+    const room = await this.lookups.guard(req.source, () => this.findRoom(req.address));
     if (!room) throw new MeetingError('meeting_not_found', `no meeting room at ${req.address}`);
     const role = await this.roleFor(room, req);
     // A locked meeting still takes hosts; guests are refused before they take a seat.

@@ -8,3 +8,4 @@ export {
   type ObservableSignaling,
   type SignalingMetrics,
 } from './meeting-metrics.js';
+export { registerAdmissionMetrics, type ObservableAdmission } from './admission-metrics.js';

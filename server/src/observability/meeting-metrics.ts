@@ -25,6 +25,7 @@ export interface ObservableMedia {
 export interface SignalingMetrics {
   requests: Counter<'method' | 'outcome'>;
   protocolErrors: Counter<'type'>;
+  connectionsRefused: Counter<'reason'>;
 }
 
 export function registerMeetingMetrics(
@@ -115,6 +116,12 @@ export function registerMeetingMetrics(
       name: 'convene_signaling_protocol_errors_total',
       help: 'Messages refused before reaching a handler, by type',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    connectionsRefused: new Counter({
+      name: 'convene_signaling_connections_refused_total',
+      help: 'WebSocket upgrades refused, by reason (origin_not_allowed, too_many_connections)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

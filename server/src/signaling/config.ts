@@ -12,5 +12,11 @@ export const signalingConfigSchema = z.strictObject({
   helloTimeoutMs: z.number().int().min(100),
   /** Ping interval; a connection that misses a pong is treated as dropped. */
   pingIntervalMs: z.number().int().min(100),
+  /** Open WebSockets per source address (IPv6: per /64); more are refused with HTTP 429. */
+  maxConnectionsPerAddress: z.number().int().min(1),
+  /** Origins allowed besides the node's own (the Host the request came to, and http.publicUrl); "*" = any. */
+  allowedOrigins: z.array(z.union([z.literal('*'), z.url().refine((u) => /^https?:\/\/[^/]+\/?$/.test(u), 'must be an origin: scheme://host[:port]')])),
+  /** Accept upgrades without an Origin header (non-browser clients; browsers always send one). */
+  allowMissingOrigin: z.boolean(),
 });
 export type SignalingConfig = z.output<typeof signalingConfigSchema>;

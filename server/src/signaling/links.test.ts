@@ -14,6 +14,7 @@ const logger = pino({ level: 'silent' });
 const config: MeetingsConfig = {
   seatLeaseMs: 30_000,
   reconnectGraceMs: 30_000,
+  lookups: { maxFailuresPerSource: 30, windowSeconds: 600 },
   pin: { maxFailuresPerRoom: 20, maxFailuresPerSource: 10, windowSeconds: 600, backoff: { freeFailures: 3, baseMs: 1000, maxMs: 300_000 }, attemptsPerSession: 3 },
   hostLink: { secret: null, ttlSeconds: 600 },
 };

@@ -5,9 +5,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { systemClock, type Clock } from '../../../common/src/index.js';
 import type { IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
+import { ConnectionGuard, UpgradeRefusals, type UpgradeRefusalCode } from './connection-guard.js';
 import type { SignalingMeetings } from './context.js';
 import { ParticipantLinks } from './links.js';
 import { Session, type SessionObserver } from './session.js';
+
+export interface SignalingObserver extends SessionObserver {
+  /** An upgrade refused by the Origin check or the per-address cap. */
+  connectionRefused?(reason: UpgradeRefusalCode): void;
+}
 
 /**
  * WebSocket signalling on the HTTP server's `upgrade` at `config.path`. ws's own payload cap is
@@ -19,6 +25,7 @@ export class SignalingServer {
   private readonly pingTimer: NodeJS.Timeout;
   private accepting = true;
   private readonly links: ParticipantLinks;
+  private readonly guard: ConnectionGuard;
 
   constructor(
     private readonly deps: {
@@ -30,14 +37,21 @@ export class SignalingServer {
       /** Hello timeouts, rate limits and reconnect grace; default the system clock. */
       clock?: Clock;
       logger: Logger;
-      observer: SessionObserver;
+      observer: SignalingObserver;
       /** TURN servers and credentials for each session's hello answer (none when absent). */
       iceConfig?: IceConfigSource;
       /** The client's address behind trusted proxies (PIN and rate limits); default: the socket peer. */
       clientAddress?: (req: IncomingMessage) => string;
+      /** Origins allowed on top of config.allowedOrigins, e.g. the node's configured public URL. */
+      extraOrigins?: string[];
     },
   ) {
     this.links = new ParticipantLinks({ clock: deps.clock ?? systemClock, reconnectGraceMs: deps.reconnectGraceMs, logger: deps.logger });
+    this.guard = new ConnectionGuard({
+      maxConnectionsPerAddress: deps.config.maxConnectionsPerAddress,
+      allowedOrigins: [...deps.config.allowedOrigins, ...(deps.extraOrigins ?? [])],
+      allowMissingOrigin: deps.config.allowMissingOrigin,
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(deps.config.maxMessageBytes * 4, 256 * 1024) });
     deps.server.on('upgrade', this.onUpgrade);
     this.pingTimer = setInterval(() => {
@@ -53,8 +67,18 @@ export class SignalingServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n\r\n');
       return;
     }
+    // The client's address behind trusted proxies: caps, rate limits and the session's source.
+    const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
+    const admitted = this.guard.admit(req, source);
+    if (!admitted.ok) {
+      this.deps.observer.connectionRefused?.(admitted.code);
+      this.deps.logger.debug({ source, origin: req.headers.origin, code: admitted.code }, 'WebSocket upgrade refused');
+      refuseUpgrade(socket, admitted.code, admitted.retryAfterSeconds);
+      return;
+    }
+    // The slot is held from the upgrade until the TCP socket closes, whatever happens between.
+    socket.once('close', admitted.release);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const source = this.deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
       const session = new Session(
         ws,
         source,
@@ -88,4 +112,20 @@ export class SignalingServer {
     this.links.close();
     this.wss.close();
   }
+}
+
+const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 429: 'Too Many Requests' };
+
+/** An HTTP answer to the upgrade request, with the JSON error body the REST API uses. */
+function refuseUpgrade(socket: Duplex, code: UpgradeRefusalCode, retryAfterSeconds?: number): void {
+  const status = UpgradeRefusals[code].http;
+  const body = JSON.stringify({ error: { code, message: UpgradeRefusals[code].description, ...(retryAfterSeconds ? { details: { retryAfterSeconds } } : {}) } });
+  socket.on('error', () => undefined);
+  // A peer that never closes its side must not keep the descriptor.
+  setTimeout(() => socket.destroy(), 2_000).unref();
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\n` +
+      (retryAfterSeconds ? `Retry-After: ${retryAfterSeconds}\r\n` : '') +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,8 +1,9 @@
 import { createClient } from 'redis';
 import type { Logger } from 'pino';
-import { Emitter } from '../../../common/src/index.js';
+import { Emitter, type RedisClient } from '../../../common/src/index.js';
 
-export type RedisClient = ReturnType<typeof createClient>;
+// The type lives in common/ so packages that must not import server/ can name it.
+export type { RedisClient };
 
 type StoreConnectionEvents = { up: []; down: [reason: string] };
 

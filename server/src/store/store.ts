@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { StoreConfig } from './config.js';
 import { EmbeddedRedis } from './embedded-redis.js';
+import { migrateLegacyKeys } from './legacy-keys.js';
 import { StoreConnection } from './redis-client.js';
 
 export interface Store {
@@ -26,6 +27,14 @@ export async function startStore(config: StoreConfig, logger: Logger): Promise<S
   } catch (err) {
     await embedded?.stop();
     throw new Error(`cannot connect to Redis at ${url}: ${(err as Error).message}`);
+  }
+  // Data an older version stored under a pre-scheme prefix stays reachable after an upgrade.
+  try {
+    await migrateLegacyKeys(connection.client, log);
+  } catch (err) {
+    await connection.close();
+    await embedded?.stop();
+    throw new Error(`cannot move legacy Redis keys at ${url}: ${(err as Error).message}`);
   }
   let closed = false;
   return {

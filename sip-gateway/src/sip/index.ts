@@ -36,7 +36,7 @@
  * ```
  */
 export { SipStack, RefusalReason, sipConfigSchema, stackOptionsFromConfig, defaultLimits } from './stack/index.js';
-export type { RequestHandler, SipStackDeps, SipStackEvents, SipConfig, SipLimits, SipStackOptions } from './stack/index.js';
+export type { CallAdmission, RequestHandler, SipStackDeps, SipStackEvents, SipConfig, SipLimits, SipStackOptions } from './stack/index.js';
 export {
   Dialog,
   IncomingRequest,
@@ -64,6 +64,7 @@ export {
   parseNameAddr,
   formatNameAddr,
   isSipUri,
+  unquote,
   type SipMessage,
   type Uri,
   type SipUri,
@@ -73,7 +74,3 @@ export {
 } from './message/index.js';
 export { makeTimers, type SipTimers, type TimerOverrides } from './transaction/index.js';
 export { TransportError, TransportErrorCode, type TransportProtocol, type Endpoint, type Flow, type ListenSpec, type TlsOptions } from './transport/index.js';
-
-// Registration: digest auth and the Redis-backed registrar (REGISTER/OPTIONS service).
-export { startRegistrar, registrarConfigSchema, type RegistrarConfig, type RegistrarDeps } from './registrar/index.js';
-export type { CredentialStore, StoredCredential } from './auth/index.js';

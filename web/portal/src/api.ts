@@ -107,6 +107,19 @@ export interface Principal {
   memberId: string | null;
   createdAt: string;
 }
+export interface Partner {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+export interface DialInNumber {
+  number: string;
+  label: string;
+  /** null = held by the service operator (a service-wide IVR number). */
+  partnerId: string | null;
+  target: { kind: 'ivr' } | { kind: 'vmr'; companyId: string; vmrId: string };
+  createdAt: string;
+}
 export interface Page<T> {
   items: T[];
   total: number;

@@ -7,6 +7,7 @@ import { api, session, token, type Principal } from './api.js';
 import { clear, clearFlash, flash, h } from './dom.js';
 import { renderCompany } from './views/company.js';
 import { renderAccept, renderMember } from './views/member.js';
+import { renderNumbers } from './views/numbers.js';
 import { renderOutbox } from './views/outbox.js';
 import { renderCompanies, showError } from './views/partner.js';
 
@@ -16,6 +17,7 @@ let me: Principal | null = null;
 
 function home(p: Principal): string {
   if (p.role === 'partner_admin') return '#/companies';
+  if (p.role === 'operator') return '#/numbers';
   if (p.role === 'company_admin' && p.companyId) return `#/company/${encodeURIComponent(p.companyId)}`;
   return '#/me';
 }
@@ -24,7 +26,8 @@ function renderWho(): void {
   clear(who);
   session.role = me?.role ?? null;
   if (!me) return;
-  if (me.role === 'partner_admin') who.append(h('nav', { class: 'top-nav' }, h('a', { href: '#/companies' }, 'Companies'), h('a', { href: '#/outbox' }, 'Mail outbox')));
+  if (me.role === 'partner_admin') who.append(h('nav', { class: 'top-nav' }, h('a', { href: '#/companies' }, 'Companies'), h('a', { href: '#/numbers' }, 'Dial-in numbers'), h('a', { href: '#/outbox' }, 'Mail outbox')));
+  if (me.role === 'operator') who.append(h('nav', { class: 'top-nav' }, h('a', { href: '#/numbers' }, 'Dial-in numbers')));
   who.append(
     h('span', {}, `${me.name} (${me.role.replace('_', ' ')})`),
     h('button', { class: 'small secondary', id: 'logout', onclick: () => logout() }, 'Sign out'),
@@ -80,10 +83,10 @@ async function route(): Promise<void> {
   // A new page starts without the previous page's error banner.
   clearFlash();
   try {
+    if (parts[0] === 'numbers' && (me.role === 'operator' || me.role === 'partner_admin')) return await renderNumbers(app, me);
     if (me.role === 'operator') {
-      // The operator's work (partners, dial-in numbers, audit log) has no portal view yet.
-      clear(app);
-      app.append(h('section', {}, h('h2', {}, 'Service operator'), h('p', {}, 'Partners, dial-in numbers and the audit log are managed through the API (see /api/docs).')));
+      // Partners and the audit log have no portal view yet: the API (/api/docs) serves them.
+      location.hash = home(me);
       return;
     }
     if (parts[0] === 'companies' && me.role === 'partner_admin') return await renderCompanies(app);

@@ -1,10 +1,12 @@
 import type { MeetingErrorCode } from '../../../server/src/meetings/errors.js';
 import type { CoreErrors } from '../../../server/src/errors.js';
+import type { LookupErrors } from '../../../server/src/meetings/lookup-throttle.js';
+import type { AdmissionErrors } from '../../../server/src/meetings/admission.js';
 import type { LeaveReason } from '../../../server/src/protocol/index.js';
 import type { ClientErrorCode } from './errors.js';
 
 type Details = Record<string, unknown> | undefined;
-type KnownCode = MeetingErrorCode | keyof typeof CoreErrors | ClientErrorCode;
+type KnownCode = MeetingErrorCode | keyof typeof CoreErrors | keyof typeof LookupErrors | keyof typeof AdmissionErrors | ClientErrorCode;
 
 function minutesText(seconds: number): string {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
@@ -67,6 +69,12 @@ const MESSAGES: Record<KnownCode, (details: Details) => string> = {
     return s === undefined ? 'Too many requests. Wait a moment and try again.' : `Too many requests. Try again in ${minutesText(s)}.`;
   },
   not_ready: () => 'The service is starting up or busy. Try again in a moment.',
+  lookup_throttled: (d) => {
+    const s = retryAfter(d);
+    const wait = s === undefined ? 'later' : `in ${minutesText(s)}`;
+    return `Too many addresses that do not exist were tried from your network. Check the address and try again ${wait}.`;
+  },
+  node_overloaded: () => 'The service is very busy right now. Try again in a moment.',
   internal: () => 'Something went wrong on the server. Try again.',
   timeout: () => 'The server did not answer in time. Check your connection and try again.',
   connection_closed: () => 'The connection to the server was lost.',

@@ -52,7 +52,7 @@ export interface MailerOptions {
   from: string;
   logger?: Logger;
   clock?: Clock;
-  /** Redis list holding the outbox (default `convene:admin:outbox`). */
+  /** Redis list holding the outbox (default `conv:admin:outbox`). */
   outboxKey?: string;
   /** Newest entries kept in the outbox (default 1000); older ones are trimmed. */
   outboxMax?: number;
@@ -65,7 +65,7 @@ export interface OutboxEntry extends Mail {
   queuedAt: number;
 }
 
-export const DEFAULT_OUTBOX_KEY = 'convene:admin:outbox';
+export const DEFAULT_OUTBOX_KEY = 'conv:admin:outbox';
 const MAX_BODY = 256 * 1024;
 
 // Subjects are header values: CR/LF would let a caller inject headers.

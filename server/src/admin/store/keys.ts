@@ -3,7 +3,7 @@
  * licence check, usage counters and consumer writes sit in one slot (Lua scripts touch them
  * together). Address and numeric-ID claims are global by nature.
  */
-const P = 'cv:adm:';
+const P = 'conv:admin:';
 const c = (companyId: string) => `${P}{c:${companyId}}:`;
 
 /** The prefix every key of one company shares (Lua derives pool-member keys from it). */

@@ -69,4 +69,35 @@ describe('StreamFramer', () => {
       { type: 'error', error: { code: 'MESSAGE_TOO_LARGE' } },
     ]);
   });
+
+  it('does work linear in the bytes received when a large head trickles in one byte at a time', () => {
+    // A 60 KB head (many headers) sent byte by byte: the old framer re-concatenated and re-scanned
+    // its whole buffer per byte (≈1.8 GB copied for this); now each byte is scanned once and
+    // copied at most twice (once for the head's Content-Length, once into the message).
+    const filler = Array.from({ length: 600 }, (_, i) => `X-Filler-${i}: ${'v'.repeat(80)}\r\n`).join('');
+    const big = Buffer.from(
+      'MESSAGE sip:room@convene.test SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKbig\r\n' +
+        `${filler}Content-Length: 4\r\n\r\nbody`,
+    );
+    expect(big.length).toBeGreaterThan(55_000);
+    const f = new StreamFramer(defaultParserLimits);
+    const events: FramerEvent[] = [];
+    for (let i = 0; i < big.length; i++) events.push(...f.push(big.subarray(i, i + 1)));
+    expect(messages(events)).toEqual([big.toString()]);
+    expect(f.work.bytesScanned).toBeLessThanOrEqual(big.length);
+    expect(f.work.bytesCopied).toBeLessThanOrEqual(2 * big.length);
+    expect(f.pendingBytes).toBe(0);
+  });
+
+  it('scans a pipelined stream once in total, whatever the chunk size', () => {
+    const stream = Buffer.concat(Array.from({ length: 50 }, () => Buffer.concat([INVITE, PING, MESSAGE])));
+    for (const size of [1, 7, 64, 1500, stream.length]) {
+      const f = new StreamFramer(defaultParserLimits);
+      const events: FramerEvent[] = [];
+      for (let i = 0; i < stream.length; i += size) events.push(...f.push(stream.subarray(i, i + size)));
+      expect(messages(events), `chunks of ${size}`).toHaveLength(100);
+      expect(f.work.bytesScanned, `chunks of ${size}`).toBeLessThanOrEqual(stream.length);
+      expect(f.work.bytesCopied, `chunks of ${size}`).toBeLessThanOrEqual(2 * stream.length);
+    }
+  });
 });

@@ -13,6 +13,7 @@ export class SipMetrics implements TransactionObserver {
   readonly retransmissions: Counter<'kind' | 'method'>;
   readonly parseErrors: Counter<'code' | 'transport'>;
   readonly refused: Counter<'reason'>;
+  readonly connectionsDropped: Counter<'reason' | 'transport'>;
 
   constructor(registry: Registry, gauges: { transactions: () => number; dialogs: () => number }) {
     this.transactions = new Counter({
@@ -37,6 +38,12 @@ export class SipMetrics implements TransactionObserver {
       name: 'sip_requests_refused_total',
       help: 'Requests refused or dropped by the stack defences, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.connectionsDropped = new Counter({
+      name: 'sip_connections_dropped_total',
+      help: 'TCP/TLS connections refused (per_address_cap) or closed (message_timeout: a message not complete in time) by the transport defences',
+      labelNames: ['reason', 'transport'],
       registers: [registry],
     });
     new Gauge({ name: 'sip_transactions_active', help: 'Live SIP transactions', registers: [registry], collect() { this.set(gauges.transactions()); } });

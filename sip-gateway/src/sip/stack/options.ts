@@ -53,6 +53,10 @@ export interface SipStackOptions {
   idleTimeoutMs?: number;
   /** Inbound TCP/TLS connections per listener. */
   maxConnections?: number;
+  /** Inbound TCP/TLS connections open at once from one source address (IPv6: per /64). */
+  maxConnectionsPerAddress?: number;
+  /** A TCP/TLS message (head and body) must be complete within this time of its first byte. */
+  messageTimeoutMs?: number;
   /** Requests larger than this move from UDP to TCP when we have TCP. */
   udpMaxRequestBytes?: number;
   /** Address to advertise in Via/Contact when bound to a wildcard address. */
@@ -93,6 +97,8 @@ export const sipConfigSchema = z.strictObject({
   minSessionExpires: z.number().int().min(90).default(90),
   idleTimeoutMs: z.number().int().positive().default(300_000),
   maxConnections: z.number().int().positive().default(10_000),
+  maxConnectionsPerAddress: z.number().int().positive().default(32),
+  messageTimeoutMs: z.number().int().min(100).default(10_000),
   advertisedAddress: z.strictObject({ ipv4: z.string().optional(), ipv6: z.string().optional() }).optional(),
 });
 export type SipConfig = z.infer<typeof sipConfigSchema>;
@@ -115,6 +121,8 @@ export function stackOptionsFromConfig(raw: unknown): SipStackOptions {
     minSessionExpires: c.minSessionExpires,
     idleTimeoutMs: c.idleTimeoutMs,
     maxConnections: c.maxConnections,
+    maxConnectionsPerAddress: c.maxConnectionsPerAddress,
+    messageTimeoutMs: c.messageTimeoutMs,
     advertisedAddress: c.advertisedAddress ? { 4: c.advertisedAddress.ipv4, 6: c.advertisedAddress.ipv6 } : undefined,
   };
 }

@@ -31,6 +31,16 @@ export interface SipStackDeps {
   logger: Logger;
   registry: Registry;
   clock?: Clock;
+  /** Asked before a new call (out-of-dialog INVITE) is taken; a refusal answers 503 + Retry-After. */
+  admission?: CallAdmission;
+}
+
+/**
+ * The node's admission control as the SIP side sees it (the media workers' CPU, for instance):
+ * `refusal()` returns why a new call must wait, or undefined when it may come in.
+ */
+export interface CallAdmission {
+  refusal(): { retryAfterSeconds: number } | undefined;
 }
 
 /** Refusal reasons: stable names for logs and the `sip_requests_refused_total` label. */
@@ -42,6 +52,8 @@ export const RefusalReason = {
   TooManyHops: 'too_many_hops',
   UnsupportedScheme: 'unsupported_scheme',
   SessionTooSmall: 'session_interval_too_small',
+  /** The node's admission control (media CPU) refused a new call. */
+  AdmissionRefused: 'admission',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 
@@ -64,6 +76,7 @@ export class SipStack {
   private readonly hosted: Set<string>;
   private readonly supported: string[];
   private readonly rateLimiter: SourceRateLimiter;
+  private readonly admission: CallAdmission | undefined;
   private pendingInvites = 0;
   private started = false;
 
@@ -73,6 +86,7 @@ export class SipStack {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger;
+    this.admission = deps.admission;
     this.timers = makeTimers(options.timers);
     this.limits = { ...defaultLimits, ...options.limits };
     this.hosted = new Set(options.hostedDomains.map((d) => d.toLowerCase()));
@@ -86,10 +100,15 @@ export class SipStack {
         limits: { maxMessageBytes: this.limits.maxMessageBytes, maxHeaders: this.limits.maxHeaders, maxLineLength: this.limits.maxLineLength },
         idleTimeoutMs: options.idleTimeoutMs,
         maxConnections: options.maxConnections,
+        maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+        messageTimeoutMs: options.messageTimeoutMs,
         udpMaxRequestBytes: options.udpMaxRequestBytes,
         advertisedAddress: options.advertisedAddress,
         admitSource: (src) => this.admitSource(src),
-        observer: { parseError: (code, transport) => this.metrics.parseErrors.inc({ code, transport }) },
+        observer: {
+          parseError: (code, transport) => this.metrics.parseErrors.inc({ code, transport }),
+          connectionDropped: (reason, transport) => this.metrics.connectionsDropped.inc({ reason, transport }),
+        },
       },
       this.logger,
     );
@@ -197,7 +216,13 @@ export class SipStack {
     if (req.method === 'INVITE' && this.dialogs.size + this.pendingInvites >= this.limits.maxDialogs) {
       return this.refuse(RefusalReason.Overloaded, { status: 503, headers: retryAfter });
     }
-    if (req.method === 'INVITE') return this.checkSessionInterval(req);
+    if (req.method === 'INVITE') {
+      const overloaded = this.admission?.refusal();
+      if (overloaded) {
+        return this.refuse(RefusalReason.AdmissionRefused, { status: 503, headers: { 'Retry-After': String(overloaded.retryAfterSeconds) } });
+      }
+      return this.checkSessionInterval(req);
+    }
     void flow;
     return undefined;
   }

@@ -18,7 +18,7 @@ import {
   type SipRequest,
 } from '../message/index.js';
 import { TransportError, TransportErrorCode } from './errors.js';
-import { StreamTransport, type StreamConnection } from './stream.js';
+import { StreamTransport, type StreamConnection, type StreamDropReason } from './stream.js';
 import { UdpTransport } from './udp.js';
 import {
   defaultPort,
@@ -40,6 +40,10 @@ export interface TransportLayerOptions {
   idleTimeoutMs?: number;
   /** Inbound TCP/TLS connections accepted per listener (default 10,000); more are refused by the OS accept. */
   maxConnections?: number;
+  /** Inbound TCP/TLS connections open at once from one source address (IPv6: /64) (default 32); more are closed at once. */
+  maxConnectionsPerAddress?: number;
+  /** A TCP/TLS message must be complete within this time of its first byte, or the connection closes (default 10 s). */
+  messageTimeoutMs?: number;
   /** Requests larger than this go over TCP when a TCP transport exists (RFC 3261 §18.1.1: MTU - 200). */
   udpMaxRequestBytes?: number;
   /** Checked before parsing anything from a source; false drops the input (rate limiting). */
@@ -47,7 +51,11 @@ export interface TransportLayerOptions {
   /** Address written into Via/Contact instead of the bound one (e.g. when bound to 0.0.0.0). */
   advertisedAddress?: { 4?: string; 6?: string };
   /** Monitoring hook for input that failed to parse or frame. */
-  observer?: { parseError(code: string, protocol: TransportProtocol, answered: boolean): void };
+  observer?: {
+    parseError(code: string, protocol: TransportProtocol, answered: boolean): void;
+    /** A TCP/TLS connection refused (per-address cap) or closed (message deadline) by a defence. */
+    connectionDropped?(reason: StreamDropReason, protocol: TransportProtocol): void;
+  };
 }
 
 export class TransportLayer {
@@ -89,8 +97,12 @@ export class TransportLayer {
           spec.host,
           spec.port,
           this.limits,
-          this.opts.idleTimeoutMs ?? 300_000,
-          this.opts.maxConnections ?? 10_000,
+          {
+            idleTimeoutMs: this.opts.idleTimeoutMs ?? 300_000,
+            maxConnections: this.opts.maxConnections ?? 10_000,
+            maxConnectionsPerAddress: this.opts.maxConnectionsPerAddress ?? 32,
+            messageTimeoutMs: this.opts.messageTimeoutMs ?? 10_000,
+          },
           this.opts.tls,
           {
             onMessage: (bytes, conn) => this.onStreamMessage(t, bytes, conn),
@@ -99,6 +111,7 @@ export class TransportLayer {
               this.user?.onParseError?.({ ok: false, error }, this.streamFlow(t, conn), false);
             },
             onError,
+            onDropped: (reason) => this.opts.observer?.connectionDropped?.(reason, spec.protocol),
           },
         );
         await t.start();

@@ -1,8 +1,8 @@
-import type { RedisClient } from '../../../../server/src/store/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 import type { Binding } from './types.js';
 
 /**
- * Redis layout (prefix default `sip:`):
+ * Redis layout (prefix default `conv:sip:`, see common/src/redis-keys.ts):
  *   <prefix>reg:b:<aor>   hash  binding key → binding JSON; PEXPIRE = the latest binding's expiry,
  *                               so Redis drops an AOR by itself when every binding lapsed.
  *   <prefix>reg:expiry    zset  "<aor>\n<binding key>" scored by expiresAt: the cluster-wide
@@ -178,7 +178,7 @@ const bindings = (value: unknown): Binding[] =>
 export class RedisBindingStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keyPrefix = 'sip:',
+    private readonly keyPrefix = 'conv:sip:',
   ) {}
 
   private hashKey(aor: string): string {

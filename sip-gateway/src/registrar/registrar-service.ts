@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import type { Clock } from '../../../../common/src/index.js';
+import type { Clock } from '../../../common/src/index.js';
 import type { DigestAuthenticator } from '../auth/index.js';
-import type { IncomingRequest } from '../dialog/index.js';
-import { formatUri, isSipUri, parseUri, type SipRequest } from '../message/index.js';
+import type { IncomingRequest } from '../sip/index.js';
+import { formatUri, isSipUri, parseUri, type SipRequest } from '../sip/index.js';
 import { aorDomain, bindingKey } from './aor.js';
 import { readRegister, type RegisterParseErrorCode } from './register-request.js';
 import type { Registrar } from './registrar.js';

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../../../../server/src/store/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 
 /**
  * Accepts a nonce-count only if it is higher than every one seen before for that nonce, and
@@ -20,7 +20,7 @@ export interface ReplayGuard {
 export class RedisReplayGuard implements ReplayGuard {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keyPrefix = 'sip:',
+    private readonly keyPrefix = 'conv:sip:',
   ) {}
 
   async claim(nonce: string, nc: number, ttlMs: number): Promise<boolean> {

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../common/src/index.js';
-import { startTestRedis, type TestRedis } from '../../../../test/support/redis.js';
+import { ManualClock } from '../../../common/src/index.js';
+import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { credentialsHeaderName, DigestAuthenticator, RedisReplayGuard, StaticCredentialStore, type CredentialStore } from './index.js';
 
 const realm = 'example.com';

@@ -1,4 +1,4 @@
-import { formatUri, isSipUri, unquote, type SipRequest } from '../message/index.js';
+import { formatUri, isSipUri, unquote, type SipRequest } from '../sip/index.js';
 import { canonicalAor } from './aor.js';
 import type { ContactInput, RegisterInput, RegistrationSource } from './types.js';
 

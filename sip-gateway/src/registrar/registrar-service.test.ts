@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../common/src/index.js';
-import { startTestRedis, type TestRedis } from '../../../../test/support/redis.js';
+import { ManualClock } from '../../../common/src/index.js';
+import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { DigestAuthenticator, RedisReplayGuard, StaticCredentialStore } from '../auth/index.js';
-import { parseMessage, type SipRequest } from '../message/index.js';
+import { parseMessage, type SipRequest } from '../sip/index.js';
 import { Registrar, RegistrarService, type ServiceReply } from './index.js';
 
 let redis: TestRedis;

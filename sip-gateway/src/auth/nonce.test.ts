@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../common/src/index.js';
+import { ManualClock } from '../../../common/src/index.js';
 import { DigestConfigError } from './errors.js';
 import { NonceService } from './nonce.js';
 

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../../common/src/index.js';
-import { startTestRedis, type TestRedis } from '../../../../test/support/redis.js';
+import { systemClock } from '../../../common/src/index.js';
+import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { StaticCredentialStore } from '../auth/index.js';
-import { SipStack } from '../index.js';
+import { SipStack } from '../sip/index.js';
 import { type Registrar, startRegistrar } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -170,7 +170,7 @@ describe('REGISTER over UDP', () => {
     expect(await registrar.contactsFor('sip:carol@example.com')).toHaveLength(1);
     const gone = await eventually(async () => (await registrar.contactsFor('sip:carol@example.com')).length === 0, 5_000);
     expect(gone).toBe(true);
-    expect(await eventually(async () => (await redis.client.exists('sip:reg:b:sip:carol@example.com')) === 0, 3_000)).toBe(true);
+    expect(await eventually(async () => (await redis.client.exists('conv:sip:reg:b:sip:carol@example.com')) === 0, 3_000)).toBe(true);
     // The sweeper (every 500 ms here) reports the lapse once, as an event and in the metrics.
     expect(await eventually(async () => (await metrics.metrics()).includes('sip_deregistrations_total{reason="expired"} 1'), 3_000)).toBe(true);
   });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { type Clock, type TimerHandle, Emitter } from '../../../../common/src/index.js';
-import type { RedisClient } from '../../../../server/src/store/index.js';
+import { type Clock, type TimerHandle, Emitter } from '../../../common/src/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 import { bindingKey } from './aor.js';
 import { RedisBindingStore, type StoredContact } from './binding-store.js';
 import type { Binding, ContactInput, ExpiryPolicy, RegisterInput, RegisterResult } from './types.js';

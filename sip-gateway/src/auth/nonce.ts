@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../../../common/src/index.js';
+import type { Clock } from '../../../common/src/index.js';
 import { DigestConfigError } from './errors.js';
 
 const TIME_BYTES = 8;

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, systemClock, type Clock } from '../../../../common/src/index.js';
-import { startTestRedis, type TestRedis } from '../../../../test/support/redis.js';
+import { ManualClock, systemClock, type Clock } from '../../../common/src/index.js';
+import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { Registrar, type Binding, type ExpiryPolicy, type RegisterInput } from './index.js';
 
 let redis: TestRedis;

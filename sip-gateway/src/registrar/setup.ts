@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Clock } from '../../../../common/src/index.js';
-import type { RedisClient } from '../../../../server/src/store/index.js';
+import type { Clock } from '../../../common/src/index.js';
+import type { RedisClient } from '../../../common/src/index.js';
 import { type CredentialStore, DigestAuthenticator, RedisReplayGuard } from '../auth/index.js';
 import { Registrar } from './registrar.js';
 import { type RequestRouter, RegistrarService } from './registrar-service.js';
@@ -19,7 +19,7 @@ export const registrarConfigSchema = z
     maxExpires: z.number().int().positive().default(7200),
     maxContactsPerAor: z.number().int().positive().default(10),
     sweepIntervalMs: z.number().int().min(100).default(30_000),
-    keyPrefix: z.string().default('sip:'),
+    keyPrefix: z.string().default('conv:sip:'),
     auth: z.strictObject({
       /** Same on every node; at least 16 characters. null = the caller supplies one (deps.nonceSecret). */
       nonceSecret: z.string().min(16).nullable().default(null),

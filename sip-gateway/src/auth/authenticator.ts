@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { Clock } from '../../../../common/src/index.js';
+import type { Clock } from '../../../common/src/index.js';
 import { type DigestCredentials, parseDigestCredentials, quoteString } from './authorization-header.js';
 import type { CredentialStore } from './credential-store.js';
 import {
