@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { Emitter } from '../../../common/src/index.js';
 import type {
   ConsumerLayers,
@@ -20,8 +21,11 @@ import type { CoreMediaEvents, CoreMediaPort, CoreProducer } from '../meetings/i
 export class WebRtcLeg implements CoreMediaPort {
   readonly events: Emitter<CoreMediaEvents>;
 
-  constructor(readonly sfu: ParticipantMediaApi) {
-    this.events = new Emitter((event, err) => console.error(`media leg listener for "${event}" threw:`, err));
+  constructor(
+    readonly sfu: ParticipantMediaApi,
+    logger: Logger,
+  ) {
+    this.events = new Emitter((event, err) => logger.error({ err, event, participant: sfu.id }, 'media leg listener failed'));
     sfu.events.on('producerPaused', (id, byServer) => this.events.emit('producerPaused', id, byServer));
     sfu.events.on('producerResumed', (id, byServer) => this.events.emit('producerResumed', id, byServer));
     sfu.events.on('producerClosed', (id, byServer) => this.events.emit('producerClosed', id, byServer));
@@ -84,6 +88,6 @@ export class WebRtcLeg implements CoreMediaPort {
   }
 }
 
-export async function openWebRtcLeg(room: MediaRoomApi, participantId: string, options: ParticipantMediaOptions): Promise<WebRtcLeg> {
-  return new WebRtcLeg(await room.addParticipant(participantId, options));
+export async function openWebRtcLeg(room: MediaRoomApi, participantId: string, options: ParticipantMediaOptions, logger: Logger): Promise<WebRtcLeg> {
+  return new WebRtcLeg(await room.addParticipant(participantId, options), logger);
 }

@@ -19,7 +19,7 @@ export const mediaHandlers: HandlerTable = {
         maxOutgoingBitrateBps: bps,
         // Validated by mediasoup when it builds consumers (bad capabilities → a media error).
         rtpCapabilities: data.rtpCapabilities as unknown as RtpCapabilities,
-      }),
+      }, ctx.session.logger),
     );
     link.leg = leg;
     const ev = leg.sfu.events;
