@@ -13,6 +13,9 @@ export const MediaErrorCode = {
   KindMismatch: 'media_kind_mismatch',
   InvalidParameters: 'media_invalid_parameters',
   NoWorker: 'no_media_worker',
+  TapExists: 'media_tap_exists',
+  MixExists: 'media_mix_exists',
+  UnknownLeg: 'media_unknown_leg',
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCode)[keyof typeof MediaErrorCode];
 
