@@ -32,6 +32,7 @@ import type {
   RtpRemote,
   RtpTransportInfo,
   RtpTransportOptions,
+  RtpTransportStats,
   TappedProducer,
   TransportDirection,
   TransportInfo,
@@ -115,6 +116,7 @@ export interface RtpLegApi extends ParticipantMediaCore {
   connectRtpTransport(transportId: string, remote: RtpRemote): Promise<void>;
   produce(request: RtpProduceRequest): Promise<string>;
   rtpConsumerInfos(): RtpConsumerInfo[];
+  transportStats(): Promise<RtpTransportStats[]>;
   /** The remote asks for a picture refresh (RTCP PLI/FIR arrive on their own; this is for SIP INFO). */
   requestKeyFrame(consumerId: string): Promise<void>;
 }

@@ -14,6 +14,7 @@ import {
   type RtpStreamRole,
   type RtpTransportInfo,
   type RtpTransportOptions,
+  type RtpTransportStats,
 } from './types.js';
 
 /** Which m-line a room producer reaches an RTP leg on. */
@@ -136,6 +137,17 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
 
   rtpConsumerInfos(): RtpConsumerInfo[] {
     return [...this.consumers.values()].map((c) => ({ ...this.describe(c), transportId: c.transportId, role: roleFor(c.entry) }));
+  }
+
+  async transportStats(): Promise<RtpTransportStats[]> {
+    this.assertOpen();
+    return Promise.all(
+      [...this.transports.values()].map(async ({ transport, role }) => {
+        const [s] = await transport.getStats();
+        const remote = s?.tuple.remoteIp !== undefined ? { remoteIp: s.tuple.remoteIp, remotePort: s.tuple.remotePort } : {};
+        return { id: transport.id, role, rtpBytesReceived: s?.rtpBytesReceived ?? 0, rtpBytesSent: s?.rtpBytesSent ?? 0, ...remote };
+      }),
+    );
   }
 
   async requestKeyFrame(consumerId: string): Promise<void> {

@@ -216,6 +216,17 @@ export interface RtpRemote {
   srtpParameters?: SrtpParameters;
 }
 
+/** Counters of one RTP transport (for diagnostics and the gateway's call quality). */
+export interface RtpTransportStats {
+  id: string;
+  role: RtpStreamRole;
+  rtpBytesReceived: number;
+  rtpBytesSent: number;
+  /** Where media comes from / goes to: the connected or (comedia) learned remote address; undefined until known. */
+  remoteIp?: string;
+  remotePort?: number;
+}
+
 export interface RtpProduceRequest {
   transportId: string;
   kind: MediaKind;
