@@ -369,6 +369,27 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     expect(strict.producers()[0]!.score).toBe(0);
   });
 
+  it('closing the tap withdraws every mix: the legs are told their mix consumer closed, and keep working', async () => {
+    const room = await openRoom('tap-close');
+    const tap = await room.openAudioTap({ comedia: true, rtcpMux: true });
+    const routerOpus = tap.rtpCapabilities.codecs!.find((c) => c.mimeType === 'audio/opus')!;
+    const legs = await Promise.all(['x', 'y'].map((id) => rtpLeg(room, id, 'audio-only', phoneCaps())));
+    for (const leg of legs) {
+      await leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
+      await tap.publishMix(leg.id, audioParameters(routerOpus, ssrc()));
+    }
+    const mixConsumers = await Promise.all(legs.map((leg) => until(() => leg.rtpConsumerInfos()[0], `${leg.id} consumes its mix`)));
+    const gone = legs.map((leg) => leg.events.waitFor('consumerClosed', 5000));
+    tap.close();
+    expect(await Promise.all(gone)).toEqual(mixConsumers.map((c) => [c.id]));
+    for (const leg of legs) expect(leg.rtpConsumerInfos()).toEqual([]);
+    expect(legs.map((l) => l.closed)).toEqual([false, false]);
+    // A new tap (the mixer restarted) serves the same legs again.
+    const tap2 = await room.openAudioTap({ comedia: true, rtcpMux: true });
+    await tap2.publishMix('x', audioParameters(routerOpus, ssrc()));
+    await until(() => legs[0]!.rtpConsumerInfos()[0], 'x consumes the new mix');
+  });
+
   it('room close cascades to RTP legs and the tap: each closes with room_closed, nothing else is emitted', async () => {
     const media = new MediaService(pool, mediaConfigSchema.parse({}), logger);
     services.push(media);
