@@ -213,6 +213,9 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     const atB = await bRtp.waitFor((p) => p.ssrc === mixConsumer!.rtpParameters.encodings![0]!.ssrc);
     expect(atB.payloadType).toBe(mixConsumer!.rtpParameters.codecs[0]!.payloadType);
     expect(mixConsumer!.rtpParameters.codecs[0]).toMatchObject({ mimeType: 'audio/opus', payloadType: routerOpus.preferredPayloadType });
+    // Without rtcp-mux, RTCP (the consumer's sender reports) goes to B's RTCP port, none to its RTP port.
+    await until(() => bRtcp.rtcpPackets > 0, 'RTCP on the separate port');
+    expect(bRtp.rtcpPackets).toBe(0);
     expect(a.rtpConsumerInfos()).toEqual([]);
     expect(web.media.consumerInfos().map((c) => c.producerId).sort()).toEqual([micA, micB].sort());
 
