@@ -160,6 +160,9 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     await expect(opusLeg.produce({ transportId: t1.id, kind: 'video', source: 'camera', rtpParameters: h264Parameters(ssrc()) })).rejects.toMatchObject({
       code: 'media_wrong_transport_direction',
     });
+    await expect(
+      pcmuLeg.produce({ transportId: t2.id, kind: 'audio', source: 'screen-audio', rtpParameters: { ...audioParameters(pcmuCap, 1), encodings: [{}] } }),
+    ).rejects.toMatchObject({ code: 'media_invalid_parameters', message: expect.stringMatching(/SSRC/) });
     const t3 = await pcmuLeg.createRtpTransport({ role: 'video', comedia: false, rtcpMux: true });
     await expect(pcmuLeg.connectRtpTransport(t3.id, {})).rejects.toMatchObject({ code: 'media_invalid_parameters' });
     await expect(pcmuLeg.produce({ transportId: t3.id, kind: 'video', source: 'camera', rtpParameters: h264Parameters(ssrc()) })).rejects.toMatchObject({

@@ -132,6 +132,10 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
   async produce({ transportId, kind, source, rtpParameters }: RtpProduceRequest): Promise<string> {
     const { transport, role } = this.transportEntry(transportId);
     if (roleFor({ kind, source }) !== role) throw new MediaError(MediaErrorCode.WrongTransportDirection, `${source} does not go on the ${role} RTP transport`);
+    const routable = (rtpParameters.encodings ?? []).length > 0 && (rtpParameters.encodings ?? []).every((e) => e.ssrc !== undefined || e.rid !== undefined);
+    if (!routable && !rtpParameters.mid) {
+      throw new MediaError(MediaErrorCode.InvalidParameters, 'an RTP leg producer needs the sender\'s SSRC in rtpParameters.encodings[].ssrc (from a=ssrc, or learnt from its first packet)');
+    }
     return this.addProducer(transport, kind, source, rtpParameters);
   }
 

@@ -231,7 +231,11 @@ export interface RtpProduceRequest {
   transportId: string;
   kind: MediaKind;
   source: MediaSource;
-  /** Built from the remote SDP: payload types, the SSRC it sends with (or none: mediasoup then latches on the payload type). */
+  /**
+   * Built from the remote SDP: codecs with the remote's payload types, and the SSRC it sends with in
+   * `encodings[0].ssrc` — required: mediasoup routes incoming RTP by SSRC (or MID/RID, which SIP
+   * endpoints rarely send). A remote that does not announce a=ssrc needs its SSRC learnt first.
+   */
   rtpParameters: RtpParameters;
 }
 
