@@ -16,6 +16,7 @@ export const MediaErrorCode = {
   TapExists: 'media_tap_exists',
   MixExists: 'media_mix_exists',
   UnknownLeg: 'media_unknown_leg',
+  NoRtp: 'media_no_rtp',
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCode)[keyof typeof MediaErrorCode];
 

@@ -30,6 +30,8 @@ export const mediaConfigSchema = z.strictObject({
   rtpListenIp: z.string().min(1).default('127.0.0.1'),
   /** Address put in SDP for those transports (the public IP behind NAT); null = rtpListenIp. */
   rtpAnnouncedAddress: z.string().min(1).nullable().default(null),
+  /** How long an RTP leg's produce() waits for the first packet when it must learn the sender's SSRC (learnSsrc). */
+  rtpSsrcLearnTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
 });
 
 export type MediaConfig = z.output<typeof mediaConfigSchema>;

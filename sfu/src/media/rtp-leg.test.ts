@@ -28,8 +28,8 @@ afterEach(() => {
 });
 afterAll(() => pool.close());
 
-async function openRoom(id: string): Promise<MediaRoom> {
-  const s = new MediaService(pool, mediaConfigSchema.parse({}), logger);
+async function openRoom(id: string, config: Record<string, unknown> = {}): Promise<MediaRoom> {
+  const s = new MediaService(pool, mediaConfigSchema.parse(config), logger);
   services.push(s);
   return s.openRoom(id);
 }
@@ -323,11 +323,11 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     await videoIn.waitFor((p) => p.ssrc === next.rtpParameters.encodings![0]!.ssrc);
   });
 
-  it('SDES-SRTP: the transport hands out its key, needs the remote key, decrypts real SRTP, and drops plain RTP', async () => {
+  it.each([false, true])('SDES-SRTP (learnSsrc %s): the transport hands out its key, needs the remote key, decrypts real SRTP, and drops plain RTP', async (learnSsrc) => {
     const room = await openRoom('srtp');
     const suite = 'AES_CM_128_HMAC_SHA1_80' as const;
     const leg = await rtpLeg(room, 'secure', 'audio-only', phoneCaps());
-    const t = await leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, srtpCryptoSuite: suite });
+    const t = await leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, srtpCryptoSuite: suite, learnSsrc });
     expect(t.srtpParameters?.cryptoSuite).toBe(suite);
     expect(Buffer.from(t.srtpParameters!.keyBase64, 'base64')).toHaveLength(30); // 128-bit key + 112-bit salt
     await expect(leg.connectRtpTransport(t.id, {})).rejects.toMatchObject({ code: 'media_invalid_parameters' });
@@ -347,9 +347,10 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
       const outCodec = { ...opusCap, preferredPayloadType: out.rtpParameters.codecs[0]!.payloadType };
 
       await leg.connectRtpTransport(t.id, { srtpParameters: srtpOut.srtpParameters! });
-      const mic = await leg.produce({ transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: audioParameters(outCodec, outSsrc) });
       const scored = leg.events.waitFor('producerScore', 15_000);
       (await peer()).stream(plainIn.tuple.localPort, { payloadType: routerOpus.preferredPayloadType!, ssrc: inSsrc, timestampStep: 960 });
+      const params = audioParameters(outCodec, outSsrc);
+      const mic = await leg.produce({ transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: learnSsrc ? { ...params, encodings: [{}] } : params });
       expect((await scored)[0]).toBe(mic);
       await until(async () => (await leg.transportStats())[0]!.rtpBytesReceived > 0, 'decrypted RTP');
     } finally {
@@ -358,7 +359,7 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
 
     // Plain RTP sent to an SRTP transport is dropped, while the same stream into a plain transport counts.
     const strict = await rtpLeg(room, 'strict', 'audio-only', phoneCaps());
-    const ts = await strict.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, srtpCryptoSuite: suite });
+    const ts = await strict.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, srtpCryptoSuite: suite, learnSsrc });
     await strict.connectRtpTransport(ts.id, { srtpParameters: t.srtpParameters! });
     const lax = await rtpLeg(room, 'lax', 'audio-only', phoneCaps());
     const tl = await lax.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
@@ -394,6 +395,41 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     const tap2 = await room.openAudioTap({ comedia: true, rtcpMux: true });
     await tap2.publishMix('x', audioParameters(routerOpus, ssrc()));
     await until(() => legs[0]!.rtpConsumerInfos()[0], 'x consumes the new mix');
+  });
+
+  it('a caller whose SDP has no a=ssrc (learnSsrc): produce learns its SSRC from the first packet, and its mix comes back through the relay', async () => {
+    const room = await openRoom('learn-ssrc', { rtpSsrcLearnTimeoutMs: 300 });
+    const web = await browser(room, 'web');
+    const tap = await room.openAudioTap({ comedia: true, rtcpMux: true });
+    const leg = await rtpLeg(room, 'sip', 'audio-only', phoneCaps(pcmuCap));
+    const t = await leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, learnSsrc: true });
+    const caller = await peer();
+    const callerSsrc = ssrc();
+    caller.stream(t.port, { payloadType: 0, ssrc: callerSsrc, timestampStep: 160, payload: () => Buffer.alloc(160, 0xff) });
+    const scored = leg.events.waitFor('producerScore', 15_000);
+    const mic = await leg.produce({ transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: { ...audioParameters(pcmuCap, 1), encodings: [{}] } });
+    expect((await scored)[0]).toBe(mic);
+    expect((await until(() => tap.tapped()[0], 'tapped')).producerId).toBe(mic);
+    await until(() => web.added.some((c) => c.producerId === mic), 'the browser consumes the caller');
+    expect(await leg.transportStats()).toEqual([expect.objectContaining({ remoteIp: '127.0.0.1', remotePort: caller.port })]);
+
+    // The way back: the mixer's mix for this caller arrives at the caller's socket through the relay.
+    const routerPcmu = tap.rtpCapabilities.codecs!.find((c) => c.mimeType === 'audio/PCMU')!;
+    const mixSsrc = ssrc();
+    await tap.publishMix('sip', audioParameters(routerPcmu, mixSsrc));
+    (await peer()).stream(tap.transport.port, { payloadType: 0, ssrc: mixSsrc, timestampStep: 160, payload: () => Buffer.alloc(160, 0xff) });
+    const mixConsumer = await until(() => leg.rtpConsumerInfos()[0], 'the caller consumes its mix');
+    expect(await caller.waitFor((p) => p.ssrc === mixConsumer.rtpParameters.encodings![0]!.ssrc)).toMatchObject({ payloadType: 0 });
+
+    // A caller that never sends: produce gives up with media_no_rtp.
+    const silent = await rtpLeg(room, 'silent', 'audio-only', phoneCaps(pcmuCap));
+    const ts = await silent.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, learnSsrc: true });
+    await expect(silent.produce({ transportId: ts.id, kind: 'audio', source: 'mic', rtpParameters: { ...audioParameters(pcmuCap, 1), encodings: [{}] } })).rejects.toMatchObject({
+      code: 'media_no_rtp',
+    });
+    silent.close();
+    leg.close();
+    expect(leg.closedWith).toEqual(['closed']);
   });
 
   it('room close cascades to RTP legs and the tap: each closes with room_closed, nothing else is emitted', async () => {

@@ -4,6 +4,7 @@ import type { RtpLegApi } from './api.js';
 import { MediaError, MediaErrorCode } from './errors.js';
 import { MediaLeg } from './media-leg.js';
 import type { RoomContext, RoomProducer, RouterSlot } from './room-internals.js';
+import { SsrcLatch } from './ssrc-latch.js';
 import {
   RTP_STREAM_ROLES,
   type JoinMode,
@@ -86,6 +87,10 @@ interface RtpTransportEntry {
   transport: PlainTransport;
   role: RtpStreamRole;
   comedia: boolean;
+  /** With learnSsrc: the relay the remote talks to. */
+  latch?: SsrcLatch;
+  /** With learnSsrc: whether the transport behind the relay is connected yet (SRTP waits for the remote key). */
+  innerConnected?: boolean;
 }
 
 /**
@@ -113,6 +118,7 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
     if ([...this.transports.values()].some((t) => t.role === role)) {
       throw new MediaError(MediaErrorCode.TransportExists, `an RTP transport for ${role} already exists`);
     }
+    if (options.learnSsrc) return this.createLatchedTransport(options);
     const transport = await openPlainTransport(this.slot, this.room, options, { participantId: this.id, role });
     if (this.isClosed) {
       transport.close();
@@ -124,16 +130,90 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
     return describePlainTransport(transport, role, options, this.room.config.rtpAnnouncedAddress);
   }
 
+  /** A PlainTransport behind an SsrcLatch: the remote sees the latch's ports; the transport talks to the latch only. */
+  private async createLatchedTransport(options: RtpTransportOptions): Promise<RtpTransportInfo> {
+    const { role, comedia, rtcpMux } = options;
+    const latch = await SsrcLatch.open(this.room.config.rtpListenIp, rtcpMux, comedia);
+    let transport: PlainTransport;
+    try {
+      transport = await openPlainTransport(this.slot, this.room, { ...options, comedia: false }, { participantId: this.id, role, learnSsrc: true });
+    } catch (err) {
+      latch.close();
+      throw err;
+    }
+    const entry: RtpTransportEntry = { transport, role, comedia, latch, innerConnected: false };
+    latch.attach({ rtp: { ip: transport.tuple.localIp, port: transport.tuple.localPort }, ...(transport.rtcpTuple ? { rtcp: { ip: transport.rtcpTuple.localIp, port: transport.rtcpTuple.localPort } } : {}) });
+    try {
+      // With SRTP the transport can only be connected with the remote's key (connectRtpTransport).
+      if (!transport.srtpParameters) await this.connectInner(entry, {});
+    } catch (err) {
+      latch.close();
+      transport.close();
+      throw err;
+    }
+    if (this.isClosed) {
+      latch.close();
+      transport.close();
+      throw new MediaError(MediaErrorCode.ParticipantClosed, 'participant left while its transport was being created');
+    }
+    this.transports.set(transport.id, entry);
+    await this.applyTransportBitrate(transport);
+    this.scheduleSync();
+    const announced = this.room.config.rtpAnnouncedAddress;
+    return {
+      ...describePlainTransport(transport, role, options, announced),
+      ip: announced ?? latch.rtpAddress.ip,
+      port: latch.rtpAddress.port,
+      ...(latch.rtcpAddress ? { rtcpPort: latch.rtcpAddress.port } : {}),
+    };
+  }
+
+  private async connectInner(entry: RtpTransportEntry, remote: RtpRemote): Promise<void> {
+    const { latch, transport } = entry;
+    if (!latch || entry.innerConnected) return;
+    entry.innerConnected = true;
+    const rtcp = latch.rtcpAddress;
+    try {
+      await connectPlainTransport(transport, false, {
+        ip: latch.rtpAddress.ip,
+        port: latch.rtpAddress.port,
+        ...(rtcp ? { rtcpPort: rtcp.port } : {}),
+        ...(remote.srtpParameters ? { srtpParameters: remote.srtpParameters } : {}),
+      });
+    } catch (err) {
+      entry.innerConnected = false;
+      throw err;
+    }
+  }
+
   async connectRtpTransport(transportId: string, remote: RtpRemote): Promise<void> {
-    const { transport, comedia } = this.transportEntry(transportId);
-    await connectPlainTransport(transport, comedia, remote);
+    const entry = this.transportEntry(transportId);
+    const { transport, comedia, latch } = entry;
+    if (!latch) return connectPlainTransport(transport, comedia, remote);
+    if (transport.srtpParameters && !remote.srtpParameters) {
+      throw new MediaError(MediaErrorCode.InvalidParameters, 'this RTP transport uses SRTP: the remote key (srtpParameters) is required');
+    }
+    if (!comedia) {
+      if (remote.ip === undefined || remote.port === undefined) throw new MediaError(MediaErrorCode.InvalidParameters, 'without comedia the remote ip and port are required');
+      latch.connect({ ip: remote.ip, port: remote.port }, remote.rtcpPort !== undefined ? { ip: remote.ip, port: remote.rtcpPort } : undefined);
+    }
+    await this.connectInner(entry, remote);
   }
 
   async produce({ transportId, kind, source, rtpParameters }: RtpProduceRequest): Promise<string> {
-    const { transport, role } = this.transportEntry(transportId);
+    const { transport, role, latch } = this.transportEntry(transportId);
     if (roleFor({ kind, source }) !== role) throw new MediaError(MediaErrorCode.WrongTransportDirection, `${source} does not go on the ${role} RTP transport`);
     const routable = (rtpParameters.encodings ?? []).length > 0 && (rtpParameters.encodings ?? []).every((e) => e.ssrc !== undefined || e.rid !== undefined);
-    if (!routable && !rtpParameters.mid) {
+    if (!routable && !rtpParameters.mid && latch) {
+      // A busy source fails below without waiting for packets.
+      if (![...this.ownProducers.values()].some((p) => p.source === source)) {
+        const payloadTypes = new Set(rtpParameters.codecs.filter((c) => !c.mimeType.toLowerCase().endsWith('/rtx')).map((c) => c.payloadType));
+        const taken = new Set([...this.ownProducers.values()].flatMap((p) => (p.producer.rtpParameters.encodings ?? []).map((e) => e.ssrc ?? -1)));
+        const ssrc = await latch.learnSsrc(payloadTypes, taken, this.room.config.rtpSsrcLearnTimeoutMs);
+        this.assertOpen();
+        rtpParameters = { ...rtpParameters, encodings: [{ ...(rtpParameters.encodings?.[0] ?? {}), ssrc }] };
+      }
+    } else if (!routable && !rtpParameters.mid) {
       throw new MediaError(MediaErrorCode.InvalidParameters, 'an RTP leg producer needs the sender\'s SSRC in rtpParameters.encodings[].ssrc (from a=ssrc, or learnt from its first packet)');
     }
     return this.addProducer(transport, kind, source, rtpParameters);
@@ -146,9 +226,16 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
   async transportStats(): Promise<RtpTransportStats[]> {
     this.assertOpen();
     return Promise.all(
-      [...this.transports.values()].map(async ({ transport, role }) => {
+      [...this.transports.values()].map(async ({ transport, role, latch }) => {
         const [s] = await transport.getStats();
-        const remote = s?.tuple.remoteIp !== undefined ? { remoteIp: s.tuple.remoteIp, remotePort: s.tuple.remotePort } : {};
+        const learnt = latch?.remote;
+        const remote = latch
+          ? learnt
+            ? { remoteIp: learnt.ip, remotePort: learnt.port }
+            : {}
+          : s?.tuple.remoteIp !== undefined
+            ? { remoteIp: s.tuple.remoteIp, remotePort: s.tuple.remotePort }
+            : {};
         return { id: transport.id, role, rtpBytesReceived: s?.rtpBytesReceived ?? 0, rtpBytesSent: s?.rtpBytesSent ?? 0, ...remote };
       }),
     );
@@ -182,6 +269,7 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
   }
 
   protected forgetTransports(): void {
+    for (const t of this.transports.values()) t.latch?.close();
     this.transports.clear();
   }
 

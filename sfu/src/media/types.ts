@@ -191,6 +191,12 @@ export interface RtpTransportOptions {
   rtcpMux: boolean;
   /** SDES-SRTP with this crypto suite (the SDP a=crypto line); absent = plain RTP. */
   srtpCryptoSuite?: SrtpCryptoSuite;
+  /**
+   * The remote's SDP announces no SSRC (no a=ssrc, the usual case for SIP): put a small relay in
+   * front of the transport that learns it from the first packet, so produce() may omit
+   * `encodings[].ssrc`. One Node hop per packet: for audio. Relay ports are OS-assigned.
+   */
+  learnSsrc?: boolean;
 }
 
 /** Where the remote endpoint should send (the SDP c= / m= port, a=rtcp, a=crypto). */
