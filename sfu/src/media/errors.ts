@@ -17,6 +17,7 @@ export const MediaErrorCode = {
   MixExists: 'media_mix_exists',
   UnknownLeg: 'media_unknown_leg',
   NoRtp: 'media_no_rtp',
+  NoPort: 'media_no_port',
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCode)[keyof typeof MediaErrorCode];
 

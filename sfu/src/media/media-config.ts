@@ -32,6 +32,12 @@ export const mediaConfigSchema = z.strictObject({
   rtpAnnouncedAddress: z.string().min(1).nullable().default(null),
   /** How long an RTP leg's produce() waits for the first packet when it must learn the sender's SSRC (learnSsrc). */
   rtpSsrcLearnTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  /** UDP ports (inclusive) for those relays; 0 and 0 = any port the OS gives. Keep clear of rtcMinPort–rtcMaxPort. */
+  rtpRelayMinPort: z.number().int().min(0).max(65535).default(0),
+  rtpRelayMaxPort: z.number().int().min(0).max(65535).default(0),
+}).refine((c) => (c.rtpRelayMinPort === 0 && c.rtpRelayMaxPort === 0) || (c.rtpRelayMinPort >= 1024 && c.rtpRelayMinPort <= c.rtpRelayMaxPort), {
+  message: 'rtpRelayMinPort..rtpRelayMaxPort must be 0..0 or a range of ports >= 1024',
+  path: ['rtpRelayMinPort'],
 });
 
 export type MediaConfig = z.output<typeof mediaConfigSchema>;

@@ -398,11 +398,13 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
   });
 
   it('a caller whose SDP has no a=ssrc (learnSsrc): produce learns its SSRC from the first packet, and its mix comes back through the relay', async () => {
-    const room = await openRoom('learn-ssrc', { rtpSsrcLearnTimeoutMs: 300 });
+    const room = await openRoom('learn-ssrc', { rtpSsrcLearnTimeoutMs: 300, rtpRelayMinPort: 39000, rtpRelayMaxPort: 39099 });
     const web = await browser(room, 'web');
     const tap = await room.openAudioTap({ comedia: true, rtcpMux: true });
     const leg = await rtpLeg(room, 'sip', 'audio-only', phoneCaps(pcmuCap));
     const t = await leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true, learnSsrc: true });
+    expect(t.port).toBeGreaterThanOrEqual(39000);
+    expect(t.port).toBeLessThanOrEqual(39099);
     const caller = await peer();
     const callerSsrc = ssrc();
     caller.stream(t.port, { payloadType: 0, ssrc: callerSsrc, timestampStep: 160, payload: () => Buffer.alloc(160, 0xff) });

@@ -133,7 +133,8 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
   /** A PlainTransport behind an SsrcLatch: the remote sees the latch's ports; the transport talks to the latch only. */
   private async createLatchedTransport(options: RtpTransportOptions): Promise<RtpTransportInfo> {
     const { role, comedia, rtcpMux } = options;
-    const latch = await SsrcLatch.open(this.room.config.rtpListenIp, rtcpMux, comedia);
+    const { rtpRelayMinPort, rtpRelayMaxPort } = this.room.config;
+    const latch = await SsrcLatch.open(this.room.config.rtpListenIp, [rtpRelayMinPort, rtpRelayMaxPort], rtcpMux, comedia);
     let transport: PlainTransport;
     try {
       transport = await openPlainTransport(this.slot, this.room, { ...options, comedia: false }, { participantId: this.id, role, learnSsrc: true });

@@ -17,16 +17,38 @@ function isRtcp(msg: Buffer): boolean {
   return msg.length >= 2 && msg[1]! >= 192 && msg[1]! <= 223;
 }
 
-async function bind(ip: string): Promise<dgram.Socket> {
+/** Inclusive port range for relay sockets; [0, 0] = any port the OS gives. */
+export type PortRange = readonly [min: number, max: number];
+
+async function bindOnce(ip: string, port: number): Promise<dgram.Socket> {
   const socket = dgram.createSocket(ip.includes(':') ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, ip, () => {
-      socket.off('error', reject);
+    const fail = (err: Error) => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', fail);
+    socket.bind(port, ip, () => {
+      socket.off('error', fail);
       resolve();
     });
   });
   return socket;
+}
+
+/** Binds on a random free port of the range (bounded attempts), or any port for [0, 0]. */
+async function bind(ip: string, [min, max]: PortRange): Promise<dgram.Socket> {
+  if (min === 0 && max === 0) return bindOnce(ip, 0);
+  const attempts = Math.min(64, max - min + 1);
+  for (let i = 0; i < attempts; i++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    try {
+      return await bindOnce(ip, port);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+  throw new MediaError(MediaErrorCode.NoPort, `no free UDP port in ${min}-${max} for an RTP relay`);
 }
 
 /**
@@ -55,9 +77,9 @@ export class SsrcLatch {
     rtcp?.on('error', ignore);
   }
 
-  static async open(listenIp: string, rtcpMux: boolean, comedia: boolean): Promise<SsrcLatch> {
-    const rtp = await bind(listenIp);
-    const rtcp = rtcpMux ? undefined : await bind(listenIp).catch((err: unknown) => {
+  static async open(listenIp: string, ports: PortRange, rtcpMux: boolean, comedia: boolean): Promise<SsrcLatch> {
+    const rtp = await bind(listenIp, ports);
+    const rtcp = rtcpMux ? undefined : await bind(listenIp, ports).catch((err: unknown) => {
       rtp.close();
       throw err;
     });

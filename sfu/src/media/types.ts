@@ -194,7 +194,7 @@ export interface RtpTransportOptions {
   /**
    * The remote's SDP announces no SSRC (no a=ssrc, the usual case for SIP): put a small relay in
    * front of the transport that learns it from the first packet, so produce() may omit
-   * `encodings[].ssrc`. One Node hop per packet: for audio. Relay ports are OS-assigned.
+   * `encodings[].ssrc`. One Node hop per packet: for audio. Relay ports: sfu.media.rtpRelayMinPort–rtpRelayMaxPort.
    */
   learnSsrc?: boolean;
 }
