@@ -434,6 +434,26 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     expect(leg.closedWith).toEqual(['closed']);
   });
 
+  it('one tap per room, one mix per leg, one transport per m-line: 100 concurrent attempts each, exactly one wins', async () => {
+    const room = await openRoom('races');
+    const leg = await rtpLeg(room, 'racer', 'audio-only', phoneCaps());
+    const N = 100;
+    async function race<T>(attempt: () => Promise<T>, code: string): Promise<T> {
+      const results = await Promise.allSettled(Array.from({ length: N }, attempt));
+      const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const codes = new Set(results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code?: string }).code] : [])));
+      expect(won).toHaveLength(1);
+      expect(codes).toEqual(new Set([code]));
+      return won[0]!;
+    }
+    await race(() => leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true }), 'media_transport_exists');
+    const tap = await race(() => room.openAudioTap({ comedia: true, rtcpMux: true }), 'media_tap_exists');
+    const routerOpus = tap.rtpCapabilities.codecs!.find((c) => c.mimeType === 'audio/opus')!;
+    const mixId = await race(() => tap.publishMix('racer', audioParameters(routerOpus, ssrc())), 'media_mix_exists');
+    // The one mix is the one the leg receives.
+    expect((await until(() => leg.rtpConsumerInfos()[0], 'the mix consumer')).producerId).toBe(mixId);
+  });
+
   it('room close cascades to RTP legs and the tap: each closes with room_closed, nothing else is emitted', async () => {
     const media = new MediaService(pool, mediaConfigSchema.parse({}), logger);
     services.push(media);

@@ -105,6 +105,8 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
   readonly leg = 'rtp' as const;
   protected readonly consumersStartPaused = false;
   private readonly transports = new Map<string, RtpTransportEntry>();
+  /** Roles whose transport is being created: taken synchronously so concurrent calls cannot both pass. */
+  private readonly creatingRoles = new Set<RtpStreamRole>();
 
   /** @internal Created by MediaRoom.addRtpLeg. */
   constructor(id: string, mode: JoinMode, options: RtpLegOptions, slot: RouterSlot, room: RoomContext, logger: Logger) {
@@ -115,10 +117,19 @@ export class RtpLeg extends MediaLeg implements RtpLegApi {
     this.assertOpen();
     const { role } = options;
     if (!RTP_STREAM_ROLES.includes(role)) throw new MediaError(MediaErrorCode.InvalidParameters, `unknown RTP stream role ${String(role)}`);
-    if ([...this.transports.values()].some((t) => t.role === role)) {
+    if (this.creatingRoles.has(role) || [...this.transports.values()].some((t) => t.role === role)) {
       throw new MediaError(MediaErrorCode.TransportExists, `an RTP transport for ${role} already exists`);
     }
-    if (options.learnSsrc) return this.createLatchedTransport(options);
+    this.creatingRoles.add(role);
+    try {
+      return options.learnSsrc ? await this.createLatchedTransport(options) : await this.createPlainTransport(options);
+    } finally {
+      this.creatingRoles.delete(role);
+    }
+  }
+
+  private async createPlainTransport(options: RtpTransportOptions): Promise<RtpTransportInfo> {
+    const { role } = options;
     const transport = await openPlainTransport(this.slot, this.room, options, { participantId: this.id, role });
     if (this.isClosed) {
       transport.close();
