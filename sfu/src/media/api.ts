@@ -1,14 +1,22 @@
 /**
  * The SFU as the meeting core sees it: interfaces only, implemented once (MediaService, MediaRoom,
- * ParticipantMedia). Code outside sfu/ can depend on these types and never on mediasoup objects.
+ * and one class per leg). Code outside sfu/ can depend on these types and never on mediasoup objects.
+ *
+ * A participant's media is a *leg*: the core port (`ParticipantMediaCore`: its producers, mute,
+ * events, close) is the same for every kind of participant; how the media travels is the leg's own
+ * business — WebRTC for browsers (`WebRtcLegApi`), plain (S)RTP for SIP, phones and interop
+ * (`RtpLegApi`). The meeting core drives mute/remove/presenter through the core port only.
  */
 import type { Emitter } from '../../../common/src/index.js';
 import type {
+  AudioTapEvents,
+  AudioTapOptions,
   ConsumerInfo,
   ConsumerLayers,
   DtlsParameters,
   IceParameters,
   JoinMode,
+  LegKind,
   MediaRoomEvents,
   MediaRoomStats,
   MediaServiceStats,
@@ -17,6 +25,15 @@ import type {
   ProduceRequest,
   ProducerInfo,
   RtpCapabilities,
+  RtpConsumerInfo,
+  RtpLegOptions,
+  RtpParameters,
+  RtpProduceRequest,
+  RtpRemote,
+  RtpTransportInfo,
+  RtpTransportOptions,
+  RtpTransportStats,
+  TappedProducer,
   TransportDirection,
   TransportInfo,
 } from './types.js';
@@ -37,15 +54,26 @@ export interface MediaRoomApi {
   readonly rtpCapabilities: RtpCapabilities;
   readonly activeSpeaker: string | null;
   readonly workerIndexes: number[];
-  addParticipant(id: string, options: ParticipantMediaOptions): Promise<ParticipantMediaApi>;
-  participant(id: string): ParticipantMediaApi | undefined;
-  participants(): ParticipantMediaApi[];
+  /** A browser participant: the WebRTC leg. */
+  addParticipant(id: string, options: ParticipantMediaOptions): Promise<WebRtcLegApi>;
+  /** A SIP / phone / interop participant: an RTP leg (no transports yet; add one per m-line). */
+  addRtpLeg(id: string, options: RtpLegOptions): Promise<RtpLegApi>;
+  /**
+   * The room's audio tap (at most one open at a time): every audio producer of the room is delivered
+   * to it, and it publishes one mix per RTP leg back. For the audio mixer.
+   */
+  openAudioTap(options: AudioTapOptions): Promise<AudioTapApi>;
+  /** Any participant's core port, whatever its leg. */
+  participant(id: string): ParticipantMediaCore | undefined;
+  participants(): ParticipantMediaCore[];
   stats(): Promise<MediaRoomStats>;
   close(): void;
 }
 
-export interface ParticipantMediaApi {
+/** What the meeting core needs of any participant's media, whatever its leg. */
+export interface ParticipantMediaCore {
   readonly id: string;
+  readonly leg: LegKind;
   readonly mode: JoinMode;
   readonly events: Emitter<ParticipantMediaEvents>;
   readonly closed: boolean;
@@ -53,16 +81,63 @@ export interface ParticipantMediaApi {
   readonly consumerCount: number;
   producers(): ProducerInfo[];
   consumerInfos(): ConsumerInfo[];
-  createTransport(direction: TransportDirection): Promise<TransportInfo>;
-  connectTransport(transportId: string, dtlsParameters: DtlsParameters): Promise<void>;
-  restartIce(transportId: string): Promise<IceParameters>;
+  /** The participant's call bandwidth changed: re-cap its transports (0 = no cap). */
   setBandwidth(maxIncomingBitrateBps: number, maxOutgoingBitrateBps: number): Promise<void>;
-  produce(request: ProduceRequest): Promise<string>;
   closeProducer(producerId: string, byServer?: boolean): void;
   pauseProducer(producerId: string, byServer?: boolean): Promise<void>;
   resumeProducer(producerId: string, byServer?: boolean): Promise<void>;
+  close(): void;
+}
+
+/** A browser's media: two WebRTC transports, producers and server-created consumers it resumes. */
+export interface WebRtcLegApi extends ParticipantMediaCore {
+  readonly leg: 'webrtc';
+  createTransport(direction: TransportDirection): Promise<TransportInfo>;
+  connectTransport(transportId: string, dtlsParameters: DtlsParameters): Promise<void>;
+  restartIce(transportId: string): Promise<IceParameters>;
+  produce(request: ProduceRequest): Promise<string>;
   resumeConsumer(consumerId: string): Promise<void>;
   pauseConsumer(consumerId: string): Promise<void>;
   setPreferredLayers(consumerId: string, layers: ConsumerLayers): Promise<void>;
+}
+
+/** The name the meeting core and signalling have used for the browser leg. */
+export type ParticipantMediaApi = WebRtcLegApi;
+
+/**
+ * A non-browser participant's media: one PlainTransport per m-line (`RtpStreamRole`), producers
+ * from RTP parameters, and consumers the room chooses for it (its own audio mix; in video mode one
+ * switched camera stream and the presentation) delivered to the remote RTP address, unpaused.
+ */
+export interface RtpLegApi extends ParticipantMediaCore {
+  readonly leg: 'rtp';
+  createRtpTransport(options: RtpTransportOptions): Promise<RtpTransportInfo>;
+  /** The remote address (and SRTP key) from the remote SDP; with comedia only the key is needed. */
+  connectRtpTransport(transportId: string, remote: RtpRemote): Promise<void>;
+  produce(request: RtpProduceRequest): Promise<string>;
+  rtpConsumerInfos(): RtpConsumerInfo[];
+  transportStats(): Promise<RtpTransportStats[]>;
+  /** The remote asks for a picture refresh (RTCP PLI/FIR arrive on their own; this is for SIP INFO). */
+  requestKeyFrame(consumerId: string): Promise<void>;
+}
+
+export interface AudioTapApi {
+  readonly id: string;
+  readonly events: Emitter<AudioTapEvents>;
+  readonly closed: boolean;
+  /** Where the tap's transport listens: the mixer sends its mixes here (and, with comedia, is learned from). */
+  readonly transport: RtpTransportInfo;
+  /** What a published mix may carry (the room's codecs): the mixer encodes one of these. */
+  readonly rtpCapabilities: RtpCapabilities;
+  /** The mixer's address (without comedia), where tapped producers' packets go. */
+  connect(remote: RtpRemote): Promise<void>;
+  /** Every audio producer tapped right now. */
+  tapped(): TappedProducer[];
+  /**
+   * Publishes the mix for one RTP leg (e.g. everyone but that leg): a producer only that leg
+   * receives. Its RTP must carry `rtpParameters.encodings[0].ssrc`. One per leg; closes with the leg.
+   */
+  publishMix(legId: string, rtpParameters: RtpParameters): Promise<string>;
+  unpublishMix(legId: string): void;
   close(): void;
 }

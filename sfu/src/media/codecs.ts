@@ -5,6 +5,8 @@ import type { RtpCodecCapability } from 'mediasoup/node/lib/types.js';
  * - Opus with in-band FEC and DTX: speech survives loss and silence costs almost nothing.
  * - VP8: what browsers simulcast best (3 spatial layers is the client's choice; any VP8 router forwards it).
  * - H.264 constrained baseline 3.1, packetization-mode 1: what SIP room systems send and expect.
+ * - G.711 µ-law and A-law, last: what phones and gateways send on RTP legs (the audio mixer
+ *   transcodes). Last, so browsers, which pick the router's first audio codec they share, keep Opus.
  */
 export const meetingMediaCodecs: RtpCodecCapability[] = [
   {
@@ -31,4 +33,6 @@ export const meetingMediaCodecs: RtpCodecCapability[] = [
       'x-google-start-bitrate': 1000,
     },
   },
+  { kind: 'audio', mimeType: 'audio/PCMU', clockRate: 8000, channels: 1 },
+  { kind: 'audio', mimeType: 'audio/PCMA', clockRate: 8000, channels: 1 },
 ];

@@ -13,6 +13,11 @@ export const MediaErrorCode = {
   KindMismatch: 'media_kind_mismatch',
   InvalidParameters: 'media_invalid_parameters',
   NoWorker: 'no_media_worker',
+  TapExists: 'media_tap_exists',
+  MixExists: 'media_mix_exists',
+  UnknownLeg: 'media_unknown_leg',
+  NoRtp: 'media_no_rtp',
+  NoPort: 'media_no_port',
 } as const;
 export type MediaErrorCode = (typeof MediaErrorCode)[keyof typeof MediaErrorCode];
 

@@ -1,11 +1,14 @@
-export type { MediaServiceApi, MediaRoomApi, ParticipantMediaApi } from './api.js';
+export type { MediaServiceApi, MediaRoomApi, ParticipantMediaApi, ParticipantMediaCore, WebRtcLegApi, RtpLegApi, AudioTapApi } from './api.js';
 export { MediaService } from './media-service.js';
 export { MediaRoom } from './media-room.js';
 export { ParticipantMedia } from './participant-media.js';
+export { MediaLeg } from './media-leg.js';
+export { RtpLeg } from './rtp-leg.js';
+export { AudioTap } from './audio-tap.js';
 export { MediaError, MediaErrorCode } from './errors.js';
 export { mediaConfigSchema, defaultMediaConfig, type MediaConfig } from './media-config.js';
 export { meetingMediaCodecs } from './codecs.js';
 export { selectLastN, SpeakerHistory, type LastNInput } from './last-n.js';
-export { selectConsumable, mayProduce, type PolicyProducer } from './consumption-policy.js';
+export { selectConsumable, mayProduce, type PolicyProducer, type PolicyViewer } from './consumption-policy.js';
 export { allocateSpatialLayers, layerBitrates, planLayers, type ReceivedStream, type VideoDemand } from './layer-allocation.js';
 export * from './types.js';

@@ -265,7 +265,7 @@ describe('MediaRoom (real mediasoup workers)', () => {
     await guest.media.pauseProducer(mic, true);
     expect(await muted).toEqual([mic, true]);
     expect(await paused).toEqual([consumer.id]);
-    expect(guest.media.producers()).toEqual([{ id: mic, participantId: 'guest', kind: 'audio', source: 'mic', paused: true }]);
+    expect(guest.media.producers()).toEqual([{ id: mic, participantId: 'guest', kind: 'audio', source: 'mic', paused: true, score: 0 }]);
 
     const resumed = other.media.events.waitFor('consumerResumed', 5000);
     await guest.media.resumeProducer(mic);

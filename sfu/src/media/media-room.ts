@@ -1,24 +1,30 @@
 import type { Logger } from 'pino';
-import type { ActiveSpeakerObserver } from 'mediasoup/node/lib/types.js';
+import type { ActiveSpeakerObserver, AudioLevelObserver } from 'mediasoup/node/lib/types.js';
 import { validateRtpCapabilities } from 'mediasoup/node/lib/ortc.js';
 import { Emitter } from '../../../common/src/index.js';
 import type { WorkerPool } from '../worker-pool.js';
 import type { MediaRoomApi } from './api.js';
+import { AudioTap, type TapContext } from './audio-tap.js';
 import { meetingMediaCodecs } from './codecs.js';
 import { selectConsumable } from './consumption-policy.js';
 import { MediaError, MediaErrorCode } from './errors.js';
 import { SpeakerHistory, selectLastN } from './last-n.js';
 import type { MediaConfig } from './media-config.js';
+import type { MediaLeg } from './media-leg.js';
 import { ParticipantMedia } from './participant-media.js';
-import type { RoomContext, RoomProducer, RouterSlot } from './room-internals.js';
+import type { RoomProducer, RouterSlot } from './room-internals.js';
+import { RtpLeg, openPlainTransport } from './rtp-leg.js';
 import {
   JOIN_MODES,
+  type AudioTapOptions,
   type KindCounts,
+  type LegKind,
   type MediaCloseReason,
   type MediaRoomEvents,
   type MediaRoomStats,
   type ParticipantMediaOptions,
   type RtpCapabilities,
+  type RtpLegOptions,
   type WorkerBitrate,
 } from './types.js';
 
@@ -28,32 +34,45 @@ import {
  * (mediasoup `pipeToRouter`) into every other router of the room, so everyone can consume everyone.
  * The first router hosts the active-speaker observer; every mic is piped there.
  *
+ * Participants are legs (media-leg.ts): browsers on the WebRTC leg (participant-media.ts), SIP /
+ * phone / interop callers on the RTP leg (rtp-leg.ts); the room treats them alike except for what
+ * the policy gives them. An audio tap (audio-tap.ts) may feed the room's audio to a mixer and carry
+ * one mix per RTP leg back. The first router also hosts an audio-level observer (mics' loudness).
+ *
  * Closure cascade (like mediasoup's doc/closures.md), safe to trigger twice:
  *   room.close()  or  a worker under any of its routers dies
  *     1. the room is marked closed (new calls throw `media_room_closed`);
- *     2. each participant closes silently — its transports, producers and consumers go without
- *        consumerClosed/producerClosed events — and emits `closed('room_closed' | 'worker_died')`;
- *     3. every router closes (taking pipe transports and the observer with it);
- *     4. the room emits `closed(reason)`; MediaService forgets it.
- *   participant.close()
+ *     2. each participant (any leg) closes silently — its transports, producers and consumers go
+ *        without consumerClosed/producerClosed events — and emits `closed('room_closed' | 'worker_died')`;
+ *     3. the audio tap, if open, closes silently the same way and emits `closed(same reason)`;
+ *     4. every router closes (taking pipe transports and the observers with it);
+ *     5. the room emits `closed(reason)`; MediaService forgets it.
+ *   participant.close()  (any leg)
  *     1. the participant is marked closed; 2. the room forgets its producers and it (last-N and the
- *     active speaker move on, everyone re-syncs); 3. its transports close, so others' consumers of
+ *     active speaker move on, everyone re-syncs; the tap emits `producerUntapped` per audio producer
+ *     and withdraws the mix published for it); 3. its transports close, so others' consumers of
  *     its producers close with `consumerClosed`; 4. it emits `closed('closed')`.
+ *   tap.close()
+ *     1. the tap is marked closed; 2. the room forgets the mixes (each RTP leg's mix consumer closes
+ *     with `consumerClosed`); 3. its transport closes with every tapped consumer; 4. `closed('closed')`.
  */
 export class MediaRoom implements MediaRoomApi {
   readonly events: Emitter<MediaRoomEvents>;
   private readonly slots: RouterSlot[] = [];
   /** Insertion order = join order (last-N fills from earliest joiners). */
-  private readonly members = new Map<string, ParticipantMedia>();
+  private readonly members = new Map<string, MediaLeg>();
   private readonly joining = new Set<string>();
   private readonly roomProducers = new Map<string, RoomProducer>();
   private readonly history = new SpeakerHistory();
   private speaker: string | null = null;
   private observer: ActiveSpeakerObserver | undefined;
+  private levels: AudioLevelObserver | undefined;
+  private tap: AudioTap | undefined;
+  private tapOpening = false;
   private isClosed = false;
   private overflowLogged = false;
   private placement: Promise<unknown> = Promise.resolve();
-  private readonly context: RoomContext;
+  private readonly context: TapContext;
 
   private constructor(
     readonly id: string,
@@ -70,6 +89,10 @@ export class MediaRoom implements MediaRoomApi {
       producerAdded: (entry) => this.producerAdded(entry),
       producerRemoved: (entry) => this.producerRemoved(entry),
       participantClosed: (p) => this.participantClosed(p),
+      isRtpLeg: (id) => this.members.get(id)?.leg === 'rtp',
+      tapClosed: (tap) => {
+        if (this.tap === tap) this.tap = undefined;
+      },
     };
   }
 
@@ -79,11 +102,18 @@ export class MediaRoom implements MediaRoomApi {
     const first = await room.addRouter();
     try {
       room.observer = await first.router.createActiveSpeakerObserver({ interval: config.activeSpeakerIntervalMs });
+      room.levels = await first.router.createAudioLevelObserver({ maxEntries: 32, threshold: -70, interval: config.audioLevelIntervalMs });
     } catch (err) {
       room.closeWith('closed');
       throw err;
     }
     room.observer.on('dominantspeaker', ({ producer }) => room.onDominantSpeaker(producer.id));
+    room.levels.on('volumes', (volumes) => {
+      for (const { producer, volume } of volumes) {
+        const entry = room.roomProducers.get(producer.id);
+        if (entry) room.members.get(entry.participantId)?.reportAudioLevel(producer.id, volume);
+      }
+    });
     room.logger.info({ worker: first.workerIndex }, 'media room opened');
     return room;
   }
@@ -108,11 +138,11 @@ export class MediaRoom implements MediaRoomApi {
     return this.slots.map((s) => s.workerIndex);
   }
 
-  participants(): ParticipantMedia[] {
+  participants(): MediaLeg[] {
     return [...this.members.values()];
   }
 
-  participant(id: string): ParticipantMedia | undefined {
+  participant(id: string): MediaLeg | undefined {
     return this.members.get(id);
   }
 
@@ -122,6 +152,19 @@ export class MediaRoom implements MediaRoomApi {
    * bad options (including RTP capabilities mediasoup rejects).
    */
   async addParticipant(id: string, options: ParticipantMediaOptions): Promise<ParticipantMedia> {
+    return (await this.addLeg(id, 'webrtc', options)) as ParticipantMedia;
+  }
+
+  /**
+   * Adds a SIP / phone / interop participant: an RTP leg with no transports yet (the caller adds one
+   * PlainTransport per m-line). Same placement and errors as addParticipant; `rtpCapabilities` is
+   * what the remote endpoint decodes (from its SDP).
+   */
+  async addRtpLeg(id: string, options: RtpLegOptions): Promise<RtpLeg> {
+    return (await this.addLeg(id, 'rtp', options)) as RtpLeg;
+  }
+
+  private async addLeg(id: string, leg: LegKind, options: ParticipantMediaOptions | RtpLegOptions): Promise<MediaLeg> {
     this.assertOpen();
     const checked = checkOptions(options);
     if (this.members.has(id) || this.joining.has(id)) {
@@ -130,7 +173,7 @@ export class MediaRoom implements MediaRoomApi {
     this.joining.add(id);
     try {
       // Serialised so concurrent joins see each other's placement and never open two spare routers.
-      const run = this.placement.then(() => this.place(id, checked));
+      const run = this.placement.then(() => this.place(id, leg, checked));
       this.placement = run.catch(() => undefined);
       return await run;
     } finally {
@@ -138,7 +181,7 @@ export class MediaRoom implements MediaRoomApi {
     }
   }
 
-  private async place(id: string, options: ParticipantMediaOptions): Promise<ParticipantMedia> {
+  private async place(id: string, leg: LegKind, options: ParticipantMediaOptions): Promise<MediaLeg> {
     this.assertOpen();
     const { maxParticipantsPerRouter, maxConsumersPerRouter } = this.config;
     const consumersOn = (s: RouterSlot) => [...s.participants].reduce((n, p) => n + p.consumerCount, 0);
@@ -148,7 +191,7 @@ export class MediaRoom implements MediaRoomApi {
       this.leastLoadedSlot();
     this.assertOpen();
     const log = this.logger.child({ participantId: id, worker: slot.workerIndex });
-    const p = new ParticipantMedia(id, options.mode, options, slot, this.context, log);
+    const p = leg === 'webrtc' ? new ParticipantMedia(id, options.mode, options, slot, this.context, log) : new RtpLeg(id, options.mode, options, slot, this.context, log.child({ leg }));
     slot.participants.add(p);
     this.members.set(id, p);
     this.events.emit('participantAdded', id);
@@ -205,6 +248,36 @@ export class MediaRoom implements MediaRoomApi {
     return slot;
   }
 
+  /**
+   * Opens the room's audio tap on its first router (at most one at a time: `media_tap_exists`).
+   * Every audio producer already in the room is tapped at once, later ones as they appear.
+   */
+  async openAudioTap(options: AudioTapOptions): Promise<AudioTap> {
+    this.assertOpen();
+    if (this.tap || this.tapOpening) throw new MediaError(MediaErrorCode.TapExists, `media room ${this.id} already has an audio tap`);
+    const first = this.slots[0];
+    if (!first) throw new MediaError(MediaErrorCode.RoomClosed, `media room ${this.id} is closed`);
+    this.tapOpening = true;
+    let plain;
+    try {
+      plain = await openPlainTransport(first, this.context, { comedia: options.comedia, rtcpMux: options.rtcpMux }, { roomId: this.id, tap: true });
+    } finally {
+      this.tapOpening = false;
+    }
+    if (this.isClosed) {
+      plain.close();
+      this.assertOpen();
+    }
+    const tap = new AudioTap(plain, options.comedia, options.rtcpMux, first, this.context, this.logger.child({ tap: plain.id }));
+    this.tap = tap;
+    for (const entry of this.roomProducers.values()) this.tapInBackground(tap, entry);
+    return tap;
+  }
+
+  private tapInBackground(tap: AudioTap, entry: RoomProducer): void {
+    tap.producerAdded(entry).catch((err: unknown) => this.logger.warn({ err, producerId: entry.id }, 'audio tap failed to tap a producer'));
+  }
+
   // ── producers, piping, policy ───────────────────────────────────────────────────────────────
 
   private ensureOn(entry: RoomProducer, slot: RouterSlot): Promise<void> {
@@ -232,24 +305,27 @@ export class MediaRoom implements MediaRoomApi {
     this.roomProducers.set(entry.id, entry);
     for (const s of this.slots) if (s !== entry.slot) this.pipeInBackground(entry, s);
     const first = this.slots[0];
-    // Only mics speak; screen-share audio (a video someone plays) must not steal the active speaker.
-    if (entry.source === 'mic' && first && this.observer) {
-      const observer = this.observer;
+    if (this.tap && entry.mixFor === undefined) this.tapInBackground(this.tap, entry);
+    // Only mics speak; screen-share audio (a video someone plays) must not steal the active speaker; a mix is no one's voice.
+    if (entry.source === 'mic' && entry.mixFor === undefined && first && this.observer && this.levels) {
+      const observers = [this.observer, this.levels];
       this.ensureOn(entry, first)
-        .then(() => observer.addProducer({ producerId: entry.id }))
-        .catch((err: unknown) => this.logger.debug({ err, producerId: entry.id }, 'mic not added to the speaker observer'));
+        .then(() => Promise.all(observers.map((o) => o.addProducer({ producerId: entry.id }))))
+        .catch((err: unknown) => this.logger.debug({ err, producerId: entry.id }, 'mic not added to the speaker observers'));
     }
     this.syncAll();
   }
 
   private producerRemoved(entry: RoomProducer): void {
     if (!this.roomProducers.delete(entry.id)) return;
+    this.tap?.producerRemoved(entry);
     if (entry.source === 'mic' && this.speaker === entry.participantId) this.setSpeaker(null);
     this.syncAll();
   }
 
-  private participantClosed(p: ParticipantMedia): void {
+  private participantClosed(p: MediaLeg): void {
     if (this.members.get(p.id) !== p) return;
+    this.tap?.unpublishMix(p.id);
     this.members.delete(p.id);
     p.slot.participants.delete(p);
     this.history.remove(p.id);
@@ -278,7 +354,7 @@ export class MediaRoom implements MediaRoomApi {
   }
 
   /** Whose camera `p` sees, best first. */
-  private lastNFor(p: ParticipantMedia): string[] {
+  private lastNFor(p: MediaLeg): string[] {
     if (p.mode !== 'video') return [];
     const withCamera = new Set<string>();
     for (const e of this.roomProducers.values()) if (e.source === 'camera' && !e.producer.closed) withCamera.add(e.participantId);
@@ -286,10 +362,10 @@ export class MediaRoom implements MediaRoomApi {
     return selectLastN({ viewerId: p.id, cameraSenders, speakers: this.history.mostRecentFirst, n: this.config.lastN });
   }
 
-  private wantedFor(p: ParticipantMedia): RoomProducer[] {
+  private wantedFor(p: MediaLeg): RoomProducer[] {
     if (this.isClosed || p.closed) return [];
     const live = [...this.roomProducers.values()].filter((e) => !e.producer.closed);
-    return selectConsumable({ id: p.id, mode: p.mode }, live, new Set(this.lastNFor(p)));
+    return selectConsumable({ id: p.id, mode: p.mode, leg: p.leg }, live, new Set(this.lastNFor(p)));
   }
 
   // ── stats and lifecycle ───────────────────────────────────────────────────────────────────
@@ -341,8 +417,11 @@ export class MediaRoom implements MediaRoomApi {
     const participantReason: MediaCloseReason = reason === 'closed' ? 'room_closed' : reason;
     for (const p of this.members.values()) p.closeWith(participantReason);
     this.members.clear();
+    this.tap?.closeWith(participantReason);
+    this.tap = undefined;
     this.roomProducers.clear();
     this.observer = undefined;
+    this.levels = undefined;
     for (const s of this.slots) {
       s.participants.clear();
       s.router.close();
@@ -356,7 +435,7 @@ export class MediaRoom implements MediaRoomApi {
   }
 }
 
-function checkOptions(options: ParticipantMediaOptions): ParticipantMediaOptions {
+function checkOptions(options: ParticipantMediaOptions | RtpLegOptions): ParticipantMediaOptions {
   const bad = (why: string) => new MediaError(MediaErrorCode.InvalidParameters, why);
   if (!JOIN_MODES.includes(options.mode)) throw bad(`unknown join mode ${String(options.mode)}`);
   for (const key of ['maxIncomingBitrateBps', 'maxOutgoingBitrateBps'] as const) {
