@@ -14,6 +14,7 @@ export type { JoinRequest, MeetingsApi, ParticipantHandle, ParticipantEvents, Ho
 export type { ParticipantKind, ParticipantSummary, MeetingSummary, MeetingLifecycleEvents } from './events.js';
 export { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingLimits, type MeetingRoomRecord } from './directory.js';
 export type { CoreMediaPort, CoreMediaEvents, CoreProducer, MeetingMediaRoom, MeetingMediaRoomEvents, OpenMediaRoom } from './media.js';
+export { SfuLegPort, RtpLegPort } from './sfu-leg.js';
 export { Meeting, type MeetingEvents } from './meeting.js';
 export { Participant, type ParticipantState } from './participant.js';
 export { MeetingService, type MeetingServiceObserverEvents } from './service.js';
