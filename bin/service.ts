@@ -102,6 +102,8 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     const hostLinks = await HostLinks.load({ ...config.meetings.hostLink, redis, clock: systemClock });
     const admin = createAdmin({ redis, clock: systemClock, logger, registry, config: config.admin, hostLinks });
     closers.push(() => admin.close());
+    // Runs after the meetings ended (closers run in reverse): their last call records and events get stored.
+    closers.push(() => admin.flush(3_000));
     const boot = await admin.bootstrap();
     admin.startJobs();
 
@@ -120,6 +122,8 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       }),
     });
     closers.push(() => meetings.close());
+    // Call records and event webhooks follow the meetings' lifecycle (also the meetings ended at shutdown).
+    admin.observeMeetings(meetings.lifecycle);
 
     const http = new HttpServer({
       config: config.http,
