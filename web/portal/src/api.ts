@@ -271,4 +271,8 @@ export interface Cdr {
   durationMs: number | null;
   endReason: string | null;
   anonymized: boolean;
+  participantKind?: string;
+  callerAddress?: string | null;
+  role?: string;
+  vmrId: string | null;
 }
