@@ -243,7 +243,7 @@ describe('event webhooks', () => {
     for (const j of joins) j.client.close();
   }, 180_000);
 
-  it('endpoints: partner admins manage their companies\' ones, the operator global ones; private targets are refused unless allowed', async () => {
+  it('endpoints: partner admins manage their companies\' ones, the operator global ones; bad URLs are refused; the API document lists the routes', async () => {
     const rx = await receiver();
     const { cid, hookId } = await companyHooked(rx.url);
     // Another partner cannot see this company's endpoint.
@@ -261,6 +261,9 @@ describe('event webhooks', () => {
     expect((await f.api<unknown[]>('GET', `/companies/${cid}/webhooks`)).length).toBe(1);
     await f.api('DELETE', `/companies/${cid}/webhooks/${hookId}`);
     expect((await f.api<unknown[]>('GET', `/companies/${cid}/webhooks`)).length).toBe(0);
+    // The OpenAPI document describes the new routes.
+    const docs = (await (await fetch(`${f.httpUrl}/api/docs`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/api/v1/webhooks', '/api/v1/companies/{companyId}/webhooks/{id}/deliveries', '/api/v1/companies/{companyId}/calls.csv']));
     const bad = await fetch(`${f.httpUrl}/api/v1/companies/${cid}/webhooks`, {
       method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ url: 'ftp://example.com/x' }),
