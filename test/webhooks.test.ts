@@ -189,6 +189,29 @@ describe('event webhooks', () => {
     expect(recent.items.every((i) => i.outcome === 'delivered')).toBe(true);
   });
 
+  it('a lobby guest: joined without an answer time, then admitted when a host arrives (after the host\'s own join)', async () => {
+    const rx = await receiver();
+    const { cid } = await companyHooked(rx.url);
+    const room = await createRoom(f, cid, { hostPin: '1111', guestPin: '2222' });
+    const guest = await participant(room.address, 'Lena Lobby', { pin: '2222' });
+    expect(guest.joined.state).toBe('lobby');
+    const host = await participant(room.address, 'Harry Host', { pin: '1111' });
+    await guest.client.waitFor('lobby.admitted');
+    await host.client.request('host.end', {});
+    await eventually(() => rx.of(room.id).some((d) => d.event.type === 'meeting.ended') && rx.of(room.id).filter((d) => d.event.type === 'call_record.written').length === 2);
+    const got = rx.of(room.id).filter((d) => d.event.type !== 'call_record.written');
+    expect(got.map((d) => `${d.event.type}:${d.event.data.participant?.displayName ?? ''}`)).toEqual([
+      'meeting.started:', 'participant.joined:Lena Lobby', 'participant.joined:Harry Host', 'participant.admitted:Lena Lobby',
+      'participant.left:Lena Lobby', 'participant.left:Harry Host', 'meeting.ended:',
+    ]);
+    const joinedGuest = got.find((d) => d.event.type === 'participant.joined')!.event.data.participant;
+    expect(joinedGuest).toMatchObject({ role: 'guest', answeredAt: null });
+    const admitted = got.find((d) => d.event.type === 'participant.admitted')!.event.data.participant;
+    expect(Date.parse(admitted.answeredAt)).toBeGreaterThanOrEqual(Date.parse(admitted.joinedAt));
+    const record = rx.of(room.id).find((d) => d.event.type === 'call_record.written' && d.event.data.callRecord.displayName === 'Lena Lobby')!.event.data.callRecord;
+    expect(record.answeredAt).toBe(admitted.answeredAt);
+  });
+
   it('a receiver that is down gets the events, in order, once it is back within the retry window', async () => {
     const rx = await receiver();
     const { cid, hookId, secret } = await companyHooked(rx.url);
