@@ -554,18 +554,19 @@ const KIND_LABEL: Record<string, string> = { browser: 'Browser', sip: 'Room syst
 
 export function callsTable(page: Page<Cdr>): HTMLElement {
   return table(
-    ['Started (UTC)', 'Name', 'Kind', 'From', 'To', 'Role', 'Duration', 'End reason'],
+    ['Started (UTC)', 'Participant', 'Kind', 'Meeting room', 'Duration', 'End reason'],
     page.items,
-    (c) => [
-      dateTimeCell(c.startedAt),
-      c.displayName,
-      c.participantKind ? (KIND_LABEL[c.participantKind] ?? c.participantKind) : c.protocol,
-      c.callerAddress ?? c.from,
-      c.to,
-      c.role ?? '—',
-      c.durationMs === null ? '—' : `${Math.round(c.durationMs / 1000)} s`,
-      (c.endReason ?? '—').replace(/_/g, ' '),
-    ],
+    (c) => {
+      const caller = c.callerAddress ?? (c.participantKind ? null : c.from);
+      return [
+        dateTimeCell(c.startedAt),
+        h('span', {}, c.displayName, caller ? h('br', {}) : null, caller ? h('small', { class: 'addr' }, caller) : null),
+        `${c.participantKind ? (KIND_LABEL[c.participantKind] ?? c.participantKind) : c.protocol}${c.role ? ` · ${c.role}` : ''}`,
+        h('span', { class: 'addr' }, c.to),
+        c.durationMs === null ? '—' : `${Math.round(c.durationMs / 1000)} s`,
+        (c.endReason ?? '—').replace(/_/g, ' '),
+      ];
+    },
     { empty: 'No calls recorded.', testId: 'calls' },
   );
 }
