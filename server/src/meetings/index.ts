@@ -4,6 +4,7 @@ export { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingLimits, ty
 export type { MeetingMediaRoom, ParticipantMediaPort, OpenMediaRoom } from './media.js';
 export { Meeting, type MeetingEvents } from './meeting.js';
 export { Participant, type ParticipantChannel, type ParticipantState } from './participant.js';
+export type { MeetingLifecycleEvents, MeetingSummary, ParticipantKind, ParticipantSummary } from './events.js';
 export { MeetingService, newResumeToken, type JoinRequest, type JoinedParticipant, type MeetingServiceObserverEvents } from './service.js';
 export { SeatLedger, type SeatRefusal } from './seats.js';
 export { PinGuard, type PinGuardConfig, type PinAttempt } from './pin-guard.js';

@@ -10,6 +10,8 @@ import type { Participant } from './participant.js';
 export type MeetingEvents = {
   participantJoined: [participant: Participant];
   participantLeft: [participant: Participant, reason: LeaveReason];
+  /** Lifecycle (events.ts): a participant's role changed; `previous` is the role it had. */
+  roleChanged: [participant: Participant, previous: Participant['role']];
   /** The last participant left or the host ended it; the registry forgets the meeting. */
   closed: [];
 };
@@ -26,6 +28,8 @@ export class Meeting {
   presenterId: string | null = null;
   activeSpeakerId: string | null = null;
   private closedFlag = false;
+  /** Why the meeting closed (lifecycle `meetingEnded`): 'empty', 'ended_by_host' or 'server_shutdown'. */
+  closeReason: string | null = null;
 
   constructor(
     readonly room: MeetingRoomRecord,
@@ -189,7 +193,9 @@ export class Meeting {
 
   promote(target: Participant): void {
     if (target.role === 'host') return;
+    const previous = target.role;
     target.role = 'host';
+    this.events.emit('roleChanged', target, previous);
     target.notify('you.promoted', { role: 'host' });
     this.updated(target);
     this.notifyHosts();
@@ -199,14 +205,17 @@ export class Meeting {
     if (this.closedFlag) return;
     for (const p of [...this.participants.values()]) {
       p.notify('meeting.ended', { reason });
+      this.closeReason ??= reason;
       this.leave(p, reason === 'ended_by_host' ? 'meeting_ended' : 'server_shutdown');
     }
+    this.closeReason ??= reason;
     this.close();
   }
 
   private close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    this.closeReason ??= 'empty';
     this.media.close();
     this.logger.info('meeting closed');
     this.events.emit('closed');

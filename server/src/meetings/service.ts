@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Emitter } from '../../../common/src/index.js';
+import { Emitter, systemClock, type Clock } from '../../../common/src/index.js';
 import type { JoinMode, LeaveReason, Role } from '../protocol/index.js';
 import { DomainError } from '../errors.js';
 import type { RedisClient } from '../store/index.js';
@@ -11,6 +11,7 @@ import { Meeting } from './meeting.js';
 import { Participant, type ParticipantChannel } from './participant.js';
 import type { CallerIdentity, EndpointVerifier } from './host-evidence.js';
 import type { HostLinks } from './host-link.js';
+import type { MeetingLifecycleEvents, MeetingSummary, ParticipantSummary } from './events.js';
 import { PinGuard } from './pin-guard.js';
 import { assertAdmitted, type JoinAdmission } from './admission.js';
 import { LookupThrottle } from './lookup-throttle.js';
@@ -64,6 +65,11 @@ export class MeetingService {
   readonly observer = new Emitter<MeetingServiceObserverEvents>((event, err) =>
     this.logger.error({ err, event }, 'meeting observer failed'),
   );
+  /** Lifecycle events (events.ts) for call records and webhooks: snapshots, emitted after the change. */
+  readonly lifecycle = new Emitter<MeetingLifecycleEvents>((event, err) => this.logger.error({ err, event }, 'lifecycle listener failed'));
+  /** Per participant session: when it joined / entered the meeting proper (lifecycle only). */
+  private readonly sessions = new Map<string, { joinedAt: number; answeredAt: number | null; announced: boolean }>();
+  private readonly meetingStarts = new Map<Meeting, number>();
   private readonly meetings = new Map<string, Meeting>();
   private readonly opening = new Map<string, Promise<Meeting>>();
   private readonly byToken = new Map<string, Membership>();
@@ -88,6 +94,8 @@ export class MeetingService {
       endpoints?: EndpointVerifier | undefined;
       /** Admission control (media CPU): asked before each new join. */
       admission?: JoinAdmission;
+      /** Timestamps of lifecycle events (default: the system clock). */
+      clock?: Clock | undefined;
     },
   ) {
     this.lookups = new LookupThrottle(deps.redis, deps.config.lookups);
@@ -223,11 +231,14 @@ export class MeetingService {
         { id: participantId, displayName: req.displayName, role, mode: req.mode, bandwidthKbps: req.bandwidthKbps, source: req.source },
         channel,
       );
+      this.sessions.set(participant.id, { joinedAt: this.now(), answeredAt: null, announced: false });
       meeting.add(participant);
+      this.announceJoin(meeting, participant);
       this.byToken.set(resumeToken, { participant, meeting, graceTimer: undefined });
       this.tokenOf.set(participant, resumeToken);
       return { participant, meeting };
     } catch (err) {
+      this.sessions.delete(participantId);
       await this.seats.release(room.id, room.companyId, participantId);
       throw err;
     }
@@ -245,12 +256,14 @@ export class MeetingService {
         const meeting = new Meeting(room, media, log);
         meeting.events.on('participantJoined', (p) => this.observer.emit('participantJoined', p.role, p.mode));
         meeting.events.on('participantLeft', (p, reason) => this.onLeft(meeting, p, reason));
+        this.wireLifecycle(meeting);
         meeting.events.on('closed', () => {
           if (this.meetings.get(room.id) === meeting) this.meetings.delete(room.id);
           this.observer.emit('meetingClosed');
         });
         this.meetings.set(room.id, meeting);
         this.observer.emit('meetingOpened');
+        this.lifecycle.emit('meetingStarted', this.meetingSummary(meeting));
         return meeting;
       })().finally(() => this.opening.delete(room.id));
       this.opening.set(room.id, pending);
@@ -270,6 +283,70 @@ export class MeetingService {
     this.seats.release(meeting.room.id, meeting.room.companyId, p.id).catch((err: unknown) => {
       // The lease runs out by itself if Redis is unreachable now.
       this.logger.warn({ err, participant: p.id }, 'seat release failed');
+    });
+  }
+
+  // ---- Lifecycle events (events.ts): snapshots for call records and webhooks. ----
+
+  private now(): number {
+    return (this.deps.clock ?? systemClock).now();
+  }
+
+  private meetingSummary(meeting: Meeting): MeetingSummary {
+    let startedAt = this.meetingStarts.get(meeting);
+    if (startedAt === undefined) this.meetingStarts.set(meeting, (startedAt = this.now()));
+    return { meetingId: meeting.room.id, companyId: meeting.room.companyId, roomAddress: meeting.room.addresses[0] ?? '', startedAt };
+  }
+
+  private participantSummary(meeting: Meeting, p: Participant): ParticipantSummary {
+    const session = this.sessions.get(p.id);
+    return {
+      participantId: p.id,
+      meetingId: meeting.room.id,
+      companyId: meeting.room.companyId,
+      roomAddress: meeting.room.addresses[0] ?? '',
+      // Today every participant comes over the WebSocket; the MeetingsApi brings the other kinds.
+      kind: 'browser',
+      displayName: p.displayName,
+      callerAddress: null,
+      role: p.role,
+      mode: p.mode,
+      bandwidthKbps: p.bandwidthKbps,
+      tier: null,
+      source: p.source,
+      joinedAt: session?.joinedAt ?? this.now(),
+      answeredAt: session?.answeredAt ?? null,
+    };
+  }
+
+  /** After meeting.add(): a guest left waiting in the lobby is announced here (answeredAt null). */
+  private announceJoin(meeting: Meeting, p: Participant): void {
+    const session = this.sessions.get(p.id);
+    if (!session || session.announced || p.state === 'left') return;
+    session.announced = true;
+    this.lifecycle.emit('participantJoined', this.participantSummary(meeting, p));
+  }
+
+  private wireLifecycle(meeting: Meeting): void {
+    this.meetingSummary(meeting);
+    meeting.events.on('participantJoined', (p) => {
+      const session = this.sessions.get(p.id);
+      if (!session) return;
+      session.answeredAt = this.now();
+      // Straight in: the join itself; from the lobby: admitted.
+      if (session.announced) this.lifecycle.emit('participantAdmitted', this.participantSummary(meeting, p));
+      else this.announceJoin(meeting, p);
+    });
+    meeting.events.on('roleChanged', (p, previous) => this.lifecycle.emit('participantRoleChanged', this.participantSummary(meeting, p), previous));
+    meeting.events.on('participantLeft', (p, reason) => {
+      const summary = this.participantSummary(meeting, p);
+      this.sessions.delete(p.id);
+      this.lifecycle.emit('participantLeft', summary, reason, this.now());
+    });
+    meeting.events.on('closed', () => {
+      const summary = this.meetingSummary(meeting);
+      this.meetingStarts.delete(meeting);
+      this.lifecycle.emit('meetingEnded', summary, this.now(), meeting.closeReason ?? 'empty');
     });
   }
 
