@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { systemClock } from '../common/src/index.js';
+import { systemClock, type Clock } from '../common/src/index.js';
 import {
   HostLinks,
   HttpServer,
@@ -61,7 +61,9 @@ function webRoot(): string {
  * the metrics registry. If a step fails, what already started is stopped before the error
  * propagates.
  */
-export async function startService(config: ConveneConfig, logger: Logger, version: string): Promise<RunningService> {
+export async function startService(config: ConveneConfig, logger: Logger, version: string, opts: { clock?: Clock } = {}): Promise<RunningService> {
+  // The administration and the meetings' timestamps (call records) follow `clock`; tests move it.
+  const clock = opts.clock ?? systemClock;
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) {
@@ -106,8 +108,10 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
 
     // Start links are minted by the member API and checked at join; every node shares the secret.
     const hostLinks = await HostLinks.load({ ...config.meetings.hostLink, redis, clock: systemClock });
-    const admin = createAdmin({ redis, clock: systemClock, logger, registry, config: config.admin, hostLinks });
+    const admin = createAdmin({ redis, clock, logger, registry, config: config.admin, hostLinks });
     closers.push(() => admin.close());
+    // Runs after the meetings ended (closers run in reverse): their last call records and events get stored.
+    closers.push(() => admin.flush(3_000));
     const boot = await admin.bootstrap();
     admin.startJobs();
 
@@ -118,6 +122,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       openMediaRoom: (roomId) => media.openRoom(roomId),
       config: config.meetings,
       logger: logger.child({ component: 'meetings' }),
+      clock,
       hostLinks,
       // A caller's registration (evidence the SIP gateway passes at join) read from the registrar started below.
       endpoints: registeredEndpointVerifier({
@@ -127,6 +132,8 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       admission,
     });
     closers.push(() => meetings.close());
+    // Call records and event webhooks follow the meetings' lifecycle (also the meetings ended at shutdown).
+    admin.observeMeetings(meetings.lifecycle);
 
     const http = new HttpServer({
       config: config.http,

@@ -38,6 +38,7 @@ let partnerToken = '';
 let operatorToken = '';
 let dnsPort = 0;
 let dns: { stop(): Promise<void> } | undefined;
+let recordCall: ReturnType<typeof createAdmin>['calls'] | undefined;
 const consoleErrors: string[] = [];
 /** Non-API URLs the browser got a 404 for (e.g. a missing favicon). */
 const missing: string[] = [];
@@ -115,6 +116,7 @@ beforeAll(async () => {
   installErrorHandler(app);
   installSecurityHeaders(app);
   admin.registerRoutes(app);
+  recordCall = admin.calls;
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
   // The invitation link is /portal/accept?token=…: the portal page handles it.
   app.get('/portal/accept', (_req, reply) => reply.sendFile('portal/index.html'));
@@ -564,6 +566,36 @@ describe('portal walk-through in chromium', () => {
     await dialogOk(opPage);
     await expect.poll(() => opNumbers.textContent()).not.toContain('+4722000000');
     await opPage.context().close();
+  });
+
+  it('the Calls tab lists participant sessions, filters them by kind and room, and downloads the same selection as CSV', async () => {
+    const companyId = decodeURIComponent(/#\/company\/([^/]+)/.exec(companyUrl)?.[1] ?? '');
+    const teams = await app.inject({ method: 'GET', url: `/api/v1/companies/${companyId}/team-vmrs`, headers: { authorization: `Bearer ${partnerToken}` } });
+    const team = (JSON.parse(teams.body) as { items: { vmrId: string; address: string }[] }).items[0]!;
+    const now = Date.now();
+    const session = (id: string, kind: 'browser' | 'sip', displayName: string, minutes: number) => ({
+      participantId: id, meetingId: team.vmrId, companyId, roomAddress: team.address, kind, displayName, callerAddress: kind === 'sip' ? 'sip:room-101@far.example' : null,
+      role: 'guest' as const, mode: 'video' as const, bandwidthKbps: 1200, tier: null, source: '127.0.0.1', joinedAt: now - minutes * 60_000, answeredAt: now - minutes * 60_000 + 500,
+    });
+    recordCall!.record(session('portal-a', 'browser', 'Browser Bea', 12), 'left', now);
+    recordCall!.record(session('portal-b', 'sip', 'Room 101', 30), 'meeting_ended', now);
+    await recordCall!.idle();
+    await page.goto(`${base}/portal/${new URL(companyUrl).hash}/calls`);
+    const calls = page.getByTestId('calls');
+    await expect.poll(() => calls.textContent()).toContain('Room 101');
+    expect(await calls.textContent()).toContain('Browser Bea');
+    expect(await calls.textContent()).toContain('Room system');
+    expect(await calls.textContent()).toContain('1800 s');
+    await page.getByLabel('Participant kind').selectOption('sip');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByTestId('calls').textContent()).not.toContain('Browser Bea');
+    expect(await page.getByTestId('calls').textContent()).toContain('sip:room-101@far.example');
+    await page.getByLabel('Meeting room').selectOption(team.vmrId);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csv = fs.readFileSync((await download.path()) ?? '', 'utf8');
+    expect(csv).toContain('"Room 101"');
+    expect(csv).toContain('"1800.000"');
+    expect(csv).not.toContain('Browser Bea'); // the download honours the filters
   });
 
   it('every page at 800 and 1280 px: nothing overflows its card, dates stay on one line, no pool ids, no console errors, a favicon (bug 6)', async () => {

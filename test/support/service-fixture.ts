@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import YAML from 'yaml';
+import type { Clock } from '../../common/src/index.js';
 import { loadConveneConfig } from '../../bin/config.js';
 import { startService, type RunningService } from '../../bin/service.js';
 
@@ -22,7 +23,7 @@ export interface ServiceFixture {
  * free ports, HTTP on port 0, and a known bootstrap admin token. `overrides` is merged over the
  * shipped defaults exactly like an operator's config file.
  */
-export async function startServiceFixture(overrides: Record<string, unknown> = {}): Promise<ServiceFixture> {
+export async function startServiceFixture(overrides: Record<string, unknown> = {}, opts: { clock?: Clock } = {}): Promise<ServiceFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-fixture-'));
   const base = {
     log: { level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false },
@@ -37,7 +38,7 @@ export async function startServiceFixture(overrides: Record<string, unknown> = {
   fs.writeFileSync(file, YAML.stringify(mergeDeep(base, overrides)));
   const config = loadConveneConfig(file, {});
   const logger = pino({ level: config.log.level });
-  const service = await startService(config, logger, 'test');
+  const service = await startService(config, logger, 'test', opts);
   const port = (service.http.app.server.address() as { port: number }).port;
   const httpUrl = `http://127.0.0.1:${port}`;
   return {

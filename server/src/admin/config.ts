@@ -52,6 +52,45 @@ export const AdminConfigSchema = z.strictObject({
       retentionDays: z.number().int().min(1).default(400),
     })
     .default({ maxEntries: 1_000_000, retentionDays: 400 }),
+  /** Call records (one per participant session, written when it ends). */
+  calls: z
+    .strictObject({
+      /** The node named in call records; null = the hostname. */
+      nodeName: z.string().min(1).max(200).nullable().default(null),
+      /** A record that cannot be stored (store down) is retried with backoff this long, then logged and dropped. */
+      retryForMs: z.number().int().min(1_000).default(3_600_000),
+      /** Records waiting to be stored, at most; beyond it the oldest is logged and dropped. */
+      maxQueued: z.number().int().min(10).default(100_000),
+    })
+    .default({ nodeName: null, retryForMs: 3_600_000, maxQueued: 100_000 }),
+  /** Event webhooks (meeting and participant events, call records): signed POSTs, retried, in order per meeting. */
+  webhooks: z
+    .strictObject({
+      /** One delivery attempt's time limit. */
+      timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+      /** First retry after this; doubles per attempt up to maxBackoffMs. */
+      initialBackoffMs: z.number().int().min(10).default(1_000),
+      maxBackoffMs: z.number().int().min(10).default(300_000),
+      /** An event not delivered within this (from when it happened) is given up and recorded as failed. */
+      retryForMs: z.number().int().min(1_000).default(86_400_000),
+      /** Deliveries in flight at once on this node (a slow receiver cannot tie up more). */
+      maxConcurrentDeliveries: z.number().int().min(1).max(1_000).default(16),
+      /** Endpoints per company, and global (operator) endpoints. */
+      maxEndpointsPerScope: z.number().int().min(1).max(1_000).default(10),
+      /** Undelivered events kept per endpoint; beyond it new events for it are dropped (and counted). */
+      maxQueuedPerEndpoint: z.number().int().min(10).default(10_000),
+      /** Recent delivery attempts kept per endpoint for the admin API. */
+      recentDeliveries: z.number().int().min(1).max(1_000).default(50),
+      /**
+       * Allow targets on loopback, private, link-local and unique-local addresses. Off: a partner
+       * cannot make the service POST into its own network. Tests and a laptop receiver turn it on.
+       */
+      allowPrivateTargets: z.boolean().default(false),
+    })
+    .default({
+      timeoutMs: 5_000, initialBackoffMs: 1_000, maxBackoffMs: 300_000, retryForMs: 86_400_000, maxConcurrentDeliveries: 16,
+      maxEndpointsPerScope: 10, maxQueuedPerEndpoint: 10_000, recentDeliveries: 50, allowPrivateTargets: false,
+    }),
   limits: z
     .strictObject({
       participantsPerEul: z.number().int().positive().default(10),

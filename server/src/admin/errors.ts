@@ -22,6 +22,8 @@ export const AdminErrors = defineErrorCodes({
   idempotency_key_reused: { http: 422, description: 'The Idempotency-Key was already used for a different request.' },
   idempotency_in_progress: { http: 409, description: 'A request with this Idempotency-Key is still being processed.' },
   number_taken: { http: 409, description: 'This dial-in number already exists (it has an owner).' },
+  webhook_limit: { http: 409, description: 'This company (or the global scope) already has the most webhook endpoints allowed (details.max).' },
+  webhook_target_refused: { http: 400, description: 'The webhook URL is not an http(s) URL the service may call (details.reason: e.g. a private address).' },
   feature_unavailable: { http: 501, description: 'This action is not available in this build.' },
 });
 

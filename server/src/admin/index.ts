@@ -32,6 +32,12 @@ import { memberRoutes } from './routes/members.js';
 import { auditRoutes } from './routes/audit.js';
 import { serviceRoutes } from './routes/service.js';
 import { createServices, type AdminServices, type PendingInvitation } from './services/index.js';
+import { callRoutes } from './routes/calls.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { CallRecorder } from './calls/index.js';
+import { WebhookDispatcher, WebhookStore, webhookEventsFrom } from './webhooks/index.js';
+import type { Emitter } from '../../../common/src/index.js';
+import type { MeetingLifecycleEvents } from '../meetings/events.js';
 import { CdrRepository, ConsumerRepository, DialInRepository, IdempotencyStore, OrgRepository, PlanRepository, keys, newId } from './store/index.js';
 
 export interface AdminDeps {
@@ -81,6 +87,16 @@ export interface Admin {
   openApi(): Record<string, unknown>;
   /** The SIP listeners the service bound: endpoint provisioning only names one of these. */
   setSipListeners(listeners: SipListener[]): void;
+  /**
+   * Call records and webhooks follow the meetings' lifecycle events from here on. Returns a
+   * function that stops following.
+   */
+  observeMeetings(lifecycle: Emitter<MeetingLifecycleEvents>): () => void;
+  /** Writes one call record per ended participant session (queued, retried). */
+  calls: CallRecorder;
+  webhooks: WebhookDispatcher;
+  /** Waits (at most `timeoutMs`) until ended sessions' records are stored and events queued: shutdown, after the meetings ended. */
+  flush(timeoutMs: number): Promise<void>;
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
@@ -142,6 +158,33 @@ export function createAdmin(deps: AdminDeps): Admin {
   };
   const services = createServices(ctx);
   const repos = createRepos(ctx, services.companies);
+
+  // Call records: one per participant session, written when it ends.
+  const calls = new CallRecorder({
+    write: (cdr) => repos.writeCdr(cdr),
+    vmrOwner: async (companyId, vmrId) => {
+      const owner = (await consumers.getVmr(companyId, vmrId))?.owner;
+      return owner?.kind === 'member' ? owner.memberId : null;
+    },
+    endpointAt: async (companyId, address) => {
+      const ep = await repos.getEndpointByAddress(address);
+      return ep && ep.companyId === companyId ? ep.id : null;
+    },
+    clock,
+    logger: logger.child({ component: 'calls' }),
+    registry: deps.registry,
+    config: config.calls,
+  });
+  // Webhooks: the company's endpoints and the global ones.
+  const webhookStore = new WebhookStore(redis);
+  const webhooks = new WebhookDispatcher({
+    store: webhookStore,
+    endpointsFor: async (companyId) => [...(await webhookStore.list(companyId)), ...(await webhookStore.list(null))],
+    clock,
+    logger: logger.child({ component: 'webhooks' }),
+    registry: deps.registry,
+    config: config.webhooks,
+  });
   const openapi = new OpenApiBuilder(API_PREFIX);
 
   const expiryJob = new PeriodicJob('expiry', clock, config.jobs.expiryIntervalMs, async () => void (await runExpiryPass(ctx, services.plans, services.consumers, services.deletion)), logger, metrics);
@@ -214,6 +257,8 @@ export function createAdmin(deps: AdminDeps): Admin {
       memberRoutes(r, ctx, services);
       serviceRoutes(r, ctx, outboxEnabled);
       auditRoutes(r, ctx);
+      callRoutes(r, ctx);
+      webhookRoutes(r, ctx, webhookStore);
       app.get('/api/docs', async () => openapi.document());
     },
     async bootstrap() {
@@ -234,6 +279,7 @@ export function createAdmin(deps: AdminDeps): Admin {
       retentionJob.start();
       auditJob.start();
       invitationJob.start();
+      webhooks.start().catch((err: unknown) => logger.error({ err }, 'could not resume pending webhook deliveries'));
     },
     stopJobs() {
       expiryJob.stop();
@@ -246,7 +292,28 @@ export function createAdmin(deps: AdminDeps): Admin {
       retentionJob.stop();
       auditJob.stop();
       invitationJob.stop();
+      webhooks.close();
+      calls.close();
       ownMailer?.close();
+    },
+    calls,
+    webhooks,
+    observeMeetings(lifecycle) {
+      const offRecords = lifecycle.on('participantLeft', (p, reason, leftAt) => calls.record(p, reason, leftAt));
+      const offEvents = webhookEventsFrom(lifecycle, calls.events, (e) => webhooks.publish(e), () => clock.now());
+      return () => {
+        offRecords();
+        offEvents();
+      };
+    },
+    async flush(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([(async () => {
+        await calls.idle();
+        await webhooks.queued();
+      })(), timeout]);
+      clearTimeout(timer);
     },
     jobs: {
       runExpiry: () => runExpiryPass(ctx, services.plans, services.consumers, services.deletion),

@@ -270,6 +270,20 @@ export const CdrSchema = z.object({
   quality: z.object({ packetLossPct: z.number().nullable(), jitterMs: z.number().nullable(), mos: z.number().nullable() }),
   endReason: z.string().nullable(),
   anonymized: z.boolean(),
+  // Participant sessions in a meeting (written by the meetings' call recorder). Optional so
+  // records written before these existed still read.
+  participantId: z.string().optional(),
+  participantKind: z.enum(['browser', 'sip', 'phone', 'interop']).optional(),
+  /** SIP URI / phone number where known; anonymized by retention. */
+  callerAddress: z.string().nullable().optional(),
+  role: z.enum(['host', 'guest']).optional(),
+  joinMode: JoinMode.optional(),
+  /** Endpoint bandwidth tier of a provisioned endpoint, else null. */
+  tier: z.string().nullable().optional(),
+  /** Entered the meeting proper (null: only ever in the lobby). */
+  answeredAt: iso.nullable().optional(),
+  /** The node (config calls.nodeName, default the hostname) that hosted the session. */
+  nodeId: z.string().optional(),
 });
 export type CallDetailRecord = z.infer<typeof CdrSchema>;
 

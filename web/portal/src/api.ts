@@ -284,4 +284,8 @@ export interface Cdr {
   durationMs: number | null;
   endReason: string | null;
   anonymized: boolean;
+  participantKind?: string;
+  callerAddress?: string | null;
+  role?: string;
+  vmrId: string | null;
 }

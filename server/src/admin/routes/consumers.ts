@@ -332,13 +332,4 @@ export function consumerRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminSer
       return reply.type('text/html; charset=utf-8').send(renderHandoutHtml(data));
     },
   });
-
-  r.add({
-    method: 'GET', path: '/companies/:companyId/calls', summary: 'Company call history (kept read-only for the partner after the company is deleted)', tag: 'calls', roles: ADMINS,
-    params: CompanyParams, query: PageQuery, response: pageOf(CdrSchema),
-    handler: async ({ principal, params, query }) => {
-      const company = await loadCompany(ctx, principal, params.companyId, 'read');
-      return { ...(await ctx.cdrs.listForCompany(company.id, query.offset, query.limit)), offset: query.offset, limit: query.limit };
-    },
-  });
 }

@@ -66,6 +66,7 @@ export const keys = {
   cdrs: (companyId: string) => `${c(companyId)}cdrs`,
   cdrsByMember: (companyId: string, memberId: string) => `${c(companyId)}cdrs:m:${memberId}`,
   cdrsByEndpoint: (companyId: string, endpointId: string) => `${c(companyId)}cdrs:e:${endpointId}`,
+  cdrsByVmr: (companyId: string, vmrId: string) => `${c(companyId)}cdrs:v:${vmrId}`,
 
   idempotency: (principal: string, key: string) => `${P}idem:${principal}:${key}`,
 };

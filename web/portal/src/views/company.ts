@@ -550,26 +550,91 @@ async function showDnsRecord(base: string, d: CallingDomain): Promise<void> {
   );
 }
 
+const KIND_LABEL: Record<string, string> = { browser: 'Browser', sip: 'Room system', phone: 'Phone', interop: 'Interop' };
+
 export function callsTable(page: Page<Cdr>): HTMLElement {
   return table(
-    ['Started (UTC)', 'From', 'To', 'Name', 'Protocol', 'Duration', 'End reason'],
+    ['Started (UTC)', 'Participant', 'Kind', 'Meeting room', 'Duration', 'End reason'],
     page.items,
-    (c) => [
-      dateTimeCell(c.startedAt),
-      c.from,
-      c.to,
-      c.displayName,
-      c.protocol,
-      c.durationMs === null ? '—' : `${Math.round(c.durationMs / 1000)} s`,
-      c.endReason ?? '—',
-    ],
+    (c) => {
+      const caller = c.callerAddress ?? (c.participantKind ? null : c.from);
+      return [
+        dateTimeCell(c.startedAt),
+        h('span', {}, c.displayName, caller ? h('br', {}) : null, caller ? h('small', { class: 'addr' }, caller) : null),
+        `${c.participantKind ? (KIND_LABEL[c.participantKind] ?? c.participantKind) : c.protocol}${c.role ? ` · ${c.role}` : ''}`,
+        h('span', { class: 'addr' }, c.to),
+        c.durationMs === null ? '—' : `${Math.round(c.durationMs / 1000)} s`,
+        (c.endReason ?? '—').replace(/_/g, ' '),
+      ];
+    },
     { empty: 'No calls recorded.', testId: 'calls' },
   );
 }
 
+/** The company's calls: date range, meeting room and participant kind filters, paging, CSV of the same selection. */
 async function callsTab(root: HTMLElement, base: string): Promise<void> {
-  const page = await api.get<Page<Cdr>>(`${base}/calls`, { limit: 100 });
-  root.append(
-    h('section', { class: 'card' }, h('p', { class: 'hint' }, 'Calls older than 3 months are anonymized (Shared endpoints) or removed (Personal endpoints).'), callsTable(page)),
+  const [users, teams] = await Promise.all([
+    api.get<Page<Member>>(`${base}/users`, { limit: 200 }),
+    api.get<Page<TeamVmr>>(`${base}/team-vmrs`, { limit: 200 }),
+  ]);
+  const from = h('input', { type: 'date', 'aria-label': 'From date' });
+  const to = h('input', { type: 'date', 'aria-label': 'To date' });
+  const vmr = h(
+    'select',
+    { 'aria-label': 'Meeting room' },
+    h('option', { value: '' }, 'All meeting rooms'),
+    ...users.items.map((u) => h('option', { value: u.vmrId }, u.vmrAddress)),
+    ...teams.items.map((t) => h('option', { value: t.vmrId }, t.address)),
   );
+  const kind = h(
+    'select',
+    { 'aria-label': 'Participant kind' },
+    h('option', { value: '' }, 'All kinds'),
+    ...Object.entries(KIND_LABEL).map(([value, label]) => h('option', { value }, label)),
+  );
+  const filters = () => ({
+    from: from.value ? `${from.value}T00:00:00.000Z` : undefined,
+    to: to.value ? `${to.value}T23:59:59.999Z` : undefined,
+    vmrId: vmr.value || undefined,
+    kind: kind.value || undefined,
+  });
+  const list = h('div', {});
+  let offset = 0;
+  const PAGE = 50;
+  const load = async () => {
+    const page = await api.get<Page<Cdr>>(`${base}/calls`, { ...filters(), offset, limit: PAGE });
+    clear(list);
+    append(
+      list,
+      callsTable(page),
+      page.total > PAGE
+        ? h(
+            'div',
+            { class: 'pager' },
+            h('button', { class: 'secondary', disabled: offset === 0, onclick: () => void ((offset = Math.max(0, offset - PAGE)), load().catch(showError)) }, '‹ Previous'),
+            h('span', {}, ` ${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total} `),
+            h('button', { class: 'secondary', disabled: offset + PAGE >= page.total, onclick: () => void ((offset += PAGE), load().catch(showError)) }, 'Next ›'),
+          )
+        : null,
+    );
+  };
+  const form = h(
+    'form',
+    { class: 'filters' },
+    h('label', {}, 'From ', from),
+    h('label', {}, 'To ', to),
+    vmr,
+    kind,
+    h('button', { type: 'submit', class: 'secondary' }, 'Search'),
+    h('button', { type: 'button', class: 'secondary', onclick: () => void api.download(`${base}/calls.csv`, 'calls.csv', filters()).catch(showError) }, 'Download CSV'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    offset = 0;
+    load().catch(showError);
+  });
+  root.append(
+    h('section', { class: 'card' }, h('p', { class: 'hint' }, 'One record per participant session. Calls older than 3 months are anonymized (Shared endpoints) or removed (Personal endpoints).'), form, list),
+  );
+  await load();
 }

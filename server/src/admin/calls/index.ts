@@ -1,0 +1,3 @@
+export { CallRecorder, type CallRecorderDeps } from './recorder.js';
+export { cdrFromSession, cdrIdFor } from './record.js';
+export { callsCsv } from './csv.js';
