@@ -193,7 +193,6 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
 
   private async joinOnce(req: JoinRequest): Promise<ParticipantHandle<R>> {
     if (this.closed || !this.accepting) throw new MeetingError('not_ready', 'this node is shutting down; try again shortly');
-    const joinedAt = this.clock.now();
     assertAdmitted(this.deps.admission);
     const room = await this.lookups.guard(req.source, () => this.findRoom(req.address));
     if (!room) throw new MeetingError('meeting_not_found', `no meeting room at ${req.address}`);
@@ -219,6 +218,8 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
     }
     try {
       const meeting = await this.meetingFor(room);
+      // Accepted now: seat held and about to be placed (lifecycle times follow placement order).
+      const joinedAt = this.clock.now();
       const participant = new Participant(
         {
           id: participantId,
