@@ -22,7 +22,7 @@ import {
 } from '../server/src/index.js';
 import { createAdmin, type Admin } from '../server/src/admin/index.js';
 import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
-import { MediaService, WorkerCpuAdmission, WorkerPool, resolveAnnouncedAddress } from '../sfu/src/index.js';
+import { MediaService, WorkerCpuAdmission, WorkerPool, resolveAnnouncedAddress, type MediaRoomApi } from '../sfu/src/index.js';
 import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
 import { ensureSelfSignedSipCert } from './sip-cert.js';
@@ -32,7 +32,7 @@ export interface RunningService {
   pool: WorkerPool;
   store: Store;
   admin: Admin;
-  meetings: MeetingService;
+  meetings: MeetingService<MediaRoomApi>;
   sip: SipStack;
   /** TURN servers handed to browsers, and the embedded coturn when enabled. */
   turn: TurnService;
@@ -198,6 +198,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       server: http.app.server,
       meetings,
       config: config.signaling,
+      reconnectGraceMs: config.meetings.reconnectGraceMs,
       logger: logger.child({ component: 'signaling' }),
       clientAddress: (req) => http.proxies.clientAddress(req),
       observer: {

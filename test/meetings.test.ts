@@ -108,14 +108,17 @@ describe('PIN rules (SPEC §3)', () => {
 });
 
 describe('host controls', () => {
-  it('lock refuses new joiners until unlocked', async () => {
-    const room = await createRoom(f, companyId);
+  it('lock refuses new guests until unlocked; hosts still get in', async () => {
+    const room = await createRoom(f, companyId, { hostPin: '7777', guestPin: '8888' });
     const host = await connect();
-    await join(host, room.address);
+    await join(host, room.address, { pin: '7777' });
     await host.request('host.lock', { locked: true });
-    expect((await (await connect()).refusal('join', { address: room.address, displayName: 'Late', mode: 'video', bandwidthKbps: 576 })).code).toBe('meeting_locked');
+    expect((await (await connect()).refusal('join', { address: room.address, displayName: 'Late', pin: '8888', mode: 'video', bandwidthKbps: 576 })).code).toBe('meeting_locked');
+    // A second host (host PIN) is let into the locked meeting.
+    const cohost = await join(await connect(), room.address, { pin: '7777' });
+    expect(cohost).toMatchObject({ state: 'joined', role: 'host' });
     await host.request('host.lock', { locked: false });
-    expect((await join(await connect(), room.address)).state).toBe('joined');
+    expect((await join(await connect(), room.address, { pin: '8888' })).state).toBe('joined');
   });
 
   it('disconnect removes a participant: it is told, its socket closes, the others see it leave', async () => {

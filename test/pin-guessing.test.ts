@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../common/src/index.js';
 import { buildWebApp } from '../web/build.mjs';
 import { buildPortal } from '../web/portal/build.mjs';
-import { HostLinks, type ParticipantChannel } from '../server/src/meetings/index.js';
+import { HostLinks } from '../server/src/meetings/index.js';
 import { startBaresip } from './support/baresip.js';
 import { RequestFailed, SignalingClient } from './support/signaling-client.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
@@ -259,16 +259,21 @@ describe('a registered endpoint of the owning company is admitted as host while 
       registered: async () => (await f.service.sipRegistrar.contactsFor(aor)).length > 0,
     });
     try {
-      const channel: ParticipantChannel = { notify: () => undefined };
       const callFrom = (port: number, address = endpoint.address) => ({ endpointAddress: address, source: { transport: 'udp', address: '127.0.0.1', port } });
       const join = async (address: string, caller: ReturnType<typeof callFrom> | undefined, pin?: string) => {
         try {
-          const { participant } = await f.service.meetings.join(
-            { address, displayName: 'Boardroom', pin, mode: 'video', bandwidthKbps: 1200, source: '127.0.0.1', caller },
-            channel,
-            `resume-${Math.random().toString(36).slice(2)}-${Date.now()}`,
-          );
-          return participant.role;
+          const participant = await f.service.meetings.join({
+            address,
+            displayName: 'Boardroom',
+            pin,
+            mode: 'video',
+            bandwidthKbps: 1200,
+            kind: 'sip',
+            callerAddress: caller ? `sip:${caller.endpointAddress}` : null,
+            source: '127.0.0.1',
+            caller,
+          });
+          return await participant.role();
         } catch (err) {
           return (err as { code?: string }).code ?? String(err);
         }

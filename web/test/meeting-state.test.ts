@@ -3,7 +3,7 @@ import type { JoinResult, ParticipantView } from '../../server/src/protocol/inde
 import { MeetingState } from '../src/meeting/index.js';
 
 function person(id: string, patch: Partial<ParticipantView> = {}): ParticipantView {
-  return { id, displayName: id.toUpperCase(), role: 'guest', mode: 'video', state: 'joined', audioMuted: false, videoMuted: false, handRaised: false, presenting: false, ...patch };
+  return { id, displayName: id.toUpperCase(), role: 'guest', mode: 'video', kind: 'browser', state: 'joined', audioMuted: false, videoMuted: false, handRaised: false, presenting: false, ...patch };
 }
 
 function joined(roster: ParticipantView[], patch: Partial<JoinResult> = {}): JoinResult {

@@ -140,6 +140,12 @@ describe('web app against a running Convene node', () => {
 
     const roster = await host.evaluate(() => window.convene.state.roster.map((p) => [p.displayName, p.role]));
     expect(roster).toEqual([['Hedy Host', 'host'], ['Grace Guest', 'guest']]);
+    // Each roster entry and tile shows what the participant joins from (a browser here).
+    await host.getByTestId('tab-people').click();
+    await expect
+      .poll(() => host.locator(`[data-testid="roster-item"][data-participant-id="${guestId}"] [data-testid="participant-kind"]`).getAttribute('data-kind'), { timeout: 10_000 })
+      .toBe('browser');
+    expect(await host.locator(`[data-testid="tile"][data-participant-id="${guestId}"] [data-testid="participant-kind"]`).getAttribute('title')).toBe('Browser');
     await expectMediaFrom(host, guestId, { video: true });
     await expectMediaFrom(guest, hostId, { video: true });
     await host.screenshot({ path: `${SHOTS}/e2e-host.png` });

@@ -1,11 +1,7 @@
-import { DomainError, defineErrorCodes } from '../errors.js';
+import { MeetingError, MeetingErrors } from './errors.js';
 
-export const AdmissionErrors = defineErrorCodes({
-  node_overloaded: {
-    http: 503,
-    description: 'This node is at its media CPU limit and takes no new participants now; retry after details.retryAfterSeconds.',
-  },
-});
+/** Its row of the one refusal table (errors.ts). */
+export const AdmissionErrors = { node_overloaded: MeetingErrors.node_overloaded };
 
 /** The node's admission control as meetings see it (the media workers' CPU, for instance). */
 export interface JoinAdmission {
@@ -16,7 +12,7 @@ export interface JoinAdmission {
 export function assertAdmitted(admission: JoinAdmission | undefined): void {
   const refusal = admission?.refusal();
   if (refusal) {
-    throw new DomainError('node_overloaded', `this node is busy; try again in ${refusal.retryAfterSeconds} s`, {
+    throw new MeetingError('node_overloaded', `this node is busy; try again in ${refusal.retryAfterSeconds} s`, {
       retryAfterSeconds: refusal.retryAfterSeconds,
     });
   }

@@ -1,11 +1,23 @@
 export { meetingsConfigSchema, type MeetingsConfig } from './config.js';
-export { MeetingErrors, type MeetingErrorCode } from './errors.js';
+export {
+  MeetingErrors,
+  MeetingError,
+  CORE_REFUSALS,
+  refusalTable,
+  sipResponseFor,
+  type MeetingErrorCode,
+  type RefusalCode,
+  type RefusalRow,
+  type SipResponse,
+} from './errors.js';
+export type { JoinRequest, MeetingsApi, ParticipantHandle, ParticipantEvents, HostAction } from './api.js';
+export type { ParticipantKind, ParticipantSummary, MeetingSummary, MeetingLifecycleEvents } from './events.js';
 export { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingLimits, type MeetingRoomRecord } from './directory.js';
-export type { MeetingMediaRoom, ParticipantMediaPort, OpenMediaRoom } from './media.js';
+export type { CoreMediaPort, CoreMediaEvents, CoreProducer, MeetingMediaRoom, MeetingMediaRoomEvents, OpenMediaRoom } from './media.js';
+export { SfuLegPort, RtpLegPort } from './sfu-leg.js';
 export { Meeting, type MeetingEvents } from './meeting.js';
-export { Participant, type ParticipantChannel, type ParticipantState } from './participant.js';
-export type { MeetingLifecycleEvents, MeetingSummary, ParticipantKind, ParticipantSummary } from './events.js';
-export { MeetingService, newResumeToken, type JoinRequest, type JoinedParticipant, type MeetingServiceObserverEvents } from './service.js';
+export { Participant, type ParticipantState } from './participant.js';
+export { MeetingService, type MeetingServiceObserverEvents } from './service.js';
 export { SeatLedger, type SeatRefusal } from './seats.js';
 export { PinGuard, type PinGuardConfig, type PinAttempt } from './pin-guard.js';
 export { HostLinks, type HostLinkClaims } from './host-link.js';

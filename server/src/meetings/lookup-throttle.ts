@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sourceKey } from '../../../common/src/index.js';
-import { DomainError, defineErrorCodes } from '../errors.js';
+import { MeetingError, MeetingErrors } from './errors.js';
 import type { RedisClient } from '../store/index.js';
 
-export const LookupErrors = defineErrorCodes({
-  lookup_throttled: {
-    http: 429,
-    description: 'Too many lookups of unknown meeting addresses or IDs from this address; retry after details.retryAfterSeconds.',
-  },
-});
+/** Its row of the one refusal table (errors.ts). */
+export const LookupErrors = { lookup_throttled: MeetingErrors.lookup_throttled };
 
 export interface LookupThrottleConfig {
   /** Lookups that find no room allowed per source address (IPv6: /64) within windowSeconds. */
@@ -82,7 +78,7 @@ export class LookupThrottle {
       if (r === 1) break;
       if (r < 0 || Date.now() >= deadline) {
         const retryAfterSeconds = r < 0 ? -r : 1;
-        throw new DomainError('lookup_throttled', `too many lookups of unknown meetings; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+        throw new MeetingError('lookup_throttled', `too many lookups of unknown meetings; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
       }
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
     }

@@ -1,41 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Emitter } from '../../../common/src/index.js';
-import type { JoinResult, LeaveReason, MeetingView, NotificationData, NotificationName } from '../protocol/index.js';
-import { DomainError } from '../errors.js';
+import { Emitter, type Clock } from '../../../common/src/index.js';
+import type { JoinResult, LeaveReason, MeetingView, NotificationData, NotificationName, Role } from '../protocol/index.js';
+import type { HostAction } from './api.js';
 import type { MeetingRoomRecord } from './directory.js';
-import type { MeetingMediaRoom } from './media.js';
+import { MeetingError } from './errors.js';
+import type { CoreMediaPort, MeetingMediaRoom } from './media.js';
 import type { Participant } from './participant.js';
 
 export type MeetingEvents = {
-  participantJoined: [participant: Participant];
+  /** Accepted into the meeting: in the lobby or straight in. */
+  participantAdded: [participant: Participant];
+  /** Entered the meeting proper (straight in, or admitted from the lobby). */
+  participantJoined: [participant: Participant, fromLobby: boolean];
+  participantRoleChanged: [participant: Participant, previous: Role];
   participantLeft: [participant: Participant, reason: LeaveReason];
-  /** Lifecycle (events.ts): a participant's role changed; `previous` is the role it had. */
-  roleChanged: [participant: Participant, previous: Participant['role']];
   /** The last participant left or the host ended it; the registry forgets the meeting. */
-  closed: [];
+  closed: [reason: string];
 };
 
 /**
- * One running meeting in one VMR: roster, roles, lobby, lock, presentation floor, chat. It
- * owns the media room; participants' media ports come from it once they are admitted and
- * have told us their capabilities.
+ * One running meeting in one VMR: roster, roles, lobby, lock, presentation floor, chat and the
+ * host controls — one code path whatever kind of participant (browser, SIP, phone, interop). It
+ * owns the media room and sees participants' media only through the core media port; mute and
+ * presenter state reach the roster from the port's producer events.
  */
-export class Meeting {
+export class Meeting<R extends MeetingMediaRoom = MeetingMediaRoom> {
   readonly events: Emitter<MeetingEvents>;
   readonly participants = new Map<string, Participant>();
+  readonly startedAt: number;
   locked = false;
   presenterId: string | null = null;
   activeSpeakerId: string | null = null;
   private closedFlag = false;
-  /** Why the meeting closed (lifecycle `meetingEnded`): 'empty', 'ended_by_host' or 'server_shutdown'. */
-  closeReason: string | null = null;
+  private endingReason: string | undefined;
 
   constructor(
     readonly room: MeetingRoomRecord,
-    readonly media: MeetingMediaRoom,
+    readonly media: R,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {
+    this.startedAt = clock.now();
     this.events = new Emitter((event, err) => logger.error({ err, event }, 'meeting listener failed'));
     media.events.on('activeSpeaker', (participantId) => {
       this.activeSpeakerId = participantId;
@@ -84,13 +90,13 @@ export class Meeting {
     return this.joined().map((p) => p.view(p.id === this.presenterId));
   }
 
+  /** The join answer, transport-neutral (a WebRTC entry point adds the router capabilities). */
   joinResult(p: Participant): JoinResult {
     return {
       participantId: p.id,
       role: p.role,
       state: p.state === 'joined' ? 'joined' : 'lobby',
       meeting: this.view(),
-      ...(p.state === 'joined' ? { routerRtpCapabilities: this.media.rtpCapabilities as unknown as Record<string, unknown> } : {}),
       roster: p.state === 'joined' ? this.roster() : [],
     };
   }
@@ -105,31 +111,44 @@ export class Meeting {
     for (const p of this.joined()) if (p.role === 'host') p.notify('lobby.changed', { waiting });
   }
 
-  /** Adds a participant whose seat is already reserved: joined if allowed in, else lobby. */
+  /**
+   * Adds a participant whose seat is already reserved: joined if allowed in, else lobby. A locked
+   * meeting still takes hosts (host PIN, start link, registered endpoint); guests are refused.
+   */
   add(p: Participant): void {
-    if (this.closedFlag) throw new DomainError('meeting_not_found', 'the meeting has just ended');
+    if (this.closedFlag) throw new MeetingError('meeting_not_found', 'the meeting has just ended');
+    if (this.locked && p.role !== 'host') throw new MeetingError('meeting_locked', 'the meeting is locked');
     this.participants.set(p.id, p);
-    if (p.role === 'host' || this.hostPresent) {
-      this.enter(p);
+    const straightIn = p.role === 'host' || this.hostPresent;
+    if (straightIn) this.markJoined(p);
+    // Lifecycle snapshots are taken after the state change (answeredAt set when straight in).
+    this.events.emit('participantAdded', p);
+    if (straightIn) {
+      this.announce(p, false);
     } else {
-      this.logger.info({ participant: p.id }, 'guest waiting in lobby');
+      this.logger.info({ participant: p.id, kind: p.kind }, 'guest waiting in lobby');
       this.notifyHosts();
     }
   }
 
-  private enter(p: Participant): void {
+  private markJoined(p: Participant): void {
     p.transition('joined');
-    this.logger.info({ participant: p.id, role: p.role, mode: p.mode }, 'participant joined');
+    p.answeredAt = this.clock.now();
+  }
+
+  private announce(p: Participant, fromLobby: boolean): void {
+    this.logger.info({ participant: p.id, role: p.role, mode: p.mode, kind: p.kind }, 'participant joined');
     this.broadcast('roster.joined', { participant: p.view(false) }, p.id);
-    this.events.emit('participantJoined', p);
+    this.events.emit('participantJoined', p, fromLobby);
     if (p.role === 'host') for (const g of this.lobby()) this.admit(g);
   }
 
-  /** Lets a lobby guest in; they get the join result they were waiting for. */
+  /** Lets a lobby guest in; its entry point gets the join result it was waiting for. */
   admit(p: Participant): void {
     if (p.state !== 'lobby') return;
-    this.enter(p);
-    p.notify('lobby.admitted', this.joinResult(p));
+    this.markJoined(p);
+    this.announce(p, true);
+    p.events.emit('admitted', this.joinResult(p));
     this.notifyHosts();
   }
 
@@ -139,18 +158,53 @@ export class Meeting {
     p.transition('left');
     p.leaveReason = reason;
     this.participants.delete(p.id);
-    p.media?.close();
+    const media = p.media;
     p.media = undefined;
+    media?.close();
     this.logger.info({ participant: p.id, reason }, 'participant left');
     if (this.presenterId === p.id) this.setPresenter(null);
     if (wasJoined) this.broadcast('roster.left', { participantId: p.id, reason });
     else this.notifyHosts();
     this.events.emit('participantLeft', p, reason);
-    if (this.participants.size === 0) this.close();
+    p.events.emit('left', reason);
+    if (this.participants.size === 0) this.close(this.endingReason ?? 'empty');
   }
 
   updated(p: Participant): void {
     if (p.state === 'joined') this.broadcast('roster.updated', { participant: p.view(p.id === this.presenterId) });
+  }
+
+  /** Gives the participant's media leg to the meeting; its producer events keep the roster right. */
+  attachMedia(p: Participant, leg: CoreMediaPort): void {
+    if (p.state !== 'joined') {
+      leg.close();
+      throw new MeetingError('not_joined', p.state === 'lobby' ? 'wait to be admitted from the lobby' : 'join a meeting first');
+    }
+    if (p.media) {
+      leg.close();
+      throw new MeetingError('media_error', 'capabilities were already set');
+    }
+    p.media = leg;
+    const changed = () => {
+      if (p.media === leg) this.updated(p);
+    };
+    leg.events.on('producerAdded', changed);
+    leg.events.on('producerPaused', changed);
+    leg.events.on('producerResumed', changed);
+    leg.events.on('producerClosed', changed);
+    this.updated(p);
+  }
+
+  setConnected(p: Participant, connected: boolean): void {
+    if (p.connected === connected || p.state === 'left') return;
+    p.connected = connected;
+    this.updated(p);
+  }
+
+  setHandRaised(p: Participant, raised: boolean): void {
+    if (p.handRaised === raised) return;
+    p.handRaised = raised;
+    this.updated(p);
   }
 
   /** Gives the presentation floor to `p` (or frees it); a new presenter takes over. */
@@ -170,54 +224,107 @@ export class Meeting {
   }
 
   chat(from: Participant, text: string): { messageId: string; at: string } {
-    const message = { messageId: randomUUID(), from: from.id, displayName: from.displayName, text, at: new Date().toISOString() };
+    const message = { messageId: randomUUID(), from: from.id, displayName: from.displayName, text, at: new Date(this.clock.now()).toISOString() };
     this.broadcast('chat.message', message);
     return { messageId: message.messageId, at: message.at };
+  }
+
+  /** Host controls: one path for every kind of participant. `by` must be a joined host. */
+  async host(by: Participant, action: HostAction): Promise<{ muted?: number }> {
+    if (by.state !== 'joined') throw new MeetingError('not_joined', by.state === 'lobby' ? 'wait to be admitted from the lobby' : 'join a meeting first');
+    if (by.role !== 'host') throw new MeetingError('not_host', 'only a host may do this');
+    switch (action.action) {
+      case 'mute': {
+        const targets = action.participantId ? [this.target(action.participantId)] : this.joined().filter((p) => p.id !== by.id);
+        let muted = 0;
+        for (const t of targets) if (await this.mute(t, by)) muted++;
+        return { muted };
+      }
+      case 'remove': {
+        const target = this.target(action.participantId);
+        if (target === by) throw new MeetingError('bad_request', 'use leave to leave the meeting yourself');
+        this.remove(target);
+        return {};
+      }
+      case 'promote': {
+        const target = this.target(action.participantId);
+        if (target.state === 'lobby') this.admit(target);
+        this.promote(target);
+        return {};
+      }
+      case 'admit': {
+        const target = this.target(action.participantId);
+        if (target.state !== 'lobby') throw new MeetingError('bad_request', 'that participant is not waiting in the lobby');
+        this.admit(target);
+        return {};
+      }
+      case 'lock':
+        this.setLocked(action.locked, by);
+        return {};
+      case 'end':
+        this.end('ended_by_host');
+        return {};
+    }
+  }
+
+  private target(participantId: string): Participant {
+    const target = this.participants.get(participantId);
+    if (!target) throw new MeetingError('participant_not_found', 'no such participant in this meeting');
+    return target;
   }
 
   setLocked(locked: boolean, by: Participant): void {
     if (this.locked === locked) return;
     this.locked = locked;
+    this.logger.info({ locked, by: by.id }, 'meeting lock changed');
     this.broadcast('meeting.locked', { locked, by: by.id });
   }
 
-  /** Pauses the target's microphone at the SFU, so nobody hears it until they unmute. */
+  /** Pauses the target's microphone at the media port, so nobody hears it until they unmute. */
   async mute(target: Participant, by: Participant): Promise<boolean> {
-    const mic = target.media?.producers().find((prod) => prod.source === 'mic' && !prod.paused);
-    if (!mic || !target.media) return false;
-    await target.media.pauseProducer(mic.id, true);
+    const media = target.media;
+    const mic = media?.producers().find((prod) => prod.source === 'mic' && !prod.paused);
+    if (!mic || !media) return false;
+    // The port's producerPaused event updates the roster.
+    await media.pauseProducer(mic.id, true);
     target.notify('you.muted', { by: by.id, source: 'mic' });
-    this.updated(target);
+    target.events.emit('mutedByHost', by.id);
     return true;
+  }
+
+  remove(target: Participant): void {
+    target.notify('you.removed', { reason: 'removed_by_host' });
+    target.events.emit('removed', 'removed_by_host');
+    this.leave(target, 'removed_by_host');
   }
 
   promote(target: Participant): void {
     if (target.role === 'host') return;
     const previous = target.role;
     target.role = 'host';
-    this.events.emit('roleChanged', target, previous);
     target.notify('you.promoted', { role: 'host' });
+    target.events.emit('roleChanged', 'host', previous);
+    this.events.emit('participantRoleChanged', target, previous);
     this.updated(target);
     this.notifyHosts();
   }
 
   end(reason: 'ended_by_host' | 'server_shutdown'): void {
     if (this.closedFlag) return;
+    this.endingReason = reason;
     for (const p of [...this.participants.values()]) {
       p.notify('meeting.ended', { reason });
-      this.closeReason ??= reason;
+      p.events.emit('meetingEnded', reason);
       this.leave(p, reason === 'ended_by_host' ? 'meeting_ended' : 'server_shutdown');
     }
-    this.closeReason ??= reason;
-    this.close();
+    this.close(reason);
   }
 
-  private close(): void {
+  private close(reason: string): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.closeReason ??= 'empty';
     this.media.close();
-    this.logger.info('meeting closed');
-    this.events.emit('closed');
+    this.logger.info({ reason }, 'meeting closed');
+    this.events.emit('closed', reason);
   }
 }

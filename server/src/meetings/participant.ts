@@ -1,16 +1,12 @@
+import { Emitter } from '../../../common/src/index.js';
 import type { JoinMode, LeaveReason, NotificationData, NotificationName, ParticipantView, Role } from '../protocol/index.js';
-import type { ParticipantMediaPort } from './media.js';
-
-/** Where a participant's notifications go: a WebSocket session, or the SIP gateway's call leg. */
-export interface ParticipantChannel {
-  notify<N extends NotificationName>(name: N, data: NotificationData[N]): void;
-  /** Another connection resumed this participant: this one must stop acting for it. */
-  replaced?(): void;
-}
+import type { ParticipantEvents } from './api.js';
+import type { ParticipantKind } from './events.js';
+import type { CoreMediaPort } from './media.js';
 
 /**
  * lobby → joined → left, or lobby → left. `connected` is orthogonal: a participant whose
- * socket dropped stays in its state (and in the roster, as reconnecting) during the grace period.
+ * entry point lost its connection stays in its state (and in the roster, as reconnecting).
  */
 export type ParticipantState = 'lobby' | 'joined' | 'left';
 const TRANSITIONS: Record<ParticipantState, readonly ParticipantState[]> = {
@@ -28,37 +24,75 @@ export interface ParticipantInit {
   displayName: string;
   role: Role;
   mode: JoinMode;
+  kind: ParticipantKind;
   bandwidthKbps: number;
   source: string;
+  callerAddress: string | null;
+  tier: string | null;
+  joinedAt: number;
 }
 
+/**
+ * The handle's events. Until an event has its first listener it is held (bounded), so nothing
+ * is lost between `join()` resolving and the entry point subscribing.
+ */
+class ParticipantEmitter extends Emitter<ParticipantEvents> {
+  private early: { event: keyof ParticipantEvents; args: unknown[] }[] = [];
+  private static readonly MAX_EARLY = 1000;
+
+  override emit<K extends keyof ParticipantEvents>(event: K, ...args: ParticipantEvents[K]): void {
+    if (this.listenerCount(event) === 0) {
+      if (this.early.length < ParticipantEmitter.MAX_EARLY) this.early.push({ event, args });
+      return;
+    }
+    super.emit(event, ...args);
+  }
+
+  override on<K extends keyof ParticipantEvents>(event: K, fn: (...args: ParticipantEvents[K]) => void): () => void {
+    const off = super.on(event, fn);
+    if (this.listenerCount(event) === 1 && this.early.some((e) => e.event === event)) {
+      const held = this.early.filter((e) => e.event === event);
+      this.early = this.early.filter((e) => e.event !== event);
+      for (const e of held) super.emit(event, ...(e.args as ParticipantEvents[K]));
+    }
+    return off;
+  }
+}
+
+/** One participant session inside the meeting core; entry points see it through a ParticipantHandle. */
 export class Participant {
   readonly id: string;
   readonly displayName: string;
   readonly mode: JoinMode;
+  readonly kind: ParticipantKind;
   readonly bandwidthKbps: number;
-  /** Source address, for PIN rate limits and logs. */
+  /** Source address, for PIN rate limits, logs and call records. */
   readonly source: string;
+  readonly callerAddress: string | null;
+  readonly tier: string | null;
+  readonly joinedAt: number;
+  answeredAt: number | null = null;
   role: Role;
   private stateValue: ParticipantState = 'lobby';
   connected = true;
   handRaised = false;
-  media: ParticipantMediaPort | undefined;
+  media: CoreMediaPort | undefined;
   leaveReason: LeaveReason | undefined;
-  /** Notifications queued while the socket is away (bounded), delivered on resume. */
-  private readonly pending: { name: NotificationName; data: unknown }[] = [];
-  private static readonly MAX_PENDING = 1000;
+  /** What its entry point hears (a listener that throws is logged, never breaks the meeting). */
+  readonly events: Emitter<ParticipantEvents>;
 
-  constructor(
-    init: ParticipantInit,
-    private channel: ParticipantChannel | undefined,
-  ) {
+  constructor(init: ParticipantInit, onListenerError: (event: string, err: unknown) => void) {
     this.id = init.id;
     this.displayName = init.displayName;
     this.role = init.role;
     this.mode = init.mode;
+    this.kind = init.kind;
     this.bandwidthKbps = init.bandwidthKbps;
     this.source = init.source;
+    this.callerAddress = init.callerAddress;
+    this.tier = init.tier;
+    this.joinedAt = init.joinedAt;
+    this.events = new ParticipantEmitter(onListenerError);
   }
 
   get state(): ParticipantState {
@@ -74,24 +108,7 @@ export class Participant {
 
   notify<N extends NotificationName>(name: N, data: NotificationData[N]): void {
     if (this.stateValue === 'left' && name !== 'you.removed' && name !== 'meeting.ended') return;
-    if (this.channel && this.connected) {
-      this.channel.notify(name, data);
-    } else if (this.pending.length < Participant.MAX_PENDING) {
-      this.pending.push({ name, data });
-    }
-  }
-
-  detach(): void {
-    this.connected = false;
-  }
-
-  /** A resumed session takes over; what was queued meanwhile is delivered in order. */
-  attach(channel: ParticipantChannel): void {
-    const previous = this.channel;
-    this.channel = channel;
-    if (previous && previous !== channel) previous.replaced?.();
-    this.connected = true;
-    for (const { name, data } of this.pending.splice(0)) channel.notify(name, data as never);
+    (this.events.emit as (e: 'notification', n: N, d: NotificationData[N]) => void)('notification', name, data);
   }
 
   private producerOf(source: 'mic' | 'camera' | 'screen') {
@@ -114,6 +131,7 @@ export class Participant {
       displayName: this.displayName,
       role: this.role,
       mode: this.mode,
+      kind: this.kind,
       state: this.stateValue === 'lobby' ? 'lobby' : this.connected ? 'joined' : 'reconnecting',
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,

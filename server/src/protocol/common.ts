@@ -12,6 +12,9 @@ export const joinMode = z.enum(['video', 'audio-only', 'audio+presentation']);
 export type JoinMode = z.output<typeof joinMode>;
 export const role = z.enum(['host', 'guest']);
 export type Role = z.output<typeof role>;
+/** What kind of endpoint a participant joins from: a browser, a SIP room system, a phone (PSTN), an interop call (Teams/Meet). */
+export const participantKind = z.enum(['browser', 'sip', 'phone', 'interop']);
+export type ParticipantKindName = z.output<typeof participantKind>;
 export const mediaSource = z.enum(['mic', 'camera', 'screen', 'screen-audio']);
 export type MediaSource = z.output<typeof mediaSource>;
 
@@ -27,6 +30,7 @@ export const participantView = z.object({
   displayName: z.string(),
   role,
   mode: joinMode,
+  kind: participantKind,
   /** lobby: waiting for a host; joined: in the meeting; reconnecting: socket lost, within the grace period. */
   state: z.enum(['lobby', 'joined', 'reconnecting']),
   audioMuted: z.boolean(),

@@ -1,16 +1,21 @@
 import type { Logger } from 'pino';
-import { DomainError } from '../errors.js';
-import type { Meeting, MeetingService, Participant, ParticipantChannel } from '../meetings/index.js';
+import type { MediaRoomApi } from '../../../sfu/src/index.js';
+import { MeetingError, type MeetingsApi, type ParticipantHandle } from '../meetings/index.js';
 import type { RequestData, RequestMethod, ResponseData } from '../protocol/index.js';
+import type { LinkChannel, ParticipantLink, ParticipantLinks } from './links.js';
+import type { WebRtcLeg } from './webrtc-leg.js';
+
+/** The meetings API as signalling uses it: its media rooms are the SFU's. */
+export type SignalingMeetings = MeetingsApi<MediaRoomApi>;
 
 /** What a request handler can reach: its session's state and the meetings API. */
 export interface SessionState {
   readonly sessionId: string;
   readonly source: string;
   /** Where this connection's notifications go (the session itself). */
-  readonly channel: ParticipantChannel;
-  participant: Participant | undefined;
-  meeting: Meeting | undefined;
+  readonly channel: LinkChannel;
+  /** The participant this connection acts for, once joined (or resumed). */
+  link: ParticipantLink | undefined;
   /** Issued by hello; binds to the participant at join; rotated on resume. */
   resumeToken: string;
   /** Wrong PINs on this connection (a few end the attempt). */
@@ -22,31 +27,34 @@ export interface SessionState {
 
 export interface HandlerContext {
   session: SessionState;
-  meetings: MeetingService;
+  meetings: SignalingMeetings;
+  links: ParticipantLinks;
 }
 
 export type Handler<M extends RequestMethod> = (ctx: HandlerContext, data: RequestData<M>) => Promise<ResponseData[M]>;
 export type HandlerTable = { [M in RequestMethod]?: Handler<M> };
 
-/** The caller's participant once joined and admitted (not in the lobby). */
-export function requireJoined(ctx: HandlerContext): { participant: Participant; meeting: Meeting } {
-  const { participant, meeting } = ctx.session;
-  if (!participant || !meeting || participant.state !== 'joined') {
-    throw new DomainError('not_joined', participant?.state === 'lobby' ? 'wait to be admitted from the lobby' : 'join a meeting first');
-  }
-  return { participant, meeting };
+/** The caller's participant link (joined or in the lobby). */
+export function requireLink(ctx: HandlerContext): ParticipantLink {
+  const link = ctx.session.link;
+  if (!link) throw new MeetingError('not_joined', 'join a meeting first');
+  return link;
 }
 
-export function requireHost(ctx: HandlerContext): { participant: Participant; meeting: Meeting } {
-  const joined = requireJoined(ctx);
-  if (joined.participant.role !== 'host') throw new DomainError('not_host', 'only a host may do this');
-  return joined;
+/** The caller's handle once joined and admitted (not in the lobby). */
+export async function requireJoined(ctx: HandlerContext): Promise<ParticipantHandle<MediaRoomApi>> {
+  const link = requireLink(ctx);
+  const state = await link.handle.state();
+  if (state !== 'joined') throw new MeetingError('not_joined', state === 'lobby' ? 'wait to be admitted from the lobby' : 'join a meeting first');
+  return link.handle;
 }
 
-export function requireTarget(meeting: Meeting, participantId: string): Participant {
-  const target = meeting.participants.get(participantId);
-  if (!target) throw new DomainError('participant_not_found', 'no such participant in this meeting');
-  return target;
+/** The caller's WebRTC leg (after media.setCapabilities). */
+export async function requireLeg(ctx: HandlerContext): Promise<{ handle: ParticipantHandle<MediaRoomApi>; leg: WebRtcLeg }> {
+  const handle = await requireJoined(ctx);
+  const leg = ctx.session.link?.leg;
+  if (!leg) throw new MeetingError('media_error', 'send media.setCapabilities first');
+  return { handle, leg };
 }
 
 export const empty = {} as Record<string, never>;

@@ -2,10 +2,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { MeetingService } from '../meetings/index.js';
+import { systemClock, type Clock } from '../../../common/src/index.js';
 import type { IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
 import { ConnectionGuard, UpgradeRefusals, type UpgradeRefusalCode } from './connection-guard.js';
+import type { SignalingMeetings } from './context.js';
+import { ParticipantLinks } from './links.js';
 import { Session, type SessionObserver } from './session.js';
 
 export interface SignalingObserver extends SessionObserver {
@@ -22,13 +24,18 @@ export class SignalingServer {
   readonly sessions = new Set<Session>();
   private readonly pingTimer: NodeJS.Timeout;
   private accepting = true;
+  private readonly links: ParticipantLinks;
   private readonly guard: ConnectionGuard;
 
   constructor(
     private readonly deps: {
       server: Server;
-      meetings: MeetingService;
+      meetings: SignalingMeetings;
       config: SignalingConfig;
+      /** How long a dropped connection's participant waits for a resume (`meetings.reconnectGraceMs`). */
+      reconnectGraceMs: number;
+      /** Hello timeouts, rate limits and reconnect grace; default the system clock. */
+      clock?: Clock;
       logger: Logger;
       observer: SignalingObserver;
       /** TURN servers and credentials for each session's hello answer (none when absent). */
@@ -39,6 +46,7 @@ export class SignalingServer {
       extraOrigins?: string[];
     },
   ) {
+    this.links = new ParticipantLinks({ clock: deps.clock ?? systemClock, reconnectGraceMs: deps.reconnectGraceMs, logger: deps.logger });
     this.guard = new ConnectionGuard({
       maxConnectionsPerAddress: deps.config.maxConnectionsPerAddress,
       allowedOrigins: [...deps.config.allowedOrigins, ...(deps.extraOrigins ?? [])],
@@ -71,7 +79,17 @@ export class SignalingServer {
     // The slot is held from the upgrade until the TCP socket closes, whatever happens between.
     socket.once('close', admitted.release);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const session = new Session(ws, source, this.deps.meetings, this.deps.config, this.deps.logger, this.deps.observer, this.deps.iceConfig);
+      const session = new Session(
+        ws,
+        source,
+        this.deps.meetings,
+        this.links,
+        this.deps.config,
+        this.deps.logger,
+        this.deps.observer,
+        this.deps.iceConfig,
+        this.deps.clock,
+      );
       this.sessions.add(session);
       ws.once('close', () => this.sessions.delete(session));
     });
@@ -91,6 +109,7 @@ export class SignalingServer {
     clearInterval(this.pingTimer);
     this.deps.server.off('upgrade', this.onUpgrade);
     for (const s of this.sessions) s.shutdown();
+    this.links.close();
     this.wss.close();
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import { systemClock, type Clock, type TimerHandle } from '../../../common/src/index.js';
 import { DomainError } from '../errors.js';
-import { newResumeToken, type Meeting, type MeetingService, type Participant, type ParticipantChannel } from '../meetings/index.js';
 import {
   isRequestMethod,
   requestEnvelope,
@@ -13,7 +13,8 @@ import {
 } from '../protocol/index.js';
 import { noTurn, type IceConfigSource } from '../turn/index.js';
 import type { SignalingConfig } from './config.js';
-import type { Handler, HandlerContext, SessionState } from './context.js';
+import type { Handler, HandlerContext, SessionState, SignalingMeetings } from './context.js';
+import { newResumeToken, type LinkChannel, type ParticipantLink, type ParticipantLinks } from './links.js';
 import { hostHandlers } from './handlers/host.js';
 import { mediaHandlers } from './handlers/media.js';
 import { meetingHandlers } from './handlers/meeting.js';
@@ -34,17 +35,16 @@ type RequestId = string | number | null;
  * size and rate limits, validates every message, and is its participant's notification channel.
  * Nothing a client sends can throw past `onMessage`.
  */
-export class Session implements SessionState, ParticipantChannel {
+export class Session implements SessionState, LinkChannel {
   readonly sessionId = randomUUID();
-  participant: Participant | undefined;
-  meeting: Meeting | undefined;
+  link: ParticipantLink | undefined;
   resumeToken = '';
   pinFailures = 0;
   readonly logger: Logger;
   private helloDone = false;
   private closing: string | undefined;
   private readonly bucket: TokenBucket;
-  private readonly helloTimer: NodeJS.Timeout;
+  private readonly helloTimer: TimerHandle;
   private alive = true;
   /** Requests run one after another per connection, so a client sees effects in order. */
   private queue: Promise<void> = Promise.resolve();
@@ -52,23 +52,25 @@ export class Session implements SessionState, ParticipantChannel {
   constructor(
     private readonly ws: WebSocket,
     readonly source: string,
-    private readonly meetings: MeetingService,
+    private readonly meetings: SignalingMeetings,
+    private readonly links: ParticipantLinks,
     private readonly config: SignalingConfig,
     logger: Logger,
     private readonly observer: SessionObserver,
     /** TURN servers and credentials handed out at hello. */
     private readonly iceConfig: IceConfigSource = noTurn,
+    private readonly clock: Clock = systemClock,
   ) {
     this.logger = logger.child({ session: this.sessionId });
-    this.bucket = new TokenBucket(config.ratePerSecond, config.burst);
-    this.helloTimer = setTimeout(() => this.close(4000, 'hello_timeout'), config.helloTimeoutMs);
+    this.bucket = new TokenBucket(config.ratePerSecond, config.burst, () => clock.now());
+    this.helloTimer = clock.setTimeout(() => this.close(4000, 'hello_timeout'), config.helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.logger.debug({ err }, 'socket error'));
   }
 
-  get channel(): ParticipantChannel {
+  get channel(): LinkChannel {
     return this;
   }
 
@@ -90,8 +92,7 @@ export class Session implements SessionState, ParticipantChannel {
   }
 
   replaced(): void {
-    this.participant = undefined;
-    this.meeting = undefined;
+    this.link = undefined;
     this.send({ notification: 'session.closing', data: { reason: 'replaced' } });
     this.closeAfterResponse('replaced');
   }
@@ -112,7 +113,7 @@ export class Session implements SessionState, ParticipantChannel {
   }
 
   private close(code: number, reason: string): void {
-    clearTimeout(this.helloTimer);
+    this.helloTimer.cancel();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
   }
 
@@ -162,12 +163,12 @@ export class Session implements SessionState, ParticipantChannel {
       }
       let result: unknown;
       if (method === 'hello') {
-        result = this.hello(parsed.data as { protocolVersion: 1; resumeToken?: string });
+        result = await this.hello(parsed.data as { protocolVersion: 1; resumeToken?: string });
       } else {
         if (!this.helloDone) throw new DomainError('hello_required', 'the first message must be hello');
         const handler = handlers[method] as Handler<RequestMethod> | undefined;
         if (!handler) throw new DomainError('unknown_method', `no such method: ${method}`);
-        const ctx: HandlerContext = { session: this, meetings: this.meetings };
+        const ctx: HandlerContext = { session: this, meetings: this.meetings, links: this.links };
         result = await handler(ctx, parsed.data as never);
       }
       this.send({ id, ok: true, data: result });
@@ -181,22 +182,21 @@ export class Session implements SessionState, ParticipantChannel {
     }
   }
 
-  private hello(data: { protocolVersion: 1; resumeToken?: string }) {
+  private async hello(data: { protocolVersion: 1; resumeToken?: string }) {
     if (this.helloDone) throw new DomainError('bad_message', 'hello was already sent');
-    clearTimeout(this.helloTimer);
+    this.helloTimer.cancel();
     if (data.resumeToken) {
-      const resumed = this.meetings.resume(data.resumeToken, this);
-      this.participant = resumed.participant;
-      this.meeting = resumed.meeting;
-      this.resumeToken = resumed.resumeToken;
+      const link = this.links.resume(data.resumeToken, this);
+      this.link = link;
+      this.resumeToken = link.token;
       this.helloDone = true;
-      this.logger.info({ participant: resumed.participant.id, room: resumed.meeting.id }, 'session resumed');
+      this.logger.info({ participant: link.participantId, room: link.handle.meetingId }, 'session resumed');
       return {
         sessionId: this.sessionId,
-        resumeToken: resumed.resumeToken,
+        resumeToken: link.token,
         resumed: true,
-        participant: resumed.participant.view(resumed.meeting.presenterId === resumed.participant.id),
-        meeting: resumed.meeting.view(),
+        participant: await link.handle.view(),
+        meeting: await link.handle.meeting(),
         ...this.iceConfig(this.sessionId),
       };
     }
@@ -206,12 +206,12 @@ export class Session implements SessionState, ParticipantChannel {
   }
 
   private onClose(): void {
-    clearTimeout(this.helloTimer);
-    const p = this.participant;
-    if (!p || p.state === 'left') return;
+    this.helloTimer.cancel();
+    const link = this.link;
+    if (!link || link.channel !== this) return;
     if (this.closing === 'left' || this.closing === 'too_many_pin_attempts') return;
     // The socket dropped without a leave: keep the seat for the grace period.
-    this.meetings.disconnected(p);
+    this.links.disconnected(link);
   }
 
   /** Server shutdown: say why, then close. */

@@ -3,6 +3,7 @@ import type { MeetingController } from '../meeting/index.js';
 import type { MediaSession, RemoteTrack } from '../media/index.js';
 import { h, replaceChildren } from './dom.js';
 import { icon, type IconName } from './icons.js';
+import { kindFlag } from './kind.js';
 import { AudioSink, TileGrid, type TileInput } from './tiles.js';
 
 type Tab = 'people' | 'chat';
@@ -227,7 +228,7 @@ export class MeetingPage {
         : null;
       return h(
         'li',
-        { class: 'person', 'data-testid': 'roster-item', 'data-participant-id': p.id, 'data-role': p.role, 'data-muted': String(p.audioMuted), 'data-hand': String(p.handRaised) },
+        { class: 'person', 'data-testid': 'roster-item', 'data-participant-id': p.id, 'data-role': p.role, 'data-kind': p.kind, 'data-muted': String(p.audioMuted), 'data-hand': String(p.handRaised) },
         h(
           'div',
           { class: 'person-main' },
@@ -235,6 +236,7 @@ export class MeetingPage {
           h(
             'span',
             { class: 'person-flags' },
+            kindFlag(p.kind, 'flag flag-kind'),
             h('span', { class: p.role === 'host' ? 'badge badge-host' : 'badge' }, p.role === 'host' ? 'Host' : 'Guest'),
             p.presenting ? h('span', { class: 'badge badge-info' }, 'Presenting') : null,
             p.state === 'reconnecting' ? h('span', { class: 'badge badge-warn' }, 'Reconnecting') : null,

@@ -1,6 +1,7 @@
 import type { ParticipantView } from '../../../server/src/protocol/index.js';
 import { h, initials, replaceChildren } from './dom.js';
 import { icon } from './icons.js';
+import { kindFlag, kindLabel } from './kind.js';
 
 export interface TileInput {
   participant: ParticipantView;
@@ -11,7 +12,7 @@ export interface TileInput {
   order: number;
 }
 
-/** One participant's tile: camera video or initials, name, role and mute/hand badges. */
+/** One participant's tile: camera video or initials, kind icon, name, role and mute/hand badges. */
 class Tile {
   readonly root: HTMLElement;
   private readonly video: HTMLVideoElement;
@@ -42,9 +43,11 @@ class Tile {
     this.root.classList.toggle('is-me', t.isMe);
     this.root.classList.toggle('is-mirrored', t.isMe);
     this.root.style.order = String(t.order);
-    this.root.setAttribute('aria-label', `${p.displayName}${t.isMe ? ' (you)' : ''}${t.speaking ? ', speaking' : ''}`);
+    this.root.dataset.kind = p.kind;
+    this.root.setAttribute('aria-label', `${p.displayName}${t.isMe ? ' (you)' : ''}, ${kindLabel(p.kind).toLowerCase()}${t.speaking ? ', speaking' : ''}`);
     replaceChildren(
       this.label,
+      kindFlag(p.kind, 'tile-flag tile-flag-kind'),
       h('span', { class: 'tile-name' }, t.isMe ? `${p.displayName} (you)` : p.displayName),
       p.role === 'host' ? h('span', { class: 'badge badge-host' }, 'Host') : null,
       p.audioMuted ? h('span', { class: 'tile-flag', title: 'Muted' }, icon('micOff'), h('span', { class: 'sr-only' }, 'Muted')) : null,

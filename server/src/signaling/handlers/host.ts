@@ -1,49 +1,34 @@
-import { DomainError } from '../../errors.js';
-import { empty, requireHost, requireTarget, type HandlerTable } from '../context.js';
+import { empty, requireLink, type HandlerTable } from '../context.js';
 
+// Host controls go through the meetings API: one Meeting code path whatever kind the target is.
 export const hostHandlers: HandlerTable = {
   async 'host.mute'(ctx, data) {
-    const { participant, meeting } = requireHost(ctx);
-    const targets = data.participantId ? [requireTarget(meeting, data.participantId)] : meeting.joined().filter((p) => p.id !== participant.id);
-    let muted = 0;
-    for (const t of targets) if (await meeting.mute(t, participant)) muted++;
+    const { muted = 0 } = await requireLink(ctx).handle.host({ action: 'mute', participantId: data.participantId });
     return { muted };
   },
 
   async 'host.disconnect'(ctx, data) {
-    const { participant, meeting } = requireHost(ctx);
-    const target = requireTarget(meeting, data.participantId);
-    if (target === participant) throw new DomainError('bad_request', 'use leave to leave the meeting yourself');
-    target.notify('you.removed', { reason: 'removed_by_host' });
-    meeting.leave(target, 'removed_by_host');
+    await requireLink(ctx).handle.host({ action: 'remove', participantId: data.participantId });
     return empty;
   },
 
   async 'host.lock'(ctx, data) {
-    const { participant, meeting } = requireHost(ctx);
-    meeting.setLocked(data.locked, participant);
+    await requireLink(ctx).handle.host({ action: 'lock', locked: data.locked });
     return empty;
   },
 
   async 'host.admit'(ctx, data) {
-    const { meeting } = requireHost(ctx);
-    const target = requireTarget(meeting, data.participantId);
-    if (target.state !== 'lobby') throw new DomainError('bad_request', 'that participant is not waiting in the lobby');
-    meeting.admit(target);
+    await requireLink(ctx).handle.host({ action: 'admit', participantId: data.participantId });
     return empty;
   },
 
   async 'host.promote'(ctx, data) {
-    const { meeting } = requireHost(ctx);
-    const target = requireTarget(meeting, data.participantId);
-    if (target.state === 'lobby') meeting.admit(target);
-    meeting.promote(target);
+    await requireLink(ctx).handle.host({ action: 'promote', participantId: data.participantId });
     return empty;
   },
 
   async 'host.end'(ctx) {
-    const { meeting } = requireHost(ctx);
-    meeting.end('ended_by_host');
+    await requireLink(ctx).handle.host({ action: 'end' });
     return empty;
   },
 };

@@ -1,37 +1,36 @@
-import { DomainError } from '../../errors.js';
+import { MeetingError } from '../../meetings/index.js';
 import { empty, type HandlerTable } from '../context.js';
+import { webRtcJoinResult } from '../links.js';
 
 export const sessionHandlers: HandlerTable = {
   // hello is handled by the Session itself (it must be first and may resume).
 
   async join(ctx, data) {
     const s = ctx.session;
-    if (s.participant) throw new DomainError('already_joined', 'this connection has already joined a meeting');
+    if (s.link) throw new MeetingError('already_joined', 'this connection has already joined a meeting');
     try {
       // Named fields only: a browser never supplies a caller identity (that is the SIP gateway's evidence).
       const { address, displayName, pin, hostToken, mode, bandwidthKbps } = data;
-      const joined = await ctx.meetings.join({ address, displayName, pin, hostToken, mode, bandwidthKbps, source: s.source }, s.channel, s.resumeToken);
-      s.participant = joined.participant;
-      s.meeting = joined.meeting;
-      return joined.meeting.joinResult(joined.participant);
+      const handle = await ctx.meetings.join({ address, displayName, pin, hostToken, mode, bandwidthKbps, kind: 'browser', callerAddress: null, source: s.source });
+      s.link = ctx.links.bind(handle, bandwidthKbps, s.channel, s.resumeToken);
+      return await webRtcJoinResult(handle);
     } catch (err) {
-      if (err instanceof DomainError && err.code === 'wrong_pin') {
+      if (err instanceof MeetingError && err.code === 'wrong_pin') {
         s.pinFailures++;
         if (s.pinFailures >= ctx.meetings.pinAttemptsPerSession) {
           s.closeAfterResponse('too_many_pin_attempts');
-          throw new DomainError('wrong_pin', 'that PIN is not correct; too many attempts on this connection', { attemptsLeft: 0 });
+          throw new MeetingError('wrong_pin', 'that PIN is not correct; too many attempts on this connection', { attemptsLeft: 0 });
         }
-        throw new DomainError('wrong_pin', 'that PIN is not correct', { attemptsLeft: ctx.meetings.pinAttemptsPerSession - s.pinFailures });
+        throw new MeetingError('wrong_pin', 'that PIN is not correct', { attemptsLeft: ctx.meetings.pinAttemptsPerSession - s.pinFailures });
       }
       throw err;
     }
   },
 
   async leave(ctx) {
-    const { participant, meeting } = ctx.session;
-    if (participant && meeting) meeting.leave(participant, 'left');
+    const link = ctx.session.link;
+    if (link) await link.handle.leave('left');
     ctx.session.closeAfterResponse('left');
     return empty;
   },
 };
-
