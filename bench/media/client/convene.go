@@ -47,9 +47,9 @@ type rtpCaps struct {
 }
 
 type transportInfo struct {
-	ID             string `json:"id"`
-	IceParameters  webrtc.ICEParameters
-	IceCandidates  []struct {
+	ID            string `json:"id"`
+	IceParameters webrtc.ICEParameters
+	IceCandidates []struct {
 		Foundation string `json:"foundation"`
 		Priority   uint32 `json:"priority"`
 		IP         string `json:"ip"`
@@ -178,9 +178,9 @@ func (s *conveneSession) run(deadline time.Time) {
 	}
 	s.joinedAt = time.Now()
 	var joined struct {
-		ParticipantID         string  `json:"participantId"`
-		State                 string  `json:"state"`
-		RouterRtpCapabilities rtpCaps `json:"routerRtpCapabilities"`
+		ParticipantID         string                             `json:"participantId"`
+		State                 string                             `json:"state"`
+		RouterRtpCapabilities rtpCaps                            `json:"routerRtpCapabilities"`
 		Roster                []struct{ ID, DisplayName string } `json:"roster"`
 	}
 	mode := s.p.Mode
@@ -255,11 +255,20 @@ func (s *conveneSession) finish() {
 		_ = s.sig.request("leave", map[string]any{}, nil, 3*time.Second)
 		s.sig.close()
 	}
-	for _, t := range []*ortcTransport{s.send, s.recv} {
-		if t != nil {
-			_ = t.dtls.Stop()
-			_ = t.ice.Stop()
+	// Teardown is bounded: a transport that will not stop must not hold the results back.
+	stopped := make(chan struct{})
+	go func() {
+		for _, t := range []*ortcTransport{s.send, s.recv} {
+			if t != nil {
+				_ = t.dtls.Stop()
+				_ = t.ice.Stop()
+			}
 		}
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(3 * time.Second):
 	}
 }
 

@@ -16,22 +16,22 @@ const freezeGap = 500 * time.Millisecond
 
 // StreamStats is what a subscriber reports for one consumed stream.
 type StreamStats struct {
-	Publisher      string         `json:"publisher"`
-	Kind           string         `json:"kind"`
-	Codec          string         `json:"codec"`
-	Packets        uint64         `json:"packets"`
-	Lost           uint64         `json:"lost"`
-	Bytes          uint64         `json:"bytes"`
-	Frames         uint64         `json:"frames"`
-	Keyframes      uint64         `json:"keyframes"`
-	Freezes        uint64         `json:"freezes"`
-	FrozenMs       float64        `json:"frozenMs"`
-	JitterMs       float64        `json:"jitterMs"`
-	FirstFrameMs   float64        `json:"firstFrameMs"` // from the subscriber's join request; -1 = none
-	ActiveS        float64        `json:"activeS"`
-	BytesByLayer   map[string]int `json:"bytesByLayer"` // "640x360" → bytes
-	Closed         bool           `json:"closed"`
-	ClosedAfterS   float64        `json:"closedAfterS,omitempty"`
+	Publisher    string         `json:"publisher"`
+	Kind         string         `json:"kind"`
+	Codec        string         `json:"codec"`
+	Packets      uint64         `json:"packets"`
+	Lost         uint64         `json:"lost"`
+	Bytes        uint64         `json:"bytes"`
+	Frames       uint64         `json:"frames"`
+	Keyframes    uint64         `json:"keyframes"`
+	Freezes      uint64         `json:"freezes"`
+	FrozenMs     float64        `json:"frozenMs"`
+	JitterMs     float64        `json:"jitterMs"`
+	FirstFrameMs float64        `json:"firstFrameMs"` // from the subscriber's join request; -1 = none
+	ActiveS      float64        `json:"activeS"`
+	BytesByLayer map[string]int `json:"bytesByLayer"` // "640x360" → bytes
+	Closed       bool           `json:"closed"`
+	ClosedAfterS float64        `json:"closedAfterS,omitempty"`
 }
 
 type streamCounter struct {
@@ -47,14 +47,14 @@ type streamCounter struct {
 	lastTransit float64
 	jitter      float64
 	// frame assembly
-	frameTS       uint32
-	frameOK       bool
-	frameStarted  bool
-	frameBytes    int
-	expectSeq     uint16
-	lastFrameAt   time.Time
-	layer         string
-	paused        bool
+	frameTS      uint32
+	frameOK      bool
+	frameStarted bool
+	frameBytes   int
+	expectSeq    uint16
+	lastFrameAt  time.Time
+	layer        string
+	paused       bool
 }
 
 func newStreamCounter(publisher, kind, codec string, clockRate float64, joinedAt time.Time) *streamCounter {
@@ -125,6 +125,8 @@ func (c *streamCounter) videoPacket(p *rtp.Packet, now time.Time) {
 				c.st.Keyframes++
 				if w > 0 {
 					c.layer = itoa(w) + "x" + itoa(h)
+				} else if c.st.Codec == "h264" {
+					c.layer = "h264"
 				}
 			}
 		}

@@ -14,11 +14,11 @@ import (
 )
 
 type wsMessage struct {
-	ID           json.RawMessage `json:"id,omitempty"`
-	OK           *bool           `json:"ok,omitempty"`
-	Data         json.RawMessage `json:"data,omitempty"`
+	ID           json.RawMessage                 `json:"id,omitempty"`
+	OK           *bool                           `json:"ok,omitempty"`
+	Data         json.RawMessage                 `json:"data,omitempty"`
 	Error        *struct{ Code, Message string } `json:"error,omitempty"`
-	Notification string          `json:"notification,omitempty"`
+	Notification string                          `json:"notification,omitempty"`
 }
 
 type signaling struct {
