@@ -110,10 +110,14 @@ type conveneSession struct {
 	send      *ortcTransport
 	recv      *ortcTransport
 	consumers map[string]*consumed
-	early     []consumerView
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	clock     func() time.Duration
+	// Notifications about consumers still being set up (consumer.added is handled off the
+	// read loop, so a quick consumer.closed/paused can overtake it).
+	closedEarly map[string]bool
+	pausedEarly map[string]bool
+	early       []consumerView
+	stop        chan struct{}
+	wg          sync.WaitGroup
+	clock       func() time.Duration
 }
 
 func newSettingEngine() webrtc.SettingEngine {
@@ -153,6 +157,9 @@ func (s *conveneSession) onNotification(name string, data json.RawMessage) {
 		if json.Unmarshal(data, &d) == nil {
 			s.mu.Lock()
 			c := s.consumers[d.ConsumerID]
+			if c == nil {
+				s.pausedEarly[d.ConsumerID] = name == "consumer.paused"
+			}
 			s.mu.Unlock()
 			if c != nil {
 				c.counter.setPaused(name == "consumer.paused")
@@ -164,6 +171,8 @@ func (s *conveneSession) onNotification(name string, data json.RawMessage) {
 func (s *conveneSession) run(deadline time.Time) {
 	s.names = map[string]string{}
 	s.consumers = map[string]*consumed{}
+	s.closedEarly = map[string]bool{}
+	s.pausedEarly = map[string]bool{}
 	s.stop = make(chan struct{})
 	defer s.finish()
 	sig, err := dialSignaling(s.plan.WsURL, s.onNotification)
@@ -558,7 +567,15 @@ func (s *conveneSession) addConsumer(v consumerView) {
 	c := &consumed{view: v, receiver: receiver, counter: counter}
 	s.mu.Lock()
 	s.consumers[v.ID] = c
+	closedAlready := s.closedEarly[v.ID]
+	if p, ok := s.pausedEarly[v.ID]; ok {
+		counter.setPaused(p)
+	}
 	s.mu.Unlock()
+	if closedAlready {
+		s.closeConsumer(v.ID)
+		return
+	}
 	go readTrack(receiver, counter)
 	go func() {
 		buf := make([]byte, 1500)
@@ -574,6 +591,9 @@ func (s *conveneSession) addConsumer(v consumerView) {
 func (s *conveneSession) closeConsumer(id string) {
 	s.mu.Lock()
 	c := s.consumers[id]
+	if c == nil {
+		s.closedEarly[id] = true
+	}
 	s.mu.Unlock()
 	if c == nil {
 		return

@@ -1,6 +1,6 @@
 module convene.example/bench/media-client
 
-go 1.26.8
+go 1.24.0
 
 require (
 	github.com/gorilla/websocket v1.5.3

@@ -31,6 +31,7 @@ type StreamStats struct {
 	ActiveS      float64        `json:"activeS"`
 	BytesByLayer map[string]int `json:"bytesByLayer"` // "640x360" → bytes
 	Closed       bool           `json:"closed"`
+	PausedAtEnd  bool           `json:"pausedAtEnd"`
 	ClosedAfterS float64        `json:"closedAfterS,omitempty"`
 }
 
@@ -164,6 +165,7 @@ func (c *streamCounter) snapshot(now time.Time) StreamStats {
 	defer c.mu.Unlock()
 	s := c.st
 	s.JitterMs = c.jitter / c.clockRate * 1000
+	s.PausedAtEnd = c.paused
 	s.ActiveS = now.Sub(c.started).Seconds()
 	layers := make(map[string]int, len(c.st.BytesByLayer))
 	for k, v := range c.st.BytesByLayer {

@@ -42,7 +42,12 @@ func sendAudio(track *webrtc.TrackLocalStaticRTP, clip *Clip, levelExtID uint8, 
 		level := byte(127)
 		payload := frame
 		if talking {
-			level = 30
+			// Speech-like levels (syllables and short dips): the speaker detector adapts to a
+			// constant level as if it were background noise.
+			level = byte(20 + rand.Intn(25))
+			if n%16 < 3 {
+				level = byte(80 + rand.Intn(20))
+			}
 		} else {
 			payload = frame[:1]
 		}
