@@ -13,9 +13,11 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -115,9 +117,11 @@ type conveneSession struct {
 	closedEarly map[string]bool
 	pausedEarly map[string]bool
 	early       []consumerView
-	stop        chan struct{}
-	wg          sync.WaitGroup
-	clock       func() time.Duration
+	// Per video sender: set when the SFU asked for a keyframe.
+	keyframeRequests map[*webrtc.TrackLocalStaticRTP]*atomic.Bool
+	stop             chan struct{}
+	wg               sync.WaitGroup
+	clock            func() time.Duration
 }
 
 func newSettingEngine() webrtc.SettingEngine {
@@ -430,15 +434,29 @@ func (s *conveneSession) newSender(mime, fmtp string, kind string) (*webrtc.Trac
 	if err := sender.Send(params); err != nil {
 		return nil, 0, err
 	}
-	// Drain RTCP (PLI, receiver reports) so the SRTCP read buffers never fill.
+	// Read RTCP so the SRTCP buffers never fill; a PLI/FIR asks for a keyframe, which the
+	// video loop answers by jumping to one (as a browser's encoder would produce one).
+	keyframeWanted := &atomic.Bool{}
 	go func() {
-		buf := make([]byte, 1500)
 		for {
-			if _, _, err := sender.Read(buf); err != nil {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
 				return
+			}
+			for _, p := range pkts {
+				switch p.(type) {
+				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+					keyframeWanted.Store(true)
+				}
 			}
 		}
 	}()
+	s.mu.Lock()
+	if s.keyframeRequests == nil {
+		s.keyframeRequests = map[*webrtc.TrackLocalStaticRTP]*atomic.Bool{}
+	}
+	s.keyframeRequests[track] = keyframeWanted
+	s.mu.Unlock()
 	return track, ssrc, nil
 }
 
@@ -496,7 +514,8 @@ func (s *conveneSession) produce() error {
 		s.res.Produced = append(s.res.Produced, s.p.Video)
 		for i, l := range layers {
 			track, clip := tracks[i], s.lib.VP8[l]
-			s.goSend(func() { sendVideo(track, clip, "vp8", s.stop, &s.res.PacketsSent) })
+			want := s.keyframeRequests[track]
+			s.goSend(func() { sendVideo(track, clip, "vp8", want, s.stop, &s.res.PacketsSent) })
 		}
 	case "h264":
 		h264 := findCodec(s.caps, webrtc.MimeTypeH264)
@@ -514,7 +533,8 @@ func (s *conveneSession) produce() error {
 			return err
 		}
 		s.res.Produced = append(s.res.Produced, "h264")
-		s.goSend(func() { sendVideo(track, s.lib.H264, "h264", s.stop, &s.res.PacketsSent) })
+		want := s.keyframeRequests[track]
+		s.goSend(func() { sendVideo(track, s.lib.H264, "h264", want, s.stop, &s.res.PacketsSent) })
 	}
 	return nil
 }

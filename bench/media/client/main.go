@@ -54,9 +54,11 @@ type ParticipantResult struct {
 
 // Results is the client's output.
 type Results struct {
-	StartedAt    time.Time           `json:"startedAt"`
-	WallS        float64             `json:"wallS"`
-	Participants []ParticipantResult `json:"participants"`
+	StartedAt time.Time `json:"startedAt"`
+	WallS     float64   `json:"wallS"`
+	// KeyframesOnRequest: PLI/FIR from the SFU that publishers answered with a keyframe.
+	KeyframesOnRequest uint64              `json:"keyframesOnRequest"`
+	Participants       []ParticipantResult `json:"participants"`
 }
 
 func isSpeaking(p ParticipantPlan, plan *Plan, elapsed time.Duration) bool {
@@ -130,7 +132,7 @@ func main() {
 	case <-time.After(time.Until(deadline) + 30*time.Second):
 		fmt.Fprintln(os.Stderr, "convene-media-load: some participants did not finish in time")
 	}
-	out := Results{StartedAt: start, WallS: time.Since(start).Seconds(), Participants: results}
+	out := Results{StartedAt: start, WallS: time.Since(start).Seconds(), Participants: results, KeyframesOnRequest: keyframesOnRequest.Load()}
 	body, _ := json.MarshalIndent(out, "", " ")
 	if *outFile == "" {
 		os.Stdout.Write(body)

@@ -16,6 +16,9 @@ import (
 
 const mtu = 1200
 
+// keyframesOnRequest counts PLI/FIR answered, for the report.
+var keyframesOnRequest atomic.Uint64
+
 // sendAudio loops Opus packets every 20 ms. While `speaking()` is false it sends a DTX packet
 // (TOC byte only) every 400 ms with level 127 (silence), as WebRTC senders with DTX do.
 func sendAudio(track *webrtc.TrackLocalStaticRTP, clip *Clip, levelExtID uint8, speaking func() bool, stop <-chan struct{}, sent *uint64) {
@@ -67,7 +70,7 @@ func sendAudio(track *webrtc.TrackLocalStaticRTP, clip *Clip, levelExtID uint8, 
 }
 
 // sendVideo loops a clip's frames at its frame rate, packetised for its codec.
-func sendVideo(track *webrtc.TrackLocalStaticRTP, clip *Clip, codec string, stop <-chan struct{}, sent *uint64) {
+func sendVideo(track *webrtc.TrackLocalStaticRTP, clip *Clip, codec string, keyframeWanted *atomic.Bool, stop <-chan struct{}, sent *uint64) {
 	var payloader rtp.Payloader
 	if codec == "h264" {
 		payloader = &codecs.H264Payloader{}
@@ -85,6 +88,15 @@ func sendVideo(track *webrtc.TrackLocalStaticRTP, clip *Clip, codec string, stop
 		case <-stop:
 			return
 		case <-tick.C:
+		}
+		if keyframeWanted != nil && keyframeWanted.Swap(false) {
+			// Back to the keyframe that starts the current group (at most one GOP back).
+			k := i % len(clip.Frames)
+			for k > 0 && !clip.Keyframes[k] {
+				k--
+			}
+			i = k
+			keyframesOnRequest.Add(1)
 		}
 		frame := clip.Frames[i%len(clip.Frames)]
 		i++
