@@ -16,7 +16,7 @@ function chart(x0, y0, w, h, title, series, yKey, yLabel) {
     out.push(`<text x="${sx(0) - 4}" y="${sy(v) + 4}" text-anchor="end" font-size="9">${v < 10 ? v.toFixed(1) : Math.round(v)}</text>`);
   }
   out.push(`<text x="${sx(maxX)}" y="${sy(0) + 14}" text-anchor="end" font-size="9">participants (max ${maxX})</text>`);
-  out.push(`<text x="${x0 + 4}" y="${y0 + 24}" font-size="9">${esc(yLabel)}</text>`);
+  out.push(`<text x="${x0 + 48}" y="${y0 + 26}" font-size="9" fill="#555">${esc(yLabel)}</text>`);
   for (const s of series) {
     const rows = [...s.rows].sort((a, b) => a.load - b.load);
     const d = rows.map((r, i) => `${i ? 'L' : 'M'}${sx(r.load).toFixed(1)},${sy(r[yKey] ?? 0).toFixed(1)}`).join(' ');

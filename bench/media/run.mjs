@@ -292,14 +292,16 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
   // Measure over the hold, once everyone has had time to join and start sending.
   await Promise.race([sleep(JOIN_SPREAD_MS + 2500), exited]);
   const serverPids = processTree(server.pid);
-  const s0 = { at: performance.now(), server: treeTicks(serverPids), client: procStat(proc.pid)?.ticks ?? 0 };
+  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? 0 };
   await Promise.race([sleep(Math.max(1000, (holdS - 3) * 1000)), exited]);
-  const s1 = { at: performance.now(), server: treeTicks(serverPids), client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids) };
+  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids) };
   await exited;
   clearTimeout(killer);
   const seconds = (s1.at - s0.at) / 1000;
   const serverCpu = ((s1.server - s0.server) / CLK_TCK / seconds) * 100;
   const clientCpu = ((s1.client - s0.client) / CLK_TCK / seconds) * 100;
+  // The server's main process alone (Convene and the floor: Node; Janus: everything).
+  const mainCpu = ((s1.root - s0.root) / CLK_TCK / seconds) * 100;
   if (!fs.existsSync(outFile)) throw new Error(`${tag}: client wrote no results; see ${workDir}/${tag}.client.log`);
   const out = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   const streams = out.participants.flatMap((p) => p.streams);
@@ -322,6 +324,7 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
     joined: out.participants.filter((p) => p.joined).length,
     errors,
     serverCpuPct: serverCpu,
+    serverMainProcessCpuPct: mainCpu,
     serverRssMb: s1.rssKb / 1024,
     clientCpuPct: clientCpu,
     forwardedStreams: live.length,
@@ -341,8 +344,8 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
 // ---- output -----------------------------------------------------------------------------------
 const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 function table(rows) {
-  const head = ['server', 'step', 'joined', 'srv CPU %core', 'CPU %/stream', 'srv RSS MB', 'streams', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'client CPU %'];
-  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), fmt(r.cpuPerStreamPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), fmt(r.clientCpuPct)]);
+  const head = ['server', 'step', 'joined', 'srv CPU %core', 'of it Node %', 'CPU %/stream', 'srv RSS MB', 'streams', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'client CPU %'];
+  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), fmt(r.cpuPerStreamPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), fmt(r.clientCpuPct)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
