@@ -205,9 +205,10 @@ async function startConvene() {
   const maxRooms = Math.max(...Object.values(SCENARIOS).map((s) => s.rooms));
   const company = await api(httpUrl, 'POST', '/companies', { name: `Media bench ${new Date().toISOString()}` });
   await api(httpUrl, 'POST', `/companies/${company.id}/plans`, {
-    planType: 'enterprise_user', quantity: 40, pricePerLicenceCents: 0, currency: 'EUR', paymentPlan: 'monthly', autoRenew: true, costCenter: 'bench', references: '', reference: 'bench',
+    planType: 'enterprise_user', quantity: 100, pricePerLicenceCents: 0, currency: 'EUR', paymentPlan: 'monthly', autoRenew: true, costCenter: 'bench', references: '', reference: 'bench',
   });
-  // Fresh rooms per scenario step, so one step's leftovers never meet the next.
+  // Fresh rooms per scenario step, so one step's leftovers never meet the next. Each team VMR takes
+  // an Enterprise User Licence (the full run makes ≈ 45), and each adds 10 to the company's cap.
   let n = 0;
   const newRooms = async (count) => {
     const out = [];
