@@ -6,7 +6,7 @@
 //   node bench/media/run.mjs            full run (see README for its length)
 //   node bench/media/run.mjs --quick    one small step per scenario and server, < 3 minutes
 //   --servers convene,mediasoup,janus   which servers (default: all that are available)
-//   --scenarios a,b,c,d                 which scenarios
+//   --scenarios a,b,c,d                 which scenarios (also e: last-N churn, not in the default set)
 //   --out DIR                           where results go (default bench/media/results)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -76,6 +76,19 @@ const SCENARIOS = {
     participants: (s, rooms) => [
       { ...pub('speaker', rooms[0], { audio: 'always', video: 'none', receive: false }), mode: 'audio-only', bandwidthKbps: 256 },
       ...Array.from({ length: s.L }, (_, i) => listener(`listener-${i}`, rooms[0])),
+    ],
+  },
+  e: {
+    // Not in the default set: more camera publishers than last-N, speakers rotating every 4 s
+    // among all of them, so every video subscriber's last-N set changes (consumer churn).
+    title: '(e) last-N churn: P publishers > last-N 9, speakers rotating through all of them, S subscribers',
+    rooms: 1,
+    steps: [{ P: 15, S: 10 }],
+    label: (s) => `P=${s.P} S=${s.S}`,
+    load: (s) => s.P + s.S,
+    participants: (s, rooms) => [
+      ...Array.from({ length: s.P }, (_, i) => pub(`pub-${i}`, rooms[0], { audio: 'slot', slot: i % 5 })),
+      ...Array.from({ length: s.S }, (_, i) => viewer(`sub-${i}`, rooms[0])),
     ],
   },
   d: {
@@ -277,7 +290,7 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
     durationS: holdS,
     joinSpreadMs: JOIN_SPREAD_MS,
     speakerSwitchS: 4,
-    speakerSlots: 3,
+    speakerSlots: scenarioKey === 'e' ? 5 : 3,
     layerKbps,
     participants: sc.participants(step, rooms),
   };
@@ -306,6 +319,7 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
   if (!fs.existsSync(outFile)) throw new Error(`${tag}: client wrote no results; see ${workDir}/${tag}.client.log`);
   const out = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   const streams = out.participants.flatMap((p) => p.streams);
+  const consumersClosed = streams.filter((s) => s.closed).length;
   const live = streams.filter((s) => s.packets > 0 && !s.closed);
   const packets = streams.reduce((a, s) => a + s.packets, 0);
   const lost = streams.reduce((a, s) => a + s.lost, 0);
@@ -333,10 +347,13 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
     packetsPerS: packets / activeS,
     lossPct: packets + lost ? (100 * lost) / (packets + lost) : 0,
     p95FirstFrameMs: pct(firstFrames, 95),
+    // Per consumer, from its announcement (differs from the above when last-N swaps streams in late).
+    p95FirstFrameAfterConsumeMs: pct((video.length ? video : streams).map((s) => s.firstFrameAfterAddMs).filter((x) => x >= 0), 95),
     freezes: video.reduce((a, s) => a + s.freezes, 0),
     receiveKbpsByLayer: Object.fromEntries(Object.entries(layerBytes).map(([k, v]) => [k, Math.round((v * 8) / 1000 / activeS)])),
     jitterP95Ms: pct(streams.map((s) => s.jitterMs), 95),
     keyframesOnRequest: out.keyframesOnRequest ?? 0,
+    consumersClosed,
     lostAudio: streams.filter((s) => s.kind === 'audio').reduce((a, s) => a + s.lost, 0),
     lostVideo: video.reduce((a, s) => a + s.lost, 0),
   };

@@ -16,23 +16,26 @@ const freezeGap = 500 * time.Millisecond
 
 // StreamStats is what a subscriber reports for one consumed stream.
 type StreamStats struct {
-	Publisher    string         `json:"publisher"`
-	Kind         string         `json:"kind"`
-	Codec        string         `json:"codec"`
-	Packets      uint64         `json:"packets"`
-	Lost         uint64         `json:"lost"`
-	Bytes        uint64         `json:"bytes"`
-	Frames       uint64         `json:"frames"`
-	Keyframes    uint64         `json:"keyframes"`
-	Freezes      uint64         `json:"freezes"`
-	FrozenMs     float64        `json:"frozenMs"`
-	JitterMs     float64        `json:"jitterMs"`
-	FirstFrameMs float64        `json:"firstFrameMs"` // from the subscriber's join request; -1 = none
-	ActiveS      float64        `json:"activeS"`
-	BytesByLayer map[string]int `json:"bytesByLayer"` // "640x360" → bytes
-	Closed       bool           `json:"closed"`
-	PausedAtEnd  bool           `json:"pausedAtEnd"`
-	ClosedAfterS float64        `json:"closedAfterS,omitempty"`
+	Publisher    string  `json:"publisher"`
+	Kind         string  `json:"kind"`
+	Codec        string  `json:"codec"`
+	Packets      uint64  `json:"packets"`
+	Lost         uint64  `json:"lost"`
+	Bytes        uint64  `json:"bytes"`
+	Frames       uint64  `json:"frames"`
+	Keyframes    uint64  `json:"keyframes"`
+	Freezes      uint64  `json:"freezes"`
+	FrozenMs     float64 `json:"frozenMs"`
+	JitterMs     float64 `json:"jitterMs"`
+	FirstFrameMs float64 `json:"firstFrameMs"` // from the subscriber's join request; -1 = none
+	// From the consumer's announcement to its first frame: the switch time when last-N brings in
+	// a new speaker long after the join.
+	FirstFrameAfterAddMs float64        `json:"firstFrameAfterAddMs"`
+	ActiveS              float64        `json:"activeS"`
+	BytesByLayer         map[string]int `json:"bytesByLayer"` // "640x360" → bytes
+	Closed               bool           `json:"closed"`
+	PausedAtEnd          bool           `json:"pausedAtEnd"`
+	ClosedAfterS         float64        `json:"closedAfterS,omitempty"`
 }
 
 type streamCounter struct {
@@ -60,7 +63,7 @@ type streamCounter struct {
 
 func newStreamCounter(publisher, kind, codec string, clockRate float64, joinedAt time.Time) *streamCounter {
 	return &streamCounter{
-		st:        StreamStats{Publisher: publisher, Kind: kind, Codec: codec, FirstFrameMs: -1, BytesByLayer: map[string]int{}},
+		st:        StreamStats{Publisher: publisher, Kind: kind, Codec: codec, FirstFrameMs: -1, FirstFrameAfterAddMs: -1, BytesByLayer: map[string]int{}},
 		clockRate: clockRate,
 		joinedAt:  joinedAt,
 		started:   time.Now(),
@@ -149,6 +152,7 @@ func (c *streamCounter) videoPacket(p *rtp.Packet, now time.Time) {
 func (c *streamCounter) frameDone(now time.Time, _ int) {
 	if c.st.FirstFrameMs < 0 {
 		c.st.FirstFrameMs = float64(now.Sub(c.joinedAt).Microseconds()) / 1000
+		c.st.FirstFrameAfterAddMs = float64(now.Sub(c.started).Microseconds()) / 1000
 	}
 	if !c.lastFrameAt.IsZero() && !c.paused {
 		if gap := now.Sub(c.lastFrameAt); gap > freezeGap && c.st.Kind == "video" {
