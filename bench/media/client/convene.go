@@ -145,6 +145,15 @@ func (s *conveneSession) onNotification(name string, data json.RawMessage) {
 			s.names[d.Participant.ID] = d.Participant.DisplayName
 			s.mu.Unlock()
 		}
+	case "speaker.active", "consumer.layersChanged":
+		at := time.Since(clientStart).Seconds()
+		s.mu.Lock()
+		if name == "speaker.active" && len(s.res.SpeakerChangesS) < 100 {
+			s.res.SpeakerChangesS = append(s.res.SpeakerChangesS, at)
+		} else if name == "consumer.layersChanged" && len(s.res.LayerChangesS) < 100 {
+			s.res.LayerChangesS = append(s.res.LayerChangesS, at)
+		}
+		s.mu.Unlock()
 	case "consumer.added":
 		var v consumerView
 		if json.Unmarshal(data, &v) == nil {

@@ -50,6 +50,10 @@ type ParticipantResult struct {
 	Produced      []string      `json:"produced"`
 	PacketsSent   uint64        `json:"packetsSent"`
 	Streams       []StreamStats `json:"streams"`
+	// Convene's speaker.active and consumer.layersChanged notifications, seconds since the client
+	// started (at most 100 each).
+	SpeakerChangesS []float64 `json:"speakerChangesS,omitempty"`
+	LayerChangesS   []float64 `json:"layerChangesS,omitempty"`
 }
 
 // Results is the client's output.
@@ -98,6 +102,7 @@ func main() {
 		fail(err)
 	}
 	start := time.Now()
+	clientStart = start
 	clock := func() time.Duration { return time.Since(start) }
 	spread := time.Duration(plan.JoinSpreadMs) * time.Millisecond
 	deadline := start.Add(spread + time.Duration(plan.DurationS*float64(time.Second)))

@@ -14,20 +14,26 @@ import (
 
 const freezeGap = 500 * time.Millisecond
 
+// clientStart is when the client began (main sets it), the origin of every *S timestamp.
+var clientStart = time.Now()
+
 // StreamStats is what a subscriber reports for one consumed stream.
 type StreamStats struct {
-	Publisher    string  `json:"publisher"`
-	Kind         string  `json:"kind"`
-	Codec        string  `json:"codec"`
-	Packets      uint64  `json:"packets"`
-	Lost         uint64  `json:"lost"`
-	Bytes        uint64  `json:"bytes"`
-	Frames       uint64  `json:"frames"`
-	Keyframes    uint64  `json:"keyframes"`
-	Freezes      uint64  `json:"freezes"`
-	FrozenMs     float64 `json:"frozenMs"`
-	JitterMs     float64 `json:"jitterMs"`
-	FirstFrameMs float64 `json:"firstFrameMs"` // from the subscriber's join request; -1 = none
+	Publisher string  `json:"publisher"`
+	Kind      string  `json:"kind"`
+	Codec     string  `json:"codec"`
+	Packets   uint64  `json:"packets"`
+	Lost      uint64  `json:"lost"`
+	Bytes     uint64  `json:"bytes"`
+	Frames    uint64  `json:"frames"`
+	Keyframes uint64  `json:"keyframes"`
+	Freezes   uint64  `json:"freezes"`
+	FrozenMs  float64 `json:"frozenMs"`
+	// When freezes ended, in seconds since the client started (at most 10), to line them up
+	// with speaker changes and layer switches.
+	FreezeEndsS  []float64 `json:"freezeEndsS"`
+	JitterMs     float64   `json:"jitterMs"`
+	FirstFrameMs float64   `json:"firstFrameMs"` // from the subscriber's join request; -1 = none
 	// From the consumer's announcement to its first frame: the switch time when last-N brings in
 	// a new speaker long after the join.
 	FirstFrameAfterAddMs float64        `json:"firstFrameAfterAddMs"`
@@ -158,6 +164,9 @@ func (c *streamCounter) frameDone(now time.Time, _ int) {
 		if gap := now.Sub(c.lastFrameAt); gap > freezeGap && c.st.Kind == "video" {
 			c.st.Freezes++
 			c.st.FrozenMs += float64(gap.Milliseconds())
+			if len(c.st.FreezeEndsS) < 10 {
+				c.st.FreezeEndsS = append(c.st.FreezeEndsS, now.Sub(clientStart).Seconds())
+			}
 		}
 	}
 	c.lastFrameAt = now
