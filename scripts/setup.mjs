@@ -25,7 +25,9 @@ const APT_PACKAGES = {
   workerBuild: ['g++', 'make', 'ninja-build', 'pkg-config', 'python3', 'python3-venv', 'libssl-dev', 'libuv1-dev',
     'libsrtp2-dev', 'libabsl-dev', 'nlohmann-json3-dev', 'libusrsctp-dev'],
   runtime: ['redis-server', 'openssl', 'ca-certificates', 'coturn'],
-  tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat', 'libnss3-tools'],
+  tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat', 'libnss3-tools',
+    // bench/media's load client encodes the clips it loops with ffmpeg (Go comes with the machine image).
+    'ffmpeg'],
 };
 
 const started = Date.now();

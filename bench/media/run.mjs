@@ -1,0 +1,457 @@
+#!/usr/bin/env node
+// Convene media-plane bench: the same Go WebRTC load client and the same scenarios against
+// Convene, raw mediasoup (bench/media/raw-mediasoup.ts, the floor) and Janus VideoRoom, in one run.
+// Prints a table per scenario, writes JSON and an SVG plot (CPU and loss as load steps up).
+//
+//   node bench/media/run.mjs            full run (see README for its length)
+//   node bench/media/run.mjs --quick    one small step per scenario and server, < 3 minutes
+//   --servers convene,mediasoup,janus   which servers (default: all that are available)
+//   --scenarios a,b,c,d                 which scenarios (also e: last-N churn, not in the default set)
+//   --out DIR                           where results go (default bench/media/results)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
+import { startJanus, janusAvailable } from './janus-server.mjs';
+import { renderSvg } from './plot.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const BOOTSTRAP_TOKEN = 'bench-bootstrap-token-0123456789abcdef';
+const DOMAIN = 'convene.example';
+const CLK_TCK = 100;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    servers: { type: 'string', default: 'convene,mediasoup,janus' },
+    scenarios: { type: 'string', default: 'a,b,c,d' },
+    out: { type: 'string', default: path.join(here, 'results') },
+  },
+});
+const quick = args.quick;
+const started = Date.now();
+const log = (msg) => process.stderr.write(`[media-bench +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-media-bench-'));
+const children = new Set();
+
+// ---- scenarios --------------------------------------------------------------------------------
+// Each scenario is a list of load steps; each step is one client run of `holdS` seconds.
+const layerKbps = LAYERS.map((l) => l.kbps);
+const pub = (name, room, { audio = 'never', slot = 0, video = 'simulcast', receive = true, kbps = 2400 } = {}) => ({ name, room, mode: 'video', bandwidthKbps: kbps, audio, speakerSlot: slot, video, receive });
+const listener = (name, room) => ({ name, room, mode: 'audio-only', bandwidthKbps: 256, audio: 'none', video: 'none', receive: true });
+const viewer = (name, room, kbps = 2400) => ({ name, room, mode: 'video', bandwidthKbps: kbps, audio: 'none', video: 'none', receive: true });
+
+const SCENARIOS = {
+  a: {
+    title: '(a) large meeting: P publishers (audio+simulcast video), S subscribers, last-N 9',
+    rooms: 1,
+    steps: quick ? [{ P: 3, S: 6 }] : [{ P: 4, S: 8 }, { P: 6, S: 18 }, { P: 9, S: 30 }],
+    label: (s) => `P=${s.P} S=${s.S}`,
+    load: (s) => s.P + s.S,
+    participants: (s, rooms) => [
+      ...Array.from({ length: s.P }, (_, i) => pub(`pub-${i}`, rooms[0], { audio: 'slot', slot: i % 3 })),
+      ...Array.from({ length: s.S }, (_, i) => viewer(`sub-${i}`, rooms[0])),
+    ],
+  },
+  b: {
+    title: '(b) many small meetings: M meetings of 4 (everyone sends audio+simulcast video, receives the 3 others)',
+    rooms: quick ? 3 : 12,
+    steps: quick ? [{ M: 3 }] : [{ M: 3 }, { M: 6 }, { M: 12 }],
+    label: (s) => `M=${s.M}`,
+    load: (s) => s.M * 4,
+    participants: (s, rooms) => Array.from({ length: s.M * 4 }, (_, i) => pub(`m${Math.floor(i / 4)}-p${i % 4}`, rooms[Math.floor(i / 4)], { audio: 'slot', slot: i % 4 })),
+  },
+  c: {
+    title: '(c) audio-only town hall: 1 speaker, many listeners',
+    rooms: 1,
+    steps: quick ? [{ L: 20 }] : [{ L: 25 }, { L: 50 }, { L: 99 }],
+    label: (s) => `L=${s.L}`,
+    load: (s) => s.L + 1,
+    participants: (s, rooms) => [
+      { ...pub('speaker', rooms[0], { audio: 'always', video: 'none', receive: false }), mode: 'audio-only', bandwidthKbps: 256 },
+      ...Array.from({ length: s.L }, (_, i) => listener(`listener-${i}`, rooms[0])),
+    ],
+  },
+  e: {
+    // Not in the default set: more camera publishers than last-N, speakers rotating every 4 s
+    // among all of them, so every video subscriber's last-N set changes (consumer churn).
+    title: '(e) last-N churn: P publishers > last-N 9, speakers rotating through all of them, S subscribers',
+    rooms: 1,
+    steps: [{ P: 15, S: 10 }],
+    label: (s) => `P=${s.P} S=${s.S}`,
+    load: (s) => s.P + s.S,
+    participants: (s, rooms) => [
+      ...Array.from({ length: s.P }, (_, i) => pub(`pub-${i}`, rooms[0], { audio: 'slot', slot: i % 5 })),
+      ...Array.from({ length: s.S }, (_, i) => viewer(`sub-${i}`, rooms[0])),
+    ],
+  },
+  d: {
+    title: '(d) SPEC meeting: N participants all sending audio (3 rotating speakers, the rest DTX), V of them simulcast video at 1.5 Mbps, last-N 9',
+    rooms: 1,
+    steps: quick ? [{ N: 20, V: 5 }] : [{ N: 100, V: 25 }],
+    holdS: quick ? undefined : 60,
+    label: (s) => `N=${s.N} V=${s.V}`,
+    load: (s) => s.N,
+    participants: (s, rooms) =>
+      Array.from({ length: s.N }, (_, i) => ({
+        ...pub(`p-${i}`, rooms[0], { audio: i < 6 ? 'slot' : 'never', slot: i % 3, video: i < s.V ? 'simulcast' : 'none' }),
+        mode: i < s.V ? 'video' : 'video',
+        bandwidthKbps: 2400,
+      })),
+  },
+};
+const HOLD_S = quick ? 6 : 20;
+const JOIN_SPREAD_MS = quick ? 1500 : 5000;
+
+// ---- /proc ------------------------------------------------------------------------------------
+function procStat(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+function rssKb(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+/** pid and all its descendants (Convene: node, its mediasoup workers, its embedded redis). */
+function processTree(root) {
+  const byParent = new Map();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const s = procStat(Number(e));
+    if (!s) continue;
+    if (!byParent.has(s.ppid)) byParent.set(s.ppid, []);
+    byParent.get(s.ppid).push(Number(e));
+  }
+  const out = [];
+  const walk = (pid) => {
+    out.push(pid);
+    for (const c of byParent.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+const treeTicks = (pids) => pids.reduce((sum, p) => sum + (procStat(p)?.ticks ?? 0), 0);
+const treeRssKb = (pids) => pids.reduce((sum, p) => sum + rssKb(p), 0);
+
+// ---- servers ----------------------------------------------------------------------------------
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+function track(proc) {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
+async function api(httpUrl, method, urlPath, body) {
+  const res = await fetch(`${httpUrl}/api/v1${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function startConvene() {
+  const port = await freePort();
+  const dir = path.join(workDir, 'convene');
+  fs.mkdirSync(dir, { recursive: true });
+  const configFile = path.join(dir, 'config.yaml');
+  fs.writeFileSync(
+    configFile,
+    [
+      'log: { level: warn, pretty: false }',
+      `http: { host: 127.0.0.1, port: ${port} }`,
+      `store: { embedded: { dataDir: ${JSON.stringify(path.join(dir, 'redis'))} } }`,
+      // One worker, like the raw mediasoup floor: the comparison is per core.
+      'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
+      'sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }] }',
+      `admin: { bootstrapToken: ${BOOTSTRAP_TOKEN} }`,
+      'signaling: { ratePerSecond: 100, burst: 200 }',
+      'demo: { seed: false }',
+      'shutdown: { graceMs: 3000 }',
+      '',
+    ].join('\n'),
+  );
+  const logFd = fs.openSync(path.join(dir, 'convene.log'), 'a');
+  const proc = track(spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'bin', 'convene.ts'), '--config', configFile], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
+  fs.closeSync(logFd);
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`convene exited ${proc.exitCode}; see ${dir}/convene.log`);
+    try {
+      if ((await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).ok) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error('convene not ready in 90 s');
+    await sleep(300);
+  }
+  const maxRooms = Math.max(...Object.values(SCENARIOS).map((s) => s.rooms));
+  const company = await api(httpUrl, 'POST', '/companies', { name: `Media bench ${new Date().toISOString()}` });
+  await api(httpUrl, 'POST', `/companies/${company.id}/plans`, {
+    planType: 'enterprise_user', quantity: 100, pricePerLicenceCents: 0, currency: 'EUR', paymentPlan: 'monthly', autoRenew: true, costCenter: 'bench', references: '', reference: 'bench',
+  });
+  // Fresh rooms per scenario step, so one step's leftovers never meet the next. Each team VMR takes
+  // an Enterprise User Licence (the full run makes ≈ 45), and each adds 10 to the company's cap.
+  let n = 0;
+  const newRooms = async (count) => {
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      const localPart = `media.bench.${String(n++).padStart(3, '0')}`;
+      out.push((await api(httpUrl, 'POST', `/companies/${company.id}/team-vmrs`, { name: localPart, localPart, domain: DOMAIN })).vmr.addresses[0]);
+    }
+    return out;
+  };
+  void maxRooms;
+  return { name: 'convene', label: 'Convene', proc, pid: proc.pid, wsUrl: `ws://127.0.0.1:${port}/ws`, kind: 'convene', newRooms };
+}
+
+async function startRawMediasoup() {
+  const proc = track(spawn(process.execPath, ['--import', tsxLoader, path.join(here, 'raw-mediasoup.ts'), '--port', '0', '--last-n', '9'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('raw mediasoup not ready in 60 s')), 60_000);
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl));
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`raw mediasoup exited ${code}`)));
+  });
+  const { port } = JSON.parse(line);
+  let n = 0;
+  return { name: 'mediasoup', label: 'raw mediasoup', proc, pid: proc.pid, wsUrl: `ws://127.0.0.1:${port}/ws`, kind: 'convene', newRooms: async (count) => Array.from({ length: count }, () => `room-${n++}`) };
+}
+
+async function stopServer(server) {
+  if (!server?.proc || server.proc.exitCode !== null) return;
+  const pids = processTree(server.pid);
+  const exited = new Promise((r) => server.proc.once('exit', r));
+  server.proc.kill('SIGTERM');
+  if (!(await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]))) {
+    for (const p of pids.reverse()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+// ---- one step ---------------------------------------------------------------------------------
+function pct(xs, p) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+async function runStep(server, client, mediaDir, scenarioKey, step) {
+  const sc = SCENARIOS[scenarioKey];
+  const rooms = await server.newRooms(sc.rooms);
+  const holdS = sc.holdS ?? HOLD_S;
+  const plan = {
+    server: server.kind,
+    wsUrl: server.wsUrl,
+    mediaDir,
+    fps: FPS,
+    durationS: holdS,
+    joinSpreadMs: JOIN_SPREAD_MS,
+    speakerSwitchS: 4,
+    speakerSlots: scenarioKey === 'e' ? 5 : 3,
+    layerKbps,
+    participants: sc.participants(step, rooms),
+  };
+  const tag = `${server.name}-${scenarioKey}-${sc.label(step).replace(/[^A-Za-z0-9]+/g, '_')}`;
+  const planFile = path.join(workDir, `${tag}.plan.json`);
+  const outFile = path.join(workDir, `${tag}.out.json`);
+  fs.writeFileSync(planFile, JSON.stringify(plan));
+  const logFd = fs.openSync(path.join(workDir, `${tag}.client.log`), 'w');
+  const proc = track(spawn(client, ['-plan', planFile, '-out', outFile], { stdio: ['ignore', logFd, logFd] }));
+  fs.closeSync(logFd);
+  const exited = new Promise((r) => proc.once('exit', r));
+  const killer = setTimeout(() => proc.kill('SIGKILL'), (holdS + JOIN_SPREAD_MS / 1000 + 60) * 1000);
+  // Measure over the hold, once everyone has had time to join and start sending.
+  await Promise.race([sleep(JOIN_SPREAD_MS + 2500), exited]);
+  const serverPids = processTree(server.pid);
+  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? 0 };
+  await Promise.race([sleep(Math.max(1000, (holdS - 3) * 1000)), exited]);
+  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids) };
+  await exited;
+  clearTimeout(killer);
+  const seconds = (s1.at - s0.at) / 1000;
+  const serverCpu = ((s1.server - s0.server) / CLK_TCK / seconds) * 100;
+  const clientCpu = ((s1.client - s0.client) / CLK_TCK / seconds) * 100;
+  // The server's main process alone (Convene and the floor: Node; Janus: everything).
+  const mainCpu = ((s1.root - s0.root) / CLK_TCK / seconds) * 100;
+  if (!fs.existsSync(outFile)) throw new Error(`${tag}: client wrote no results; see ${workDir}/${tag}.client.log`);
+  const out = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+  const streams = out.participants.flatMap((p) => p.streams);
+  const consumersClosed = streams.filter((s) => s.closed).length;
+  const live = streams.filter((s) => s.packets > 0 && !s.closed);
+  const packets = streams.reduce((a, s) => a + s.packets, 0);
+  const lost = streams.reduce((a, s) => a + s.lost, 0);
+  const video = streams.filter((s) => s.kind === 'video');
+  const firstFrames = (video.length ? video : streams).map((s) => s.firstFrameMs).filter((x) => x >= 0);
+  const activeS = pct(streams.map((s) => s.activeS), 50) ?? holdS;
+  const layerBytes = {};
+  for (const s of video) for (const [k, v] of Object.entries(s.bytesByLayer ?? {})) layerBytes[k] = (layerBytes[k] ?? 0) + v;
+  const errors = {};
+  for (const p of out.participants) if (p.error) errors[p.error.replace(/[0-9a-f-]{8,}/g, '…')] = (errors[p.error] ?? 0) + 1;
+  return {
+    server: server.name,
+    scenario: scenarioKey,
+    step: sc.label(step),
+    load: sc.load(step),
+    participants: out.participants.length,
+    joined: out.participants.filter((p) => p.joined).length,
+    errors,
+    serverCpuPct: serverCpu,
+    serverMainProcessCpuPct: mainCpu,
+    serverRssMb: s1.rssKb / 1024,
+    clientCpuPct: clientCpu,
+    forwardedStreams: live.length,
+    cpuPerStreamPct: live.length ? serverCpu / live.length : null,
+    packetsPerS: packets / activeS,
+    lossPct: packets + lost ? (100 * lost) / (packets + lost) : 0,
+    p95FirstFrameMs: pct(firstFrames, 95),
+    // Per consumer, from its announcement (differs from the above when last-N swaps streams in late).
+    p95FirstFrameAfterConsumeMs: pct((video.length ? video : streams).map((s) => s.firstFrameAfterAddMs).filter((x) => x >= 0), 95),
+    freezes: video.reduce((a, s) => a + s.freezes, 0),
+    receiveKbpsByLayer: Object.fromEntries(Object.entries(layerBytes).map(([k, v]) => [k, Math.round((v * 8) / 1000 / activeS)])),
+    jitterP95Ms: pct(streams.map((s) => s.jitterMs), 95),
+    keyframesOnRequest: out.keyframesOnRequest ?? 0,
+    consumersClosed,
+    lostAudio: streams.filter((s) => s.kind === 'audio').reduce((a, s) => a + s.lost, 0),
+    lostVideo: video.reduce((a, s) => a + s.lost, 0),
+  };
+}
+
+// ---- output -----------------------------------------------------------------------------------
+const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
+function table(rows) {
+  const head = ['server', 'step', 'joined', 'srv CPU %core', 'of it Node %', 'CPU %/stream', 'srv RSS MB', 'streams', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'client CPU %'];
+  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), fmt(r.cpuPerStreamPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), fmt(r.clientCpuPct)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+async function main() {
+  const wanted = new Set(args.servers.split(','));
+  const scenarioKeys = args.scenarios.split(',').filter((k) => SCENARIOS[k]);
+  log(`${quick ? 'quick' : 'full'} run; work dir ${workDir}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  const client = ensureClient();
+  const mediaDir = ensureMedia();
+  log(`client ${client}; media ${mediaDir}`);
+  const starters = [
+    ['convene', startConvene],
+    ['mediasoup', startRawMediasoup],
+    ['janus', async () => {
+      const why = janusAvailable();
+      if (why !== true) throw new Error(why);
+      return startJanus(workDir, track);
+    }],
+  ].filter(([n]) => wanted.has(n));
+  const results = [];
+  const skipped = {};
+  const loadBefore = os.loadavg();
+  for (const [name, start] of starters) {
+    let server;
+    try {
+      server = await start();
+      log(`${name} ready (pid ${server.pid})`);
+    } catch (err) {
+      skipped[name] = String(err.message ?? err);
+      log(`${name} skipped: ${skipped[name]}`);
+      continue;
+    }
+    try {
+      for (const key of scenarioKeys) {
+        for (const step of SCENARIOS[key].steps) {
+          log(`${name} ${key} ${SCENARIOS[key].label(step)} …`);
+          try {
+            const r = await runStep(server, client, mediaDir, key, step);
+            results.push(r);
+            log(`  cpu ${fmt(r.serverCpuPct)}% streams ${r.forwardedStreams} loss ${fmt(r.lossPct, 2)}% joined ${r.joined}/${r.participants}${Object.keys(r.errors).length ? ` errors ${JSON.stringify(r.errors)}` : ''}`);
+          } catch (err) {
+            log(`  failed: ${err.message}`);
+            results.push({ server: name, scenario: key, step: SCENARIOS[key].label(step), load: SCENARIOS[key].load(step), failed: String(err.message) });
+          }
+        }
+      }
+    } finally {
+      await stopServer(server);
+    }
+  }
+  const summary = {
+    kind: quick ? 'quick' : 'full',
+    at: new Date().toISOString(),
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    holdS: HOLD_S,
+    skipped,
+    scenarios: Object.fromEntries(scenarioKeys.map((k) => [k, SCENARIOS[k].title])),
+    results,
+  };
+  fs.mkdirSync(args.out, { recursive: true });
+  const jsonFile = path.join(args.out, `${summary.kind}.json`);
+  const svgFile = path.join(args.out, `${summary.kind}.svg`);
+  fs.writeFileSync(jsonFile, JSON.stringify(summary, null, 2) + '\n');
+  fs.writeFileSync(svgFile, renderSvg(summary));
+  for (const k of scenarioKeys) {
+    const rows = results.filter((r) => r.scenario === k && !r.failed);
+    console.log(`\n${SCENARIOS[k].title}\n${rows.length ? table(rows) : '(no results)'}`);
+    for (const r of results.filter((x) => x.scenario === k && x.failed)) console.log(`  ${r.server} ${r.step}: failed — ${r.failed}`);
+  }
+  for (const [n, why] of Object.entries(skipped)) console.log(`\n${n}: skipped — ${why}`);
+  console.log(`\nload average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} after, on ${os.cpus().length} cores (CPU % is of one core)`);
+  console.log(`results: ${jsonFile}\nplot: ${svgFile}\nlogs: ${workDir}`);
+}
+
+const stopAll = async () => {
+  for (const p of [...children]) if (p.exitCode === null) p.kill('SIGKILL');
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+const watchdog = setTimeout(() => {
+  log('watchdog: the run took too long; stopping');
+  void stopAll().then(() => process.exit(3));
+}, (quick ? 300 : 1800) * 1000);
+watchdog.unref();
+main()
+  .catch(async (err) => {
+    log(`failed: ${err.stack ?? err}`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll());
