@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeUdpPort } from './support/baresip.js';
 import { eventually } from './support/convene-process.js';
 import { startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
 
@@ -37,20 +36,6 @@ afterAll(async () => {
   await f.stop();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
-
-/** A port free for UDP and TCP alike: baresip binds UDP, TCP and TLS listeners on it. */
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  const tcp = net.createServer();
-  const tcpFree = await new Promise<boolean>((r) => {
-    tcp.once('error', () => r(false));
-    tcp.listen(port, '127.0.0.1', () => tcp.close(() => r(true)));
-  });
-  await new Promise<void>((r) => s.close(() => r()));
-  return tcpFree ? port : freeUdpPort();
-}
 
 /** Runs baresip with one account until `until` holds (or 20 s), then stops it. */
 async function withBaresipOnce(password: string, until: (output: string) => Promise<boolean> | boolean): Promise<{ ok: boolean; output: string }> {
