@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Emitter } from '../../../common/src/index.js';
+import { restartDelayMs, terminateChild } from '../process/child.js';
 
 export interface EmbeddedRedisOptions {
   /** Where the AOF lives. Created if missing. */
@@ -106,8 +107,7 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
     if (this.child === child) this.child = undefined;
     this.emit('exit', code, signal);
     if (this.stopping) return;
-    const base = this.opts.restartDelayMs ?? 100;
-    const delay = Math.min(base * 2 ** this.consecutiveCrashes, this.opts.maxRestartDelayMs ?? 5_000);
+    const delay = restartDelayMs(this.opts.restartDelayMs ?? 100, this.opts.maxRestartDelayMs ?? 5_000, this.consecutiveCrashes);
     this.consecutiveCrashes++;
     this.opts.logger.error({ code, signal, restartInMs: delay }, 'embedded redis died; restarting');
     this.emit('restarting', delay);
@@ -128,14 +128,7 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    await terminateChild(child, 10_000);
     fs.rmSync(this.socketPath, { force: true });
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Emitter } from '../../../common/src/index.js';
 import { waitForStun } from './stun-probe.js';
 import { turnserverConf, type EmbeddedTurnConfig } from './turnserver-conf.js';
+import { restartDelayMs, terminateChild } from '../process/child.js';
 
 export interface EmbeddedTurnOptions {
   config: EmbeddedTurnConfig;
@@ -144,8 +145,7 @@ export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
     this.up = false;
     this.emit('exit', code, signal);
     if (this.stopping) return;
-    const base = this.opts.restartDelayMs ?? 200;
-    const delay = Math.min(base * 2 ** this.consecutiveCrashes, this.opts.maxRestartDelayMs ?? 10_000);
+    const delay = restartDelayMs(this.opts.restartDelayMs ?? 200, this.opts.maxRestartDelayMs ?? 10_000, this.consecutiveCrashes);
     this.consecutiveCrashes++;
     this.opts.logger.error({ code, signal, restartInMs: delay }, 'embedded turnserver died; restarting');
     this.emit('restarting', delay);
@@ -167,14 +167,7 @@ export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    await terminateChild(child, 5_000);
     fs.rmSync(this.pidFile, { force: true });
   }
 }
