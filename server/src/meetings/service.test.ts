@@ -234,4 +234,18 @@ describe('MeetingService: host controls on a non-browser participant', () => {
     expect(await (await join(room, { pin: '4321' })).state()).toBe('joined');
     svc.close();
   });
+
+  it('drain: idle() times out on the clock while a meeting runs, and resolves when the last one ends', async () => {
+    const { svc, clock, join } = service();
+    const room = await addRoom();
+    const host = await join(room, { displayName: 'Host' });
+    const first = svc.idle(60_000);
+    clock.advance(60_000);
+    expect(await first).toBe(false);
+    const second = svc.idle(60_000);
+    await host.host({ action: 'end' });
+    expect(await second).toBe(true);
+    expect(await svc.idle(60_000)).toBe(true);
+    svc.close();
+  });
 });

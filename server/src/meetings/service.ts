@@ -304,9 +304,19 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
 
   /** Resolves when no meeting runs on this node any more, or after `timeoutMs` (real time: a drain). */
   async idle(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.meetings.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    return this.meetings.size === 0;
+    if (this.meetings.size === 0) return true;
+    // Event-driven on the injected clock: the last meeting's end resolves it, the clock times it out.
+    return new Promise<boolean>((resolve) => {
+      const done = (): void => {
+        off();
+        timer.cancel();
+        resolve(this.meetings.size === 0);
+      };
+      const off = this.lifecycle.on('meetingEnded', () => {
+        if (this.meetings.size === 0) done();
+      });
+      const timer = this.clock.setTimeout(done, timeoutMs);
+    });
   }
 
   /** Drain, last step: end every meeting on this node (participants are told why). Safe to call twice. */
