@@ -153,9 +153,11 @@ export class TurnTestClient {
   }
 }
 
+const isNodeMediaPort = (port: number): boolean => port >= 44_000 && port <= 55_000;
+
 /** A port free for UDP and TCP on 127.0.0.1 (turnserver listens on both and cannot take port 0). */
 export async function freeUdpTcpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const udp = dgram.createSocket('udp4');
     await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
     const port = udp.address().port;
@@ -165,9 +167,11 @@ export async function freeUdpTcpPort(): Promise<number> {
       tcp.listen(port, '127.0.0.1', () => tcp.close(() => r(true)));
     });
     await new Promise<void>((r) => udp.close(() => r()));
-    if (tcpFree) return port;
+    // The OS's ephemeral range overlaps the node's own media ports (WebRTC 44444+, RTC 45000-49999,
+    // default TURN relays 50000-54999), which the config refuses for a TURN listener: skip those.
+    if (tcpFree && !isNodeMediaPort(port)) return port;
   }
-  throw new Error('no port free for both UDP and TCP');
+  throw new Error('no port free for both UDP and TCP outside the media ranges');
 }
 
 /** A relay port window below Linux's ephemeral range, so it never holds a port-0 listener. */
