@@ -5,3 +5,4 @@
  */
 export { encodeUlaw, decodeUlaw, encodeAlaw, decodeAlaw, ULAW_DECODE_TABLE, ALAW_DECODE_TABLE } from './g711.js';
 export { G722Encoder, G722Decoder, g722BytesFor } from './g722.js';
+export { Resampler, type ResamplerOptions } from './resampler.js';
