@@ -110,6 +110,18 @@ describe('Resampler (polyphase windowed sinc)', () => {
     expect(20 * Math.log10(residual / 12000)).toBeLessThan(-60);
   });
 
+  it('reset() forgets the previous stream: the next frame is what a fresh resampler gives', () => {
+    const used = new Resampler(16000, 48000);
+    resampleInFrames(used, sineTone(16000, 700, 0.1, 12000));
+    used.reset();
+    const frame = sineTone(16000, 1000, 0.02, 12000);
+    const afterReset = new Int16Array(960);
+    const fresh = new Int16Array(960);
+    used.process(frame, afterReset);
+    new Resampler(16000, 48000).process(frame, fresh);
+    expect(Array.from(afterReset)).toEqual(Array.from(fresh));
+  });
+
   it('passes equal rates through unchanged', () => {
     const input = sineTone(16000, 1000, 0.02);
     const out = new Int16Array(320);
