@@ -9,3 +9,6 @@ export * from './sip/index.js';
 // (bin/service.ts) calls startRegistrar, which attaches it through `stack.handle(method, …)`.
 export { startRegistrar, registrarConfigSchema, type RegistrarConfig, type RegistrarDeps } from './registrar/index.js';
 export type { CredentialStore, StoredCredential } from './auth/index.js';
+
+// Audio codecs for RTP legs (G.711, G.722, 8/16/48 kHz resampler): pure, for the mixer's worker threads.
+export * as audioCodecs from './media/codecs/index.js';
