@@ -27,7 +27,9 @@ const APT_PACKAGES = {
   runtime: ['redis-server', 'openssl', 'ca-certificates', 'coturn'],
   tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat', 'libnss3-tools',
     // bench/media's load client encodes the clips it loops with ffmpeg (Go comes with the machine image).
-    'ffmpeg'],
+    'ffmpeg',
+    // sip-gateway's in-band DTMF detector tests synthesise tones with sox.
+    'sox'],
 };
 
 const started = Date.now();
