@@ -9,3 +9,6 @@ export * from './sip/index.js';
 // (bin/service.ts) calls startRegistrar, which attaches it through `stack.handle(method, …)`.
 export { startRegistrar, registrarConfigSchema, type RegistrarConfig, type RegistrarDeps } from './registrar/index.js';
 export type { CredentialStore, StoredCredential } from './auth/index.js';
+
+// DTMF (RFC 4733, SIP INFO, in-band): pure decoders the call/IVR layer feeds; digits end in the gateway.
+export * from './media/dtmf/index.js';

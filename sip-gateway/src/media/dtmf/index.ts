@@ -14,3 +14,4 @@ export {
   MAX_DTMF_BODY_BYTES,
   type DtmfBodyErrorCode,
 } from './sip-info.js';
+export { InbandDtmfDetector, DtmfDetectorConfigError, type InbandDtmfDetectorOptions } from './inband-detector.js';
