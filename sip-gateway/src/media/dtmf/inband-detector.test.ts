@@ -51,6 +51,10 @@ function detect(rate: Rate, pcm: Int16Array): DtmfKey[] {
   return keys;
 }
 
+it('refuses a sample rate it has no filters for', () => {
+  expect(() => new InbandDtmfDetector({ sampleRate: 44100 as 8000, onDigit: () => {} })).toThrow(expect.objectContaining({ code: 'dtmf_detector_config_invalid' }));
+});
+
 describe.each([8000, 16000] as const)('InbandDtmfDetector at %i Hz', (rate) => {
   it('detects every digit once, in order, from tones of 100 ms with 60 ms pauses', () => {
     const pcm = concat(DTMF_DIGITS.flatMap((d) => [tone(rate, d, 0.1), silence(rate, 0.06)]));
@@ -75,6 +79,16 @@ describe.each([8000, 16000] as const)('InbandDtmfDetector at %i Hz', (rate) => {
     const clean = concat(pin.flatMap((d) => [tone(rate, d, 0.08), silence(rate, 0.08)]));
     const noise = sox(rate, ['synth', String(clean.length / rate + 0.01), 'whitenoise', 'vol', '0.05']);
     expect(detect(rate, addNoise(clean, noise))).toEqual(pin);
+  });
+
+  it('accepts 6 dB normal twist (column louder), rejects 10 dB reverse twist (row louder)', () => {
+    const pair = (rowGain: number, colGain: number): Int16Array =>
+      concat([
+        addNoise(sox(rate, ['synth', '0.1', 'sine', '852', 'vol', String(rowGain)]), sox(rate, ['synth', '0.1', 'sine', '1477', 'vol', String(colGain)])),
+        silence(rate, 0.1),
+      ]);
+    expect(detect(rate, pair(0.1, 0.2))).toEqual(['9']);
+    expect(detect(rate, pair(0.3, 0.095))).toEqual([]);
   });
 
   it('rejects tones that are too short (20 ms)', () => {

@@ -27,7 +27,8 @@ export function readRtpFromPcap(path: string): RtpPacketFields[] {
     const udp = ip.subarray((ip[0]! & 0x0f) * 4);
     const rtp = udp.subarray(8, udp.readUInt16BE(4));
     if (rtp.length < 12 || rtp[0]! >> 6 !== 2) continue; // not RTP v2
-    const headerLength = 12 + (rtp[0]! & 0x0f) * 4;
+    let headerLength = 12 + (rtp[0]! & 0x0f) * 4;
+    if (rtp[0]! & 0x10) headerLength += 4 + rtp.readUInt16BE(headerLength + 2) * 4; // header extension
     packets.push({
       payloadType: rtp[1]! & 0x7f,
       marker: (rtp[1]! & 0x80) !== 0,
