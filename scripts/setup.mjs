@@ -28,7 +28,7 @@ const APT_PACKAGES = {
   tests: ['chromium', 'fonts-liberation', 'fonts-dejavu-core', 'sip-tester', 'baresip', 'poppler-utils', 'dnsmasq-base', 'socat', 'libnss3-tools',
     // bench/media's load client encodes the clips it loops with ffmpeg (Go comes with the machine image).
     'ffmpeg',
-    // The G.711 unit tests compare our codec byte for byte with sox's.
+    // sox: the G.711 tests compare our codec with sox byte for byte; the in-band DTMF tests synthesise tones with it.
     'sox'],
 };
 

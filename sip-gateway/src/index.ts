@@ -12,3 +12,5 @@ export type { CredentialStore, StoredCredential } from './auth/index.js';
 
 // Audio codecs for RTP legs (G.711, G.722, 8/16/48 kHz resampler): pure, for the mixer's worker threads.
 export * as audioCodecs from './media/codecs/index.js';
+// DTMF (RFC 4733, SIP INFO, in-band): pure decoders the call/IVR layer feeds; digits end in the gateway.
+export * from './media/dtmf/index.js';
