@@ -1,23 +1,11 @@
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { eventually } from './convene-process.js';
+import { freeUdpTcpPort } from './ports.js';
 
 /** A port free for UDP and TCP alike: baresip binds UDP, TCP and TLS listeners on it. */
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  const tcp = net.createServer();
-  const tcpFree = await new Promise<boolean>((r) => {
-    tcp.once('error', () => r(false));
-    tcp.listen(port, '127.0.0.1', () => tcp.close(() => r(true)));
-  });
-  await new Promise<void>((r) => s.close(() => r()));
-  return tcpFree ? port : freeUdpPort();
-}
+export const freeUdpPort = freeUdpTcpPort;
 
 export interface RunningBaresip {
   /** Where baresip sends from (its UDP listener). */

@@ -5,7 +5,6 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import net from 'node:net';
 
 const COOKIE = 0x2112a442;
 const ATTR = {
@@ -153,26 +152,7 @@ export class TurnTestClient {
   }
 }
 
-const isNodeMediaPort = (port: number): boolean => port >= 44_000 && port <= 55_000;
-
-/** A port free for UDP and TCP on 127.0.0.1 (turnserver listens on both and cannot take port 0). */
-export async function freeUdpTcpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    const tcpFree = await new Promise<boolean>((r) => {
-      tcp.once('error', () => r(false));
-      tcp.listen(port, '127.0.0.1', () => tcp.close(() => r(true)));
-    });
-    await new Promise<void>((r) => udp.close(() => r()));
-    // The OS's ephemeral range overlaps the node's own media ports (WebRTC 44444+, RTC 45000-49999,
-    // default TURN relays 50000-54999), which the config refuses for a TURN listener: skip those.
-    if (tcpFree && !isNodeMediaPort(port)) return port;
-  }
-  throw new Error('no port free for both UDP and TCP outside the media ranges');
-}
+export { freeUdpTcpPort } from './ports.js';
 
 /** A relay port window below Linux's ephemeral range, so it never holds a port-0 listener. */
 export function relayPortWindow(size = 200): { relayMinPort: number; relayMaxPort: number } {

@@ -9,6 +9,8 @@ export interface ConveneHook {
   stats(): Promise<Record<string, RemoteStats>>;
   /** Closes the signalling socket as a network failure would; the app then resumes its session. */
   dropConnection(): void;
+  /** The phases this page went through, oldest first (at most 200). */
+  phases(): string[];
   /** The local candidate type of each transport's selected ICE pair ('relay' = through TURN). */
   iceCandidateTypes(): Promise<{ send: string | null; recv: string | null }>;
   /** What this participant receives: one entry per consumer. */
@@ -56,6 +58,7 @@ window.convene = {
   },
   stats: () => app.stats(),
   dropConnection: () => app.ctl.signaling.dropForTest(),
+  phases: () => [...app.phaseLog],
   iceCandidateTypes: async () => (app.ctl.media ? app.ctl.media.selectedCandidateTypes() : { send: null, recv: null }),
   consumers: () =>
     (app.ctl.media?.remoteTracks() ?? []).map(({ consumerId, participantId, kind, source, paused }) => ({ consumerId, participantId, kind, source, paused })),

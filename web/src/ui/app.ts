@@ -42,10 +42,20 @@ export class App {
     return this.ctl.stats();
   }
 
+  /** Every phase this page went through, in order (bounded): a test hook, since a fast resume can pass
+   * through 'reconnecting' quicker than anyone polling could see. */
+  readonly phaseLog: string[] = [];
+
   private newController(): MeetingController {
     this.offState?.();
     const ctl = new MeetingController(this.wsUrl, undefined, this.options);
-    this.offState = ctl.state.events.on('changed', () => this.show());
+    this.offState = ctl.state.events.on('changed', () => {
+      if (this.phaseLog.at(-1) !== ctl.state.phase) {
+        this.phaseLog.push(ctl.state.phase);
+        if (this.phaseLog.length > 200) this.phaseLog.shift();
+      }
+      this.show();
+    });
     return ctl;
   }
 

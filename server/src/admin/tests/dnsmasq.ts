@@ -1,32 +1,13 @@
 /** A real DNS server (Debian's dnsmasq) on loopback serving TXT records, for Verify tests. */
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Resolver } from 'node:dns/promises';
+import { freeUdpTcpPort } from '../../../../test/support/ports.js';
 
 /** A port free for UDP and TCP on 127.0.0.1 (dnsmasq cannot take port 0, so we ask the OS first). */
-export async function freeDnsPort(): Promise<number> {
-  const udp = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(0, '127.0.0.1', () => resolve());
-  });
-  const port = udp.address().port;
-  const tcp = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(port, '127.0.0.1', () => resolve());
-    });
-  } finally {
-    await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    udp.close();
-  }
-  return port;
-}
+export const freeDnsPort = freeUdpTcpPort;
 
 /** Starts dnsmasq authoritative for `.test` on `port` with the given `name,value` TXT records. */
 export async function startDnsmasq(port: number, txtRecords: string[]): Promise<{ stop(): Promise<void> }> {
