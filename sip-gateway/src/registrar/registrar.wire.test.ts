@@ -5,7 +5,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { StaticCredentialStore } from '../auth/index.js';
 import { SipStack } from '../sip/index.js';
 import { type Registrar, startRegistrar } from './index.js';
+import { freeUdpTcpPort } from '../../../test/support/ports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -32,18 +32,7 @@ let metrics: Registry;
 let workDir: string;
 
 /** A port free for UDP and TCP alike (baresip binds UDP, TCP and TLS listeners on its port). */
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const p = s.address().port;
-  const tcp = net.createServer();
-  const tcpFree = await new Promise<boolean>((resolve) => {
-    tcp.once('error', () => resolve(false));
-    tcp.listen(p, '127.0.0.1', () => tcp.close(() => resolve(true)));
-  });
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return tcpFree ? p : freeUdpPort();
-}
+const freeUdpPort = freeUdpTcpPort;
 
 /** Polls `check` every 100 ms until it returns true or `ms` pass. */
 async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {

@@ -34,7 +34,7 @@ export interface SippOptions {
 
 /** A port free for both UDP and TCP on 127.0.0.1, from the OS. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const srv = net.createServer();
     await new Promise<void>((r) => srv.listen(0, host, () => r()));
     const port = (srv.address() as net.AddressInfo).port;
@@ -45,7 +45,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       udp.bind(port, host, () => r(true));
     });
     await new Promise<void>((r) => udp.close(() => r()));
-    if (ok) return port;
+    // Skip the node's media ports (WebRTC 44444+, RTC 45000-49999, TURN relays 50000-54999), which
+    // the OS's ephemeral range overlaps: a worker in a parallel test may bind them meanwhile.
+    if (ok && (port < 44_000 || port > 55_000)) return port;
   }
   throw new Error('no free port found');
 }
