@@ -1,10 +1,7 @@
-import { randomInt } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtpLegPort } from '../server/src/meetings/index.js';
 import { clientCapabilities } from '../sfu/src/media/testing/rtp-fixtures.js';
 import { RtpPeer } from '../sfu/src/media/testing/rtp-peer.js';
-import type { RtpCapabilities } from '../sfu/src/index.js';
+import { attachOpusRtpLeg } from './support/rtp-participant.js';
 import { SignalingClient } from './support/signaling-client.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
 
@@ -18,7 +15,6 @@ let f: ServiceFixture;
 let companyId: string;
 const clients: SignalingClient[] = [];
 const peers: RtpPeer[] = [];
-const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
   f = await startServiceFixture();
@@ -30,9 +26,6 @@ afterAll(async () => {
   await f.stop();
 });
 
-const OPUS_PT = 111;
-const opus: NonNullable<RtpCapabilities['codecs']>[number] = { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: OPUS_PT, parameters: {}, rtcpFeedback: [] };
-const roomSystemCaps: RtpCapabilities = { codecs: [opus], headerExtensions: [] };
 
 describe('a SIP participant in a browser meeting, through the MeetingsApi', () => {
   it('shows in the roster with its kind, its audio reaches the browser as a consumer, and the host mutes it', async () => {
@@ -58,23 +51,8 @@ describe('a SIP participant in a browser meeting, through the MeetingsApi', () =
       participant: { displayName: 'Boardroom', kind: 'sip', role: 'guest', audioMuted: true },
     });
 
-    const leg = await sip.attachMedia(async (r) => new RtpLegPort(await r.addRtpLeg(sip.participantId, { mode: 'audio-only', maxIncomingBitrateBps: 0, maxOutgoingBitrateBps: 0, rtpCapabilities: roomSystemCaps }), logger));
-    const transport = await leg.sfu.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
-    const ssrc = randomInt(1, 2 ** 31);
-    await leg.produce({
-      transportId: transport.id,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
-        headerExtensions: [],
-        encodings: [{ ssrc }],
-        rtcp: { cname: 'boardroom', reducedSize: false },
-      },
-    });
-    const peer = await RtpPeer.open();
+    const { leg, peer, stopStream: stop } = await attachOpusRtpLeg(sip, { maxPackets: 500 });
     peers.push(peer);
-    const stop = peer.stream(transport.port, { payloadType: OPUS_PT, ssrc, timestampStep: 960, maxPackets: 500 }, transport.ip);
 
     // The roster hears of the new producer from the core port, not from any WebSocket handler.
     await host.waitFor('roster.updated', (d) => d.participant.id === sip.participantId && !d.participant.audioMuted);

@@ -127,8 +127,8 @@ beforeAll(async () => {
   partnerToken = boot.token ?? '';
   operatorToken = boot.operatorToken ?? '';
   // A service-wide dial-in number for the handout (numbers are the operator's to create).
-  const put = await app.inject({ method: 'PUT', url: '/api/v1/dial-in-numbers/+4721000000', headers: { authorization: `Bearer ${boot.operatorToken ?? ''}`, 'content-type': 'application/json' }, payload: JSON.stringify({ label: 'Norway (IVR)', target: { kind: 'ivr' } }) });
-  expect(put.statusCode).toBe(200);
+  const created = await app.inject({ method: 'POST', url: '/api/v1/dial-in-numbers', headers: { authorization: `Bearer ${boot.operatorToken ?? ''}`, 'content-type': 'application/json' }, payload: JSON.stringify({ number: '+4721000000', label: 'Norway (IVR)', partnerId: null }) });
+  expect(created.statusCode).toBe(201);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const context = await browser.newContext({ acceptDownloads: true });
   await watchCsp(context);

@@ -1,11 +1,8 @@
-import { randomInt } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { RtpLegPort } from '../../server/src/meetings/index.js';
 import { RtpPeer } from '../../sfu/src/media/testing/rtp-peer.js';
-import type { RtpCapabilities } from '../../sfu/src/index.js';
 import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import { attachOpusRtpLeg } from '../../test/support/rtp-participant.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
@@ -19,9 +16,6 @@ import { buildWebApp } from '../build.mjs';
  */
 const HOST_PIN = '2468';
 const GUEST_PIN = '1357';
-const OPUS_PT = 111;
-const opus: NonNullable<RtpCapabilities['codecs']>[number] = { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: OPUS_PT, parameters: {}, rtcpFeedback: [] };
-const roomSystemCaps: RtpCapabilities = { codecs: [opus], headerExtensions: [] };
 
 let f: ServiceFixture;
 let browser: Browser;
@@ -89,26 +83,12 @@ describe('a SIP room system with an RTP leg, seen and heard in Chromium', () => 
     sip.events.on('left', (r) => left.push(r));
     sip.events.on('removed', (r) => removed.push(r));
 
-    // Its RTP leg on the real worker: a comedia PlainTransport and an Opus producer.
-    const leg = await sip.attachMedia(async (r) =>
-      new RtpLegPort(await r.addRtpLeg(sipId, { mode: 'audio-only', maxIncomingBitrateBps: 0, maxOutgoingBitrateBps: 0, rtpCapabilities: roomSystemCaps }), pino({ level: 'silent' })),
-    );
-    const transport = await leg.sfu.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
-    const ssrc = randomInt(1, 2 ** 31);
-    await leg.produce({
-      transportId: transport.id,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
-        headerExtensions: [],
-        encodings: [{ ssrc }],
-        rtcp: { cname: 'boardroom', reducedSize: false },
-      },
-    });
-    // 20 ms Opus packets for the whole test; bounded (3 minutes) and stopped in afterAll.
-    peer = await RtpPeer.open();
-    stopStream = peer.stream(transport.port, { payloadType: OPUS_PT, ssrc, timestampStep: 960, maxPackets: 9000 }, transport.ip);
+    // Its RTP leg on the real worker (a comedia PlainTransport, an Opus producer) and 20 ms Opus
+    // packets for the whole test; bounded (3 minutes) and stopped in afterAll.
+    const rtp = await attachOpusRtpLeg(sip, { maxPackets: 9000 });
+    const leg = rtp.leg;
+    peer = rtp.peer;
+    stopStream = rtp.stopStream;
 
     // The host's roster shows the room system with its kind: the room-system icon and its label.
     const entry = host.locator(`[data-testid="roster-item"][data-participant-id="${sipId}"]`);

@@ -155,23 +155,15 @@ export function serviceRoutes(r: RouteRegistrar, ctx: AdminContext, outboxEnable
   });
 
   r.add({
-    method: 'PUT', path: '/dial-in-numbers/:number', summary: 'Route a dial-in number to the IVR or one VMR (partner: its own numbers; operator: any, creating an operator-held number if new)', tag: 'dial-in', roles: [...OPERATOR, ...PARTNER],
+    // Routing only: creating a number is POST's one job (the operator), so a typo'd number is a
+    // clear not_found instead of a new number.
+    method: 'PUT', path: '/dial-in-numbers/:number', summary: 'Route an existing dial-in number to the IVR or one VMR (partner: its own numbers; operator: any)', tag: 'dial-in', roles: [...OPERATOR, ...PARTNER],
     params: NumberParams, body: z.object({ label: Label, target: Target }),
     response: DialInNumberSchema,
     handler: async ({ principal, params, body, audit }) => {
-      const number = e164(params.number);
-      const operator = principal.role === 'operator';
       const targetPartnerId = await targetPartner(principal, body.target);
-      const actor = operator ? { operator: true as const } : { operator: false as const, partnerId: principal.partnerId };
-      let w = await ctx.dialIns.update(number, actor, { label: body.label, target: body.target, targetPartnerId });
-      if (!w.ok && w.reason === 'not_found' && operator) {
-        const rec: DialInNumber = { number, label: body.label, partnerId: null, target: body.target, createdAt: new Date(ctx.clock.now()).toISOString() };
-        if (targetPartnerId !== null) throw adminError('conflict', 'assign the number to the VMR\'s partner first (PUT …/partner)');
-        w = await ctx.dialIns.create(rec);
-        // Created by someone else in between: apply the change to theirs.
-        if (!w.ok) w = await ctx.dialIns.update(number, actor, { label: body.label, target: body.target, targetPartnerId });
-      }
-      return written(w, audit);
+      const actor = principal.role === 'operator' ? { operator: true as const } : { operator: false as const, partnerId: principal.partnerId };
+      return written(await ctx.dialIns.update(e164(params.number), actor, { label: body.label, target: body.target, targetPartnerId }), audit);
     },
   });
 

@@ -205,6 +205,7 @@ describe('what is kept and how', () => {
       const quiet = await small.call(small.operatorToken, 'POST', `${api}/partners`, { name: 'Quiet AS' });
       const quietStream = keys.auditPartner(str(quiet.body.partner.id));
       expect(await small.redis.client.xLen(quietStream)).toBe(1);
+      expect((await small.call(small.operatorToken, 'POST', `${api}/dial-in-numbers`, { number: '+4722330999', label: 'capped', partnerId: null })).status).toBe(201);
       const writes = await Promise.all(Array.from({ length: 300 }, (_, i) => small.call(small.operatorToken, 'PUT', url('+4722330999'), { label: `w${i}`, target: { kind: 'ivr' } })));
       expect(writes.every((w) => w.status === 200)).toBe(true);
       expect(await small.redis.client.xLen(keys.audit())).toBe(100);
@@ -216,7 +217,7 @@ describe('what is kept and how', () => {
       expect(await small.redis.client.xLen(quietStream)).toBe(1);
       expect(await small.admin.jobs.runAuditRetention()).toBe(1);
       expect(await small.redis.client.xLen(quietStream)).toBe(0);
-      expect(await small.registry.getSingleMetricAsString('convene_admin_audit_entries_total')).toMatch(/outcome="stored"} 302$/m);
+      expect(await small.registry.getSingleMetricAsString('convene_admin_audit_entries_total')).toMatch(/outcome="stored"} 303$/m); // the partner, the number, 300 writes, the later one
     } finally {
       await small.close();
     }

@@ -107,6 +107,12 @@ describe('dial-in number ownership', () => {
     expect((await h.admin.repos.getDialInNumber(num))?.target).toMatchObject({ vmrId: a.vmrId });
   });
 
+  it('routing never creates a number: a PUT for one that does not exist is not_found, even for the operator', async () => {
+    const r = await h.call(h.operatorToken, 'PUT', url('+4721990999'), { label: 'typo', target: { kind: 'ivr' } });
+    expect(r.status).toBe(404);
+    expect(await h.admin.repos.getDialInNumber('+4721990999')).toBeNull();
+  });
+
   it('moving a number to another partner takes it from the old one and sends it back to the IVR', async () => {
     const moved = await h.call(h.operatorToken, 'PUT', `${url(num)}/partner`, { partnerId: b.partnerId });
     expect(moved.status, moved.text).toBe(200);

@@ -168,8 +168,8 @@ describe('handouts and provisioning', () => {
     const ep = await h.call(h.partnerToken, 'POST', `${api}/companies/${cid}/endpoints`, { name: 'Lobby VTC', localPart: 'lobby-vtc', tier: 'plus' });
     await h.call(h.partnerToken, 'POST', `${api}/companies/${cid}/users`, { name: 'Dora', email: 'dora@handout.test', localPart: 'dora.d' });
     await h.call(null, 'POST', `${api}/invitations/accept`, { token: await acceptLinkFor('dora@handout.test') });
-    const did = await h.call(h.operatorToken, 'PUT', `${api}/dial-in-numbers/${encodeURIComponent('+47 21 00 00 00')}`, { label: 'Oslo', target: { kind: 'ivr' } });
-    expect(did.status, did.text).toBe(200);
+    const did = await h.call(h.operatorToken, 'POST', `${api}/dial-in-numbers`, { number: '+47 21 00 00 00', label: 'Oslo', partnerId: null });
+    expect(did.status, did.text).toBe(201);
     expect(did.body.number).toBe('+4721000000');
     expect((await h.call(h.partnerToken, 'PUT', `${api}/dial-in-numbers/12345`, { label: 'x', target: { kind: 'ivr' } })).status).toBe(400);
 
