@@ -4,3 +4,4 @@ export { loadConfig, ConfigError, deepMerge, envOverrides, type LoadConfigOption
 export { sourceKey } from './source-key.js';
 export type { RedisClient } from './redis.js';
 export { REDIS_KEY_ROOT, redisKeyPrefix, type RedisKeySubsystem } from './redis-keys.js';
+export { CodedError } from './coded-error.js';

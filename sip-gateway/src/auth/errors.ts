@@ -1,3 +1,5 @@
+import { CodedError } from '../../../common/src/index.js';
+
 /** Why an `Authorization`/`Proxy-Authorization` header value was rejected by the parser. */
 export const DIGEST_HEADER_ERROR_CODES = [
   'too_long',
@@ -14,14 +16,8 @@ export const DIGEST_HEADER_ERROR_CODES = [
 export type DigestHeaderErrorCode = (typeof DIGEST_HEADER_ERROR_CODES)[number];
 
 /** Returned (never thrown) by the header parser. */
-export class DigestHeaderError extends Error {
+export class DigestHeaderError extends CodedError<DigestHeaderErrorCode> {
   override readonly name = 'DigestHeaderError';
-  constructor(
-    readonly code: DigestHeaderErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Thrown for configuration mistakes at construction time (never for network input). */

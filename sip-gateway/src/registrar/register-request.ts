@@ -1,6 +1,7 @@
 import { formatUri, isSipUri, unquote, type SipRequest } from '../sip/index.js';
 import { canonicalAor } from './aor.js';
 import type { ContactInput, RegisterInput, RegistrationSource } from './types.js';
+import { CodedError } from '../../../common/src/index.js';
 
 /** Why a REGISTER could not be read; each maps to a 400 with a short reason phrase. */
 export const REGISTER_PARSE_ERRORS = [
@@ -12,14 +13,8 @@ export const REGISTER_PARSE_ERRORS = [
 ] as const;
 export type RegisterParseErrorCode = (typeof REGISTER_PARSE_ERRORS)[number];
 
-export class RegisterParseError extends Error {
+export class RegisterParseError extends CodedError<RegisterParseErrorCode> {
   override readonly name = 'RegisterParseError';
-  constructor(
-    readonly code: RegisterParseErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const MAX_EXPIRES = 2 ** 32 - 1;

@@ -1,4 +1,5 @@
 import { digitFromText, type DtmfKey, type DtmfKeyEvent } from './digits.js';
+import { CodedError } from '../../../../common/src/index.js';
 
 /** Why a SIP INFO DTMF body was refused; stable codes (log field, metric label). */
 export const DTMF_BODY_ERROR_CODES = [
@@ -14,14 +15,8 @@ export const DTMF_BODY_ERROR_CODES = [
 export type DtmfBodyErrorCode = (typeof DTMF_BODY_ERROR_CODES)[number];
 
 /** Returned (never thrown) by the SIP INFO body parsers. */
-export class DtmfBodyError extends Error {
+export class DtmfBodyError extends CodedError<DtmfBodyErrorCode> {
   override readonly name = 'DtmfBodyError';
-  constructor(
-    readonly code: DtmfBodyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A DTMF INFO body is a few bytes; anything longer is not one. */
