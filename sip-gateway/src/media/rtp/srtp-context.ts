@@ -23,9 +23,9 @@ export type SrtpSuite = (typeof SRTP_SUITES)[number];
 export const SRTP_KEY_AND_SALT_BYTES = SRTP_MASTER_KEY_BYTES + SRTP_MASTER_SALT_BYTES;
 
 /**
- * SRTP tag length per suite. SRTCP's tag is 80 bits for both: RFC 4568 §6.2.2 defines
- * AES_CM_128_HMAC_SHA1_32 as the _80 suite with a 32-bit SRTP tag only (RFC 3711's SRTCP
- * default of 80 bits stays), which is also what libsrtp and ffmpeg do.
+ * SRTP tag length per suite. SRTCP's tag is 80 bits for both: RFC 4568 §6.2, Table 1 lists
+ * "SRTCP auth. tag: 80 bits" for AES_CM_128_HMAC_SHA1_32 (libsrtp-based phones agree; ffmpeg's
+ * SDES-named _32 suite uses 32 bits for SRTCP, so its _32 SRTCP does not verify here).
  */
 const RTP_TAG_BYTES: Record<SrtpSuite, number> = { AES_CM_128_HMAC_SHA1_80: 10, AES_CM_128_HMAC_SHA1_32: 4 };
 const RTCP_TAG_BYTES = 10;
