@@ -12,7 +12,7 @@ import {
   SRTP_MASTER_KEY_BYTES,
   SRTP_MASTER_SALT_BYTES,
   SrtpLabel,
-  aesCmXor,
+  AesCm,
   deriveSessionKey,
   writeAesCmIv,
 } from './srtp-keys.js';
@@ -78,10 +78,10 @@ function remember<T>(map: Map<number, T>, key: number, value: T): void {
 export class SrtpContext {
   readonly failures: SrtpFailures = { auth: 0, replay: 0, malformed: 0 };
   private readonly rtpTagBytes: number;
-  private readonly rtpKey: KeyObject;
+  private readonly rtpCipher: AesCm;
   private readonly rtpSalt: Uint8Array;
   private readonly rtpAuthKey: KeyObject;
-  private readonly rtcpKey: KeyObject;
+  private readonly rtcpCipher: AesCm;
   private readonly rtcpSalt: Uint8Array;
   private readonly rtcpAuthKey: KeyObject;
   private readonly rtpStreams = new Map<number, StreamState>();
@@ -101,10 +101,10 @@ export class SrtpContext {
     const key = masterKeyAndSalt.subarray(0, SRTP_MASTER_KEY_BYTES);
     const salt = masterKeyAndSalt.subarray(SRTP_MASTER_KEY_BYTES);
     const derive = (label: number, length: number) => deriveSessionKey(key, salt, label, length);
-    this.rtpKey = createSecretKey(derive(SrtpLabel.rtpEncryption, SRTP_MASTER_KEY_BYTES));
+    this.rtpCipher = new AesCm(derive(SrtpLabel.rtpEncryption, SRTP_MASTER_KEY_BYTES));
     this.rtpAuthKey = createSecretKey(derive(SrtpLabel.rtpAuthentication, SRTP_AUTH_KEY_BYTES));
     this.rtpSalt = derive(SrtpLabel.rtpSalt, SRTP_MASTER_SALT_BYTES);
-    this.rtcpKey = createSecretKey(derive(SrtpLabel.rtcpEncryption, SRTP_MASTER_KEY_BYTES));
+    this.rtcpCipher = new AesCm(derive(SrtpLabel.rtcpEncryption, SRTP_MASTER_KEY_BYTES));
     this.rtcpAuthKey = createSecretKey(derive(SrtpLabel.rtcpAuthentication, SRTP_AUTH_KEY_BYTES));
     this.rtcpSalt = derive(SrtpLabel.rtcpSalt, SRTP_MASTER_SALT_BYTES);
   }
@@ -133,7 +133,7 @@ export class SrtpContext {
     const out = new Uint8Array(packet.length + this.rtpTagBytes);
     out.set(packet.subarray(0, headerBytes), 0);
     writeAesCmIv(this.iv, this.rtpSalt, ssrc, rocU32, seq);
-    aesCmXor(this.rtpKey, this.iv, packet.subarray(headerBytes), out, headerBytes);
+    this.rtpCipher.xor(this.iv, packet.subarray(headerBytes), out, headerBytes);
     this.writeRtpTag(out, packet.length, rocU32);
     return out;
   }
@@ -165,7 +165,7 @@ export class SrtpContext {
     const out = new Uint8Array(bodyBytes);
     out.set(packet.subarray(0, headerBytes), 0);
     writeAesCmIv(this.iv, this.rtpSalt, ssrc, rocU32, seq);
-    aesCmXor(this.rtpKey, this.iv, body.subarray(headerBytes), out, headerBytes);
+    this.rtpCipher.xor(this.iv, body.subarray(headerBytes), out, headerBytes);
     if (!state) {
       const window = newWindow();
       window[index % REPLAY_WINDOW] = index;
@@ -197,7 +197,7 @@ export class SrtpContext {
     const out = new Uint8Array(trailerAt + SRTCP_INDEX_BYTES + RTCP_TAG_BYTES);
     out.set(packet.subarray(0, 8), 0);
     writeAesCmIv(this.iv, this.rtcpSalt, ssrc, index >>> 16, index & 0xffff);
-    aesCmXor(this.rtcpKey, this.iv, packet.subarray(8), out, 8);
+    this.rtcpCipher.xor(this.iv, packet.subarray(8), out, 8);
     writeU32(out, trailerAt, (0x80000000 | index) >>> 0);
     const tag = createHmac('sha1', this.rtcpAuthKey)
       .update(out.subarray(0, trailerAt + SRTCP_INDEX_BYTES))
@@ -232,7 +232,7 @@ export class SrtpContext {
     if (encrypted) {
       out.set(packet.subarray(0, 8), 0);
       writeAesCmIv(this.iv, this.rtcpSalt, ssrc, index >>> 16, index & 0xffff);
-      aesCmXor(this.rtcpKey, this.iv, packet.subarray(8, rtcpBytes), out, 8);
+      this.rtcpCipher.xor(this.iv, packet.subarray(8, rtcpBytes), out, 8);
     } else {
       // E = 0: the sender chose not to encrypt this one (RFC 3711 §3.4); it is still authenticated.
       out.set(packet.subarray(0, rtcpBytes), 0);

@@ -1,9 +1,8 @@
 /**
  * SRTP's AES counter mode (RFC 3711 §4.1.1) and session-key derivation (§4.3.1, key derivation
- * rate 0) on node:crypto's AES-128-CTR: the §4.1.1 counter block puts the per-packet counter in
- * the low 16 bits, exactly where CTR mode increments, so one CTR call per packet is AES-CM.
+ * rate 0) on node:crypto's AES-128.
  */
-import { createCipheriv, type KeyObject } from 'node:crypto';
+import { createCipheriv, type Cipher } from 'node:crypto';
 
 export const SRTP_MASTER_KEY_BYTES = 16;
 export const SRTP_MASTER_SALT_BYTES = 14;
@@ -40,10 +39,36 @@ export function writeAesCmIv(iv: Uint8Array, salt: Uint8Array, ssrc: number, ind
   iv[13]! ^= indexLow16 & 0xff;
 }
 
-/** XOR `data` with the AES-CM keystream starting at counter block `iv`, into `out` at `outOffset`. */
-export function aesCmXor(key: KeyObject | Uint8Array, iv: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): void {
-  const cipher = createCipheriv('aes-128-ctr', key, iv);
-  out.set(cipher.update(data), outOffset);
+/**
+ * AES-CM keystream for one session key. One ECB cipher is kept and fed the packet's counter blocks
+ * (IV with the block number in its low 16 bits), then XORed in — 2–3× faster than a new CTR cipher
+ * per packet. Valid because every SRTP/SRTCP/KDF IV has its low 16 bits zero (§4.1.1).
+ */
+export class AesCm {
+  private readonly ecb: Cipher;
+  private counters = Buffer.alloc(16 * 16);
+
+  constructor(key: Uint8Array) {
+    this.ecb = createCipheriv('aes-128-ecb', key, null);
+    this.ecb.setAutoPadding(false);
+  }
+
+  /** out[outOffset…] = data XOR keystream(iv). `iv` must end in two zero bytes. */
+  xor(iv: Uint8Array, data: Uint8Array, out: Uint8Array, outOffset: number): void {
+    const blocks = (data.length + 15) >>> 4;
+    if (blocks === 0) return;
+    if (blocks > 0x10000) throw new RangeError('AES-CM segment longer than 2^16 blocks');
+    if (this.counters.length < blocks * 16) this.counters = Buffer.alloc(blocks * 16);
+    const counters = this.counters;
+    for (let b = 0; b < blocks; b++) {
+      const at = b << 4;
+      counters.set(iv, at);
+      counters[at + 14] = b >>> 8;
+      counters[at + 15] = b & 0xff;
+    }
+    const keystream = this.ecb.update(counters.subarray(0, blocks * 16));
+    for (let i = 0; i < data.length; i++) out[outOffset + i] = data[i]! ^ keystream[i]!;
+  }
 }
 
 /** §4.3.1 with kdr = 0: the PRF output for `label`, `length` bytes. */
@@ -53,6 +78,6 @@ export function deriveSessionKey(masterKey: Uint8Array, masterSalt: Uint8Array, 
   iv.set(masterSalt.subarray(0, SRTP_MASTER_SALT_BYTES), 0);
   iv[7]! ^= label;
   const out = new Uint8Array(length);
-  aesCmXor(masterKey, iv, new Uint8Array(length), out, 0);
+  new AesCm(masterKey).xor(iv, new Uint8Array(length), out, 0);
   return out;
 }
