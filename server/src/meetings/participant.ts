@@ -30,6 +30,14 @@ export interface ParticipantInit {
   callerAddress: string | null;
   tier: string | null;
   joinedAt: number;
+  /** A SIP call's identity and negotiated audio codec (call records); null for browsers. */
+  call: CallInfo | null;
+}
+
+/** What the SIP gateway tells the core about a call (call records only). */
+export interface CallInfo {
+  callId: string;
+  audioCodec: string | null;
 }
 
 /**
@@ -71,6 +79,7 @@ export class Participant {
   readonly callerAddress: string | null;
   readonly tier: string | null;
   readonly joinedAt: number;
+  readonly call: CallInfo | null;
   answeredAt: number | null = null;
   role: Role;
   private stateValue: ParticipantState = 'lobby';
@@ -92,6 +101,7 @@ export class Participant {
     this.callerAddress = init.callerAddress;
     this.tier = init.tier;
     this.joinedAt = init.joinedAt;
+    this.call = init.call;
     this.events = new ParticipantEmitter(onListenerError);
   }
 
