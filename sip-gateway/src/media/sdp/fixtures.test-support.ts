@@ -1,7 +1,7 @@
-/** SDP offers as real UAs write them (shapes taken from their documentation and captures), for the tests. */
+/** SDP offers shaped like real UAs' (real-offers.e2e.test.ts takes sipp's and baresip's from the binaries themselves). */
 const sdp = (...lines: string[]) => lines.join('\r\n') + '\r\n';
 
-/** baresip 1.x: opus, G722, PCMU, PCMA, telephone-event, rtcp-mux offered, a=rtcp. */
+/** baresip 1.0 as Debian's sends it, with opus loaded first and `rtcp_mux yes` in its config. */
 export const BARESIP_OFFER = sdp(
   'v=0',
   'o=- 1187263785 4009513209 IN IP4 192.0.2.10',
@@ -17,10 +17,10 @@ export const BARESIP_OFFER = sdp(
   'a=rtpmap:8 PCMA/8000',
   'a=rtpmap:101 telephone-event/8000',
   'a=fmtp:101 0-15',
-  'a=rtcp:10219',
-  'a=rtcp-mux',
   'a=sendrecv',
   'a=label:1',
+  'a=rtcp-rsize',
+  'a=rtcp-mux',
   'a=ssrc:2785290017 cname:sip:alice@example.com',
 );
 

@@ -54,6 +54,17 @@ describe('late offer: we offer in the 200, the caller answers in the ACK', () =>
     });
   });
 
+  it('re-INVITE without SDP: the current codec first, our SRTP key kept', () => {
+    const first = buildOffer({ transport: 'tls', local: US, origin: newOrigin(), srtp: true });
+    const callee = negotiateOffer(first.sdp, { transport: 'tls', codecs: ['PCMA'] });
+    if (!callee.ok) throw new Error(callee.warning);
+    const session = applyAnswer(buildAnswer({ negotiated: callee, local: THEM, origin: newOrigin() }), first.pending);
+    if (!session.ok) throw new Error(session.warning);
+    const again = buildOffer({ transport: 'tls', local: US, origin: newOrigin(), srtp: true, previous: session.session });
+    expect(sdpTransform.parse(again.sdp).media[0]!.payloads).toBe('8 111 9 0 101');
+    expect(again.pending.crypto.find((c) => c.suite === session.session.srtp!.suite)?.keyBase64).toBe(session.session.srtp!.localKeyBase64);
+  });
+
   const answerText = (m: string, ...extra: string[]) => sdp('v=0', 'o=- 5 5 IN IP4 127.0.0.2', 's=-', 'c=IN IP4 127.0.0.2', 't=0 0', m, ...extra);
 
   it('an answer without rtpmaps and without rtcp-mux: payload types mean what we offered; RTCP on port+1', () => {

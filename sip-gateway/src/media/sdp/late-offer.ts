@@ -3,6 +3,7 @@
  * (buildOffer) and the caller answers in the ACK (applyAnswer). The ACK cannot be refused, so a
  * refusal here means the call layer ends the call (BYE), with the Warning for its logs.
  */
+import { isIP } from 'node:net';
 import type { AudioCodecName, CallAudioSession, MediaDirection } from '../engine/types.js';
 import { rtpmapLine, sessionLines, telephoneEventLines } from './answer.js';
 import { OUR_OPUS_PT, OUR_TELEPHONE_EVENT_PT, codecSdp, isTelephoneEvent8k, matchCodec } from './codecs.js';
@@ -23,13 +24,19 @@ export interface BuildOfferArgs {
   codecs?: readonly AudioCodecName[];
   direction?: MediaDirection;
   symmetricRtp?: boolean;
+  /** On a re-INVITE without SDP: the call's session, whose codec we list first and whose SRTP key we keep. */
+  previous?: CallAudioSession | null;
 }
 
 const OFFER_PTIME = 20;
 
 export function buildOffer(args: BuildOfferArgs): { sdp: string; pending: PendingOffer } {
   const srtp = args.srtp || args.transport === 'tls';
-  const codecs = acceptedCodecs(args.codecs).map((name) => {
+  const prev = args.previous;
+  const names = acceptedCodecs(args.codecs);
+  if (prev && names.includes(prev.codec.name)) names.sort((a, b) => Number(b === prev.codec.name) - Number(a === prev.codec.name));
+  const keyFor = (suite: PendingOffer['crypto'][number]['suite']) => (prev?.srtp?.suite === suite ? prev.srtp.localKeyBase64 : newSrtpKey());
+  const codecs = names.map((name) => {
     const s = codecSdp(name);
     return { name, payloadType: s.staticPt ?? OUR_OPUS_PT, clockRate: s.clockRate, channels: s.channels };
   });
@@ -41,12 +48,13 @@ export function buildOffer(args: BuildOfferArgs): { sdp: string; pending: Pendin
     // One key per suite: a key is never reused under two suites.
     crypto: srtp
       ? [
-          { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: newSrtpKey() },
-          { tag: 2, suite: 'AES_CM_128_HMAC_SHA1_32', keyBase64: newSrtpKey() },
+          { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: keyFor('AES_CM_128_HMAC_SHA1_80') },
+          { tag: 2, suite: 'AES_CM_128_HMAC_SHA1_32', keyBase64: keyFor('AES_CM_128_HMAC_SHA1_32') },
         ]
       : [],
     direction: args.direction ?? 'sendrecv',
     symmetricRtp: args.symmetricRtp ?? true,
+    addressFamily: isIP(args.local.ip) === 6 ? 6 : 4,
   };
   const { local } = args;
   const lines = sessionLines(args.origin, local.ip);
@@ -88,7 +96,7 @@ export function applyAnswer(answerSdp: string | Buffer, pending: PendingOffer): 
       }
       if (!srtp) return refuse(488, 'no_usable_crypto', 306, 'Answer has no a=crypto matching a tag and suite we offered');
     }
-    const transport = readTransport(m);
+    const transport = readTransport(m, pending.addressFamily);
     if ('ok' in transport) return transport;
     // Payload types without an rtpmap in the answer mean what our offer said they mean.
     const ourFormat = (pt: number) => {

@@ -166,9 +166,12 @@ describe('negotiateOffer + buildAnswer: offers as real UAs send them', () => {
     expect(accept(opus).session.ptimeMs).toBe(20);
   });
 
-  it('IPv6 callers get an IPv6-typed address', () => {
+  it('IPv6 callers: accepted with any family, refused (301) when our media socket is IPv4 only', () => {
     const offer = simpleOffer({ c: '2001:db8::5' }).replace('IN IP4 2001', 'IN IP6 2001');
     expect(accept(offer).session.remote?.ip).toBe('2001:db8::5');
+    expect(accept(offer, { transport: 'udp', addressFamily: 6 }).session.remote?.ip).toBe('2001:db8::5');
+    const r = negotiateOffer(offer, { transport: 'udp', addressFamily: 4 });
+    expect(r.ok ? 'accepted' : r.warning).toMatch(/^301 convene "Incompatible network address format/);
   });
 });
 

@@ -65,7 +65,7 @@ function acceptAudio(m: SdpMedia, ctx: NegotiateContext, accepted: readonly Audi
     return refuse(488, 'srtp_required', 302, 'SRTP required for calls over TLS: offer RTP/SAVP with a=crypto (SDES)');
   }
 
-  const transport = readTransport(m);
+  const transport = readTransport(m, ctx.addressFamily);
   if ('ok' in transport) return transport;
 
   const formats = formatsOf(m);

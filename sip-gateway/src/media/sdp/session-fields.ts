@@ -2,6 +2,7 @@
  * The parts of a CallAudioSession read the same way from an offer and from an answer: the
  * profile, where to send, which way media flows, RTCP and ptime.
  */
+import { isIP } from 'node:net';
 import type { CallAudioSession, MediaDirection } from '../engine/types.js';
 import type { SdpMedia } from './parse.js';
 import { refuse } from './refusal.js';
@@ -50,10 +51,13 @@ export function choosePtime(asked: number | null, codec: CallAudioSession['codec
 export type Transport = Pick<CallAudioSession, 'remote' | 'direction' | 'rtcpMux'>;
 
 /** Where to send (RTP and RTCP) and which way media flows, from an audio m-line with a non-zero port. */
-export function readTransport(m: SdpMedia): Transport | SdpRefusal {
+export function readTransport(m: SdpMedia, addressFamily?: 4 | 6): Transport | SdpRefusal {
   if (m.connection === null) return refuse(400, 'malformed', 399, 'Malformed SDP: no c= line for the audio stream');
   if (m.connection === 'invalid') {
     return refuse(488, 'unsupported_address', 301, 'Only unicast IPv4/IPv6 addresses are supported in c=');
+  }
+  if (addressFamily && !m.connection.held && isIP(m.connection.ip) !== addressFamily) {
+    return refuse(488, 'unsupported_address', 301, `Incompatible network address format: this server has IPv${addressFamily} media only`);
   }
   const rtcpMux = m.rtcpMux;
   let remote: CallAudioSession['remote'] = null;

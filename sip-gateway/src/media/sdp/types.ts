@@ -71,6 +71,8 @@ export interface NegotiateContext {
   previous?: CallAudioSession | null;
   /** Latch to the caller's real source address (NAT). Default true. */
   symmetricRtp?: boolean;
+  /** Our media socket's address family: an offer whose c= is of the other family is refused (301). Unset: any. */
+  addressFamily?: 4 | 6;
 }
 
 /** Our late offer (INVITE without SDP → our offer in the 200, their answer in the ACK), kept until the answer. */
@@ -84,4 +86,5 @@ export interface PendingOffer {
   crypto: { tag: number; suite: 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32'; keyBase64: string }[];
   direction: MediaDirection;
   symmetricRtp: boolean;
+  addressFamily: 4 | 6;
 }
