@@ -108,7 +108,12 @@ export function ensurePrompts({ cataloguePath, cacheDir, linkPath = null, log = 
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true });
     const prompts = {};
-    for (const id of ids) prompts[id] = generateOne(work, id, catalogue.prompts[id], catalogue);
+    try {
+      for (const id of ids) prompts[id] = generateOne(work, id, catalogue.prompts[id], catalogue);
+    } catch (e) {
+      fs.rmSync(work, { recursive: true, force: true });
+      throw e;
+    }
     const manifest = { catalogueKey: key, espeakNg: espeak, sox, voice: catalogue.voice, speed: catalogue.speed, rates: PROMPT_RATES, targetRmsDb: TARGET_RMS_DB, prompts };
     fs.writeFileSync(path.join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     try {
