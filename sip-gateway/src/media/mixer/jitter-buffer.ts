@@ -20,9 +20,13 @@ export interface JitterBufferOptions {
 
 /** A packet held by the buffer (seq and timestamp unwrapped to monotonic numbers). */
 export interface BufferedPacket {
+  /** As received. */
+  seq: number;
   extSeq: number;
   extTs: number;
   payload: Uint8Array;
+  /** First packet of a restarted stream: reset the decoder before it. */
+  restart: boolean;
 }
 
 /** Packets kept at most (> 120 ms of 10 ms packets, plus bursts). Beyond it the oldest go. */
@@ -32,8 +36,8 @@ const RESET_TRANSIT_MS = 1000;
 const MAX_SEQ_JUMP = 3000;
 /** Packets per reference-transit window (2 s at 20 ms). */
 const WINDOW_PACKETS = 100;
-/** How fast the measured peak jitter decays (ms per packet: 5 ms per second at 20 ms). */
-const PEAK_DECAY_MS = 0.1;
+/** How fast the measured peak jitter decays (ms per packet: 10 ms per second at 20 ms). */
+const PEAK_DECAY_MS = 0.2;
 /** Headroom above the measured peak (ms). */
 const TARGET_MARGIN_MS = 5;
 /** Skip a frame when the head is overdue by more than this (the buffer holds two frames too many). */
@@ -59,8 +63,12 @@ export class JitterBuffer {
   private readonly packets: BufferedPacket[] = [];
 
   private started = false;
+  /** Highest sequence number and its timestamp, extended (monotonic) and as received. */
   private highSeq = 0;
   private highTs = 0;
+  private highRawSeq = 0;
+  private highRawTs = 0;
+  private probation: { seq: number; ts: number; payload: Uint8Array; arrivalMs: number } | null = null;
   private refTransit = 0;
   private windowMin = Infinity;
   private prevWindowMin = Infinity;
@@ -86,47 +94,85 @@ export class JitterBuffer {
   }
 
   /**
-   * Takes one packet. Returns 'reset' when it starts a new stream (the caller resets its decoder
-   * state), 'late' or 'duplicate' when it was dropped, 'ok' when buffered.
+   * Takes one packet. A packet that jumps (sequence or timestamp inconsistent with the stream: SSRC
+   * change, sender restart) is held on probation; when the next one confirms the new stream, the
+   * stream is re-based to continue where the old one ends ('reset': the confirming packets carry
+   * `restart` so the decoder is reset before them). A lone stray is dropped ('stray').
    */
-  push(seq: number, ts: number, payload: Uint8Array, arrivalMs: number): 'ok' | 'late' | 'duplicate' | 'reset' {
-    let result: 'ok' | 'reset' = 'ok';
+  push(seq: number, ts: number, payload: Uint8Array, arrivalMs: number): 'ok' | 'late' | 'duplicate' | 'held' | 'stray' | 'reset' {
     if (!this.started) {
-      this.startStream(seq, ts, arrivalMs);
-    } else {
-      const dSeq = (((seq - this.highSeq) & 0xffff) ^ 0x8000) - 0x8000;
-      const extTs = this.highTs + ((ts - this.highTs) | 0);
-      const transit = arrivalMs - extTs / this.clockKHz;
-      if (Math.abs(dSeq) > MAX_SEQ_JUMP || Math.abs(transit - this.refTransit) > RESET_TRANSIT_MS) {
-        this.restart();
-        this.resets++;
-        this.startStream(seq, ts, arrivalMs);
-        result = 'reset';
-      }
+      this.started = true;
+      this.highRawSeq = seq;
+      this.highRawTs = ts;
+      this.highSeq = seq;
+      this.highTs = ts;
+      this.refTransit = arrivalMs - ts / this.clockKHz;
+      return this.insert(seq, ts, payload, arrivalMs, false);
     }
-    const dSeq = (((seq - this.highSeq) & 0xffff) ^ 0x8000) - 0x8000;
+    if (this.isJump(seq, ts, arrivalMs)) {
+      const held = this.probation;
+      const dTs = held ? (ts - held.ts) | 0 : -1;
+      if (held && seq === ((held.seq + 1) & 0xffff) && dTs >= 0 && dTs <= this.clockKHz * 1000) {
+        this.probation = null;
+        this.rebase(held.seq, held.ts, held.arrivalMs);
+        this.insert(held.seq, held.ts, held.payload, held.arrivalMs, true);
+        this.insert(seq, ts, payload, arrivalMs, false);
+        return 'reset';
+      }
+      this.probation = { seq, ts, payload, arrivalMs };
+      return 'held';
+    }
+    const stray = this.probation !== null;
+    this.probation = null;
+    const result = this.insert(seq, ts, payload, arrivalMs, false);
+    return stray && result === 'ok' ? 'stray' : result;
+  }
+
+  private isJump(seq: number, ts: number, arrivalMs: number): boolean {
+    const dSeq = (((seq - this.highRawSeq) & 0xffff) ^ 0x8000) - 0x8000;
+    const extTs = this.highTs + ((ts - this.highRawTs) | 0);
+    const transit = arrivalMs - extTs / this.clockKHz;
+    return Math.abs(dSeq) > MAX_SEQ_JUMP || Math.abs(transit - this.refTransit) > RESET_TRANSIT_MS;
+  }
+
+  /** Map a new stream starting at (seq, ts) to continue the old one's extended numbering. */
+  private rebase(seq: number, ts: number, arrivalMs: number): void {
+    this.resets++;
+    this.highSeq += 1;
+    this.highTs = Math.max(this.highTs, this.playTs ?? this.highTs) + this.clockKHz * 20;
+    this.highRawSeq = seq;
+    this.highRawTs = ts;
+    this.windowMin = Infinity;
+    this.prevWindowMin = Infinity;
+    this.windowCount = 0;
+    this.refTransit = arrivalMs - this.highTs / this.clockKHz;
+  }
+
+  private insert(seq: number, ts: number, payload: Uint8Array, arrivalMs: number, restart: boolean): 'ok' | 'late' | 'duplicate' {
+    const dSeq = (((seq - this.highRawSeq) & 0xffff) ^ 0x8000) - 0x8000;
     const extSeq = this.highSeq + dSeq;
-    const extTs = this.highTs + ((ts - this.highTs) | 0);
+    const extTs = this.highTs + ((ts - this.highRawTs) | 0);
     if (dSeq > 0) {
       this.highSeq = extSeq;
       this.highTs = extTs;
+      this.highRawSeq = seq;
+      this.highRawTs = ts;
     }
-
     if (this.playedRing[extSeq & (RING - 1)] === extSeq) return 'duplicate';
+    // Late packets count for the jitter estimate most of all.
+    this.measure(extTs, arrivalMs);
     if (this.lastPlayedSeq !== null && (extSeq <= this.lastPlayedSeq || (this.playTs !== null && extTs < this.playTs))) {
       this.noteLate(extSeq);
       return 'late';
     }
-    this.measure(extTs, arrivalMs);
-
     // Insert in order (arrivals are nearly always the newest: scan from the end).
     const list = this.packets;
     let i = list.length;
     while (i > 0 && list[i - 1]!.extSeq > extSeq) i--;
     if (i > 0 && list[i - 1]!.extSeq === extSeq) return 'duplicate';
-    list.splice(i, 0, { extSeq, extTs, payload });
+    list.splice(i, 0, { seq, extSeq, extTs, payload, restart });
     if (list.length > CAPACITY) list.shift();
-    return result;
+    return 'ok';
   }
 
   /** When `p` is due (ms). */
@@ -197,27 +243,6 @@ export class JitterBuffer {
   /** Has anything been played since the stream (re)started? */
   get playing(): boolean {
     return this.playTs !== null;
-  }
-
-  /** Forget the stream (SSRC change, long silence is NOT a reason: the schedule survives DTX). */
-  restart(): void {
-    this.packets.length = 0;
-    this.started = false;
-    this.lastPlayedSeq = null;
-    this.playTs = null;
-    this.windowMin = Infinity;
-    this.prevWindowMin = Infinity;
-    this.windowCount = 0;
-    this.lostRing.fill(-1);
-    this.lateRing.fill(-1);
-    this.playedRing.fill(-1);
-  }
-
-  private startStream(seq: number, ts: number, arrivalMs: number): void {
-    this.started = true;
-    this.highSeq = seq;
-    this.highTs = ts;
-    this.refTransit = arrivalMs - ts / this.clockKHz;
   }
 
   private measure(extTs: number, arrivalMs: number): void {

@@ -86,12 +86,7 @@ export class MixerSource implements SpeakerCandidate {
   }
 
   push(seq: number, ts: number, payload: Uint8Array, arrivalMs: number): void {
-    if (this.jitter.push(seq, ts, payload, arrivalMs) === 'reset') {
-      this.codec.reset();
-      this.upsampler?.reset();
-      this.fifoLen = 0;
-      this.concealCount = 0;
-    }
+    this.jitter.push(seq, ts, payload, arrivalMs);
   }
 
   /** Play-out for tick `nowMs`: fills `frame`/`hasFrame`/`levelDb`/`eligible` and the ranking score. */
@@ -107,6 +102,7 @@ export class MixerSource implements SpeakerCandidate {
     while (this.fifoLen < N) {
       const p = this.jitter.take(nowMs, (this.fifoLen * 1000) / codec.rate);
       if (!p) break;
+      if (p.restart) codec.reset();
       if (this.muted) {
         // Keep the schedule moving without spending a decode on audio nobody hears.
         this.jitter.played(p, this.packetDurationTs(p.payload));
