@@ -36,6 +36,13 @@ export class MixerSource implements SpeakerCandidate {
   readonly origin: 'room' | 'leg';
   readonly jitter: JitterBuffer;
   muted = false;
+  /**
+   * Decode this tick? The mixer turns it off for room sources it does not need to hear (big
+   * rooms, see RoomMixer); the schedule still advances, only the decode is saved.
+   */
+  decode = true;
+  /** Smoothed payload size (bytes): Opus VBR packets grow with loudness, a cheap pre-filter. */
+  packetBytes = 0;
   // SpeakerCandidate
   score = SILENCE_DBOV;
   eligible = false;
@@ -86,6 +93,7 @@ export class MixerSource implements SpeakerCandidate {
   }
 
   push(seq: number, ts: number, payload: Uint8Array, arrivalMs: number): void {
+    this.packetBytes += 0.3 * (payload.length - this.packetBytes);
     this.jitter.push(seq, ts, payload, arrivalMs);
   }
 
@@ -103,7 +111,7 @@ export class MixerSource implements SpeakerCandidate {
       const p = this.jitter.take(nowMs, (this.fifoLen * 1000) / codec.rate);
       if (!p) break;
       if (p.restart) codec.reset();
-      if (this.muted) {
+      if (this.muted || !this.decode) {
         // Keep the schedule moving without spending a decode on audio nobody hears.
         this.jitter.played(p, this.packetDurationTs(p.payload));
         continue;
@@ -122,8 +130,9 @@ export class MixerSource implements SpeakerCandidate {
       this.concealCount = 0;
     }
 
-    if (this.muted) {
+    if (this.muted || !this.decode) {
       this.fifoLen = 0;
+      this.concealCount = 0;
       this.finishTick(false);
       return;
     }

@@ -206,6 +206,37 @@ describe('RoomMixer: loudest speakers', () => {
   });
 });
 
+describe('RoomMixer: big rooms', () => {
+  function bigRoom() {
+    const sc = new Scenario();
+    // 16 browsers (above the decode-everyone limit of 8): one talker, the others silent.
+    for (let i = 0; i < 16; i++) sc.source(`b${i}`, 'opus', 'room', 300 + 100 * i, i === 11 ? 9000 : 0);
+    sc.mixer.addLeg('phone', { codec: SPEC.PCMU });
+    return sc;
+  }
+
+  it('decodes only the browsers that can matter, and still finds the one talking', () => {
+    const sc = bigRoom();
+    const frames = sc.run(30);
+    expect(frames.at(-1)!.mixed).toEqual(['b11']);
+    // Mixed + largest packets + the rotation: well under all 16.
+    expect(sc.mixer.decodedRoomSources).toBeLessThanOrEqual(1 + 4 + 2);
+    const [talker] = tones(legAudio(frames, 'phone', 'PCMU'), [1400]);
+    expect(talker).toBeGreaterThan(5000);
+  });
+
+  it('finds a talker that starts later among silent browsers', () => {
+    const sc = bigRoom();
+    sc.senders.get('b11')!.tone.amplitude = 0;
+    sc.run(30);
+    expect(sc.frames.at(-1)!.mixed).toEqual([]);
+    sc.senders.get('b3')!.tone.amplitude = 9000;
+    // Packet sizes grow at once; the rotation alone would find it within 8 ticks.
+    const frames = sc.run(12);
+    expect(frames.at(-1)!.mixed).toEqual(['b3']);
+  });
+});
+
 describe('RoomMixer: network input', () => {
   /** One source of `codec` and a listen-only PCMU leg; per tick, the 1 kHz amplitude the leg hears. */
   function lossScenario(codec: AudioCodecName, dropSeqs: number[], delaySeqs: Map<number, number> = new Map()) {

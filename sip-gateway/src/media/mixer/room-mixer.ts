@@ -10,7 +10,7 @@ import { MixerError } from './errors.js';
 import { MixerLeg, encodeG711 } from './mixer-leg.js';
 import { MIX_FRAME, MIX_RATE, MixerSource } from './mixer-source.js';
 import { DEFAULT_OPUS_SETTINGS, type OpusEncoderSettings } from './opus.js';
-import { SpeakerSelection } from './speaker-selection.js';
+import { SPEECH_FLOOR_DBOV, SpeakerSelection } from './speaker-selection.js';
 import type {
   AudioCodecName,
   JitterStats,
@@ -33,6 +33,13 @@ export interface RoomMixerOptions {
 }
 
 const CODECS: readonly AudioCodecName[] = ['opus', 'G722', 'PCMU', 'PCMA'];
+/** Up to this many room sources, all are decoded every tick (exact levels, no decoder gaps). */
+const DECODE_ALL_ROOM_SOURCES = 8;
+/** Beyond it: the mixed ones, contenders within this of the quietest mixed, the largest packets… */
+const CONTENDER_RANGE_DB = 10;
+const EXTRA_BY_SIZE = 4;
+/** …and a few in turn, so a talker is found even when packet sizes say nothing (CBR). */
+const ROUND_ROBIN_PER_TICK = 2;
 const MAX_PAYLOAD_BYTES = 1500;
 
 export class RoomMixer implements RoomMixerApi {
@@ -52,6 +59,11 @@ export class RoomMixer implements RoomMixerApi {
   private readonly sharedDownsampler = new Resampler(MIX_RATE, 8000);
   private tick = 0;
   private closed = false;
+  private readonly roomSources: MixerSource[] = [];
+  private readonly bySize: MixerSource[] = [];
+  private roundRobin = 0;
+  /** Room sources decoded in the last tick (metrics, bench). */
+  decodedRoomSources = 0;
   /** Packets dropped before the jitter buffer (unknown source, malformed header fields). */
   droppedPackets = 0;
 
@@ -144,6 +156,7 @@ export class RoomMixer implements RoomMixerApi {
     if (this.closed) return { legs: [], roomFeeds: [], mixed: [] };
     const tick = ++this.tick;
 
+    this.chooseRoomDecodes();
     for (const source of this.sources.values()) source.pull(nowMs);
     this.selection.update(this.sources.values());
     const selected = this.selection.selected;
@@ -192,6 +205,52 @@ export class RoomMixer implements RoomMixerApi {
     }
     const mixed = selected.map((s) => s.id);
     return { legs, roomFeeds, mixed };
+  }
+
+  /**
+   * Which room (browser) sources to decode this tick. Ranking needs levels, and the SFU's
+   * audio-level extension does not reach us, so small rooms decode every browser. In big rooms
+   * only sources that can matter are decoded: the mixed ones, those close to them, the largest
+   * recent packets (Opus VBR grows with loudness) and two more in turn.
+   */
+  private chooseRoomDecodes(): void {
+    const room = this.roomSources;
+    room.length = 0;
+    for (const s of this.sources.values()) if (s.origin === 'room' && !s.muted) room.push(s);
+    if (room.length <= DECODE_ALL_ROOM_SOURCES) {
+      for (const s of room) s.decode = true;
+      this.decodedRoomSources = room.length;
+      return;
+    }
+    const selected = this.selection.selected;
+    // A contender could enter the mix: above the speech floor while places are free, else close to the quietest mixed.
+    let bar = SPEECH_FLOOR_DBOV;
+    if (selected.length >= this.selection.maxSpeakers) {
+      bar = Infinity;
+      for (const s of selected) bar = Math.min(bar, s.score);
+      bar -= CONTENDER_RANGE_DB;
+    }
+    const bySize = this.bySize;
+    bySize.length = 0;
+    let decoded = 0;
+    for (const s of room) {
+      s.decode = selected.includes(s) || (s.score >= bar && s.eligible);
+      if (s.decode) decoded++;
+      else bySize.push(s);
+    }
+    bySize.sort((a, b) => b.packetBytes - a.packetBytes);
+    for (let i = 0; i < bySize.length && i < EXTRA_BY_SIZE; i++) {
+      bySize[i]!.decode = true;
+      decoded++;
+    }
+    for (let i = 0; i < ROUND_ROBIN_PER_TICK; i++) {
+      const s = room[this.roundRobin++ % room.length]!;
+      if (!s.decode) {
+        s.decode = true;
+        decoded++;
+      }
+    }
+    this.decodedRoomSources = decoded;
   }
 
   jitterStats(sourceId: string): JitterStats | undefined {
