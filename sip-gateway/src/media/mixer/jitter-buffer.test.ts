@@ -149,4 +149,17 @@ describe('JitterBuffer', () => {
     drive(jb, packets, 210);
     expect(jb.targetDelayMs).toBe(120);
   });
+
+  for (const [name, periodMs] of [['faster', 19.8], ['slower', 20.2]] as const) {
+    it(`follows a sender clock 1 % ${name} than ours: no late or lost packets, bounded delay`, () => {
+      const packets = stream(3000).map((p, k) => ({ ...p, arrival: 1000 + Math.round(k * periodMs) }));
+      const jb = new JitterBuffer(OPTS);
+      const played = drive(jb, packets, 2950);
+      expect([jb.late, jb.lost]).toEqual([0, 0]);
+      // The buffer never holds more than the target plus the skip threshold (≈ 5–6 packets).
+      expect(jb.size).toBeLessThanOrEqual(6);
+      if (name === 'faster') expect(jb.skipped).toBeGreaterThan(0);
+      else expect(played.filter((p) => p === 'c').length).toBeGreaterThan(0); // stretched, not lost
+    });
+  }
 });
