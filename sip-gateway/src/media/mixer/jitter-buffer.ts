@@ -240,7 +240,7 @@ export class JitterBuffer {
     this.playTs += durationTs;
   }
 
-  /** Has anything been played since the stream (re)started? */
+  /** Has anything been played yet (the schedule is running)? */
   get playing(): boolean {
     return this.playTs !== null;
   }

@@ -90,6 +90,7 @@ export class RoomMixer implements RoomMixerApi {
       sourceId,
       new MixerSource({ id: sourceId, codec: opts.codec, origin: opts.origin, minDelayMs: this.minDelayMs, maxDelayMs: this.maxDelayMs, opus: this.opus }),
     );
+    this.logger?.debug({ sourceId, codec: opts.codec, origin: opts.origin }, 'mixer: source added');
   }
 
   removeSource(sourceId: string): void {
@@ -146,6 +147,7 @@ export class RoomMixer implements RoomMixerApi {
       throw new MixerError('unsupported_codec', `${codec.name} needs an RTP clock of ${expectedClock} (got ${codec.clockRate})`);
     }
     this.legs.set(legId, new MixerLeg(legId, codec, opts.ownSourceId, this.opus));
+    this.logger?.debug({ legId, codec: codec.name, ownSourceId: opts.ownSourceId }, 'mixer: leg added');
   }
 
   removeLeg(legId: string): void {
