@@ -56,7 +56,7 @@ interface Slot {
   failures: number;
   restartTimer: NodeJS.Timeout | null;
   /** Resolves with a live client (waits for a restart in progress). */
-  waiters: Array<(c: WorkerClient) => void>;
+  waiters: Array<{ resolve: (c: WorkerClient) => void; reject: (e: Error) => void }>;
 }
 
 export async function createMediaEngine(config: MediaEngineConfigInput | MediaEngineConfig, deps: MediaEngineDeps): Promise<WorkerMediaEngine> {
@@ -152,7 +152,7 @@ export class WorkerMediaEngine implements MediaEngine {
     this.closed = true;
     for (const s of this.slots) {
       if (s.restartTimer) clearTimeout(s.restartTimer);
-      for (const w of s.waiters.splice(0)) void w; // nobody will get a worker now
+      for (const w of s.waiters.splice(0)) w.reject(new MediaEngineError('engine_closed', 'the media engine is closed'));
     }
     await Promise.all(this.slots.map((s) => s.client?.terminate('engine closed')));
   }
@@ -166,9 +166,15 @@ export class WorkerMediaEngine implements MediaEngine {
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new MediaEngineError('worker_failed', `media worker ${slot.index} is restarting`)), 10_000);
-      slot.waiters.push((c) => {
-        clearTimeout(timer);
-        resolve(c);
+      slot.waiters.push({
+        resolve: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
     });
   }
@@ -187,7 +193,7 @@ export class WorkerMediaEngine implements MediaEngine {
     slot.client = client;
     slot.startedAt = Date.now();
     await client.ready;
-    for (const w of slot.waiters.splice(0)) w(client);
+    for (const w of slot.waiters.splice(0)) w.resolve(client);
   }
 
   private onWorkerExit(slot: Slot, client: WorkerClient, reason: string): void {

@@ -15,11 +15,10 @@ export interface WorkerClientHandlers {
   onExit(reason: string): void;
 }
 
-/** worker.ts beside this file, or worker.js when running the compiled build. */
-export function workerEntry(): { url: URL; execArgv: string[] } {
+/** worker.js beside this file in the compiled build; from source, a bootstrap that registers tsx first. */
+export function workerEntry(): URL {
   const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  return { url, execArgv: fromSource ? ['--import', 'tsx'] : [] };
+  return new URL(fromSource ? './worker-from-source.mjs' : './worker.js', import.meta.url);
 }
 
 export class WorkerClient {
@@ -36,8 +35,7 @@ export class WorkerClient {
     private readonly logger: Logger,
     private readonly handlers: WorkerClientHandlers,
   ) {
-    const entry = workerEntry();
-    this.worker = new Worker(entry.url, { workerData: init, execArgv: entry.execArgv, name: `media-${index}` });
+    this.worker = new Worker(workerEntry(), { workerData: init, name: `media-${index}` });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (m: WorkerMessage): void => {
         if (m.kind === 'ready') {
