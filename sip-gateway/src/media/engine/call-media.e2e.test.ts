@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DtmfKeyEvent } from '../dtmf/index.js';
 import { readRtpFromPcap } from '../dtmf/testing/pcap.js';
-import { writeRtpPacket } from '../rtp/index.js';
+import { SrtpContext, writeRtpPacket } from '../rtp/index.js';
 import { createMediaEngine, type WorkerMediaEngine } from './engine.js';
 import type { PromptPcmSource } from './prompts.js';
 import { concat, tone, toneShare } from './testing/audio-probe.js';
@@ -226,6 +226,59 @@ describe('a call through the media engine', () => {
     expect(peer.received.length).toBeGreaterThan(before);
     const stats = await call.stats();
     expect(stats.packetsReceived).toBe(1);
+  });
+
+  it('speaks SRTP both ways: latches only after authentication, plays prompts, takes digits, refuses forgeries', async () => {
+    const { call, peer, dtmf } = await newCall();
+    const ourKey = randomBytes(30);
+    const callerKey = randomBytes(30);
+    const suite = 'AES_CM_128_HMAC_SHA1_80' as const;
+    const callerOut = new SrtpContext(suite, callerKey);
+    const callerIn = new SrtpContext(suite, ourKey);
+    peer.inbound = (raw) => callerIn.unprotectRtp(raw);
+    const decoy = await CallerPeer.open();
+    const forger = await CallerPeer.open();
+    open.push(decoy, forger);
+    const latches: number[] = [];
+    call.events.on('remoteLatched', (a) => latches.push(a.port));
+    await call.configure(
+      session(decoy, { symmetric: true, srtp: { suite, localKeyBase64: ourKey.toString('base64'), remoteKeyBase64: callerKey.toString('base64') } }),
+    );
+    // Forgeries: right payload type, SRTP-sized, wrong key; and plain RTP without a tag.
+    const forgedCtx = new SrtpContext(suite, randomBytes(30));
+    const buf = new Uint8Array(300);
+    for (let i = 0; i < 20; i++) {
+      const len = writeRtpPacket(buf, { marker: false, payloadType: 0, sequenceNumber: i, timestamp: i * 160, ssrc: 0x5151 }, new Uint8Array(160).fill(0x7f));
+      forger.send(forgedCtx.protectRtp(buf.subarray(0, len)), call.local.rtpPort);
+      forger.send(buf.slice(0, len), call.local.rtpPort);
+    }
+    await sleep(200);
+    expect(latches).toEqual([]);
+    // The real caller: SRTP with its key.
+    const stop = peer.streamPcm(call.local.rtpPort, { codec: 'PCMU', payloadType: 0, ssrc: 0x4242, pcm: () => tone(500, 8000, 160), maxPackets: 100, outbound: (p) => callerOut.protectRtp(p) });
+    await call.events.waitFor('remoteLatched', 3000);
+    expect(latches).toEqual([peer.port]);
+    const from = peer.received.length;
+    await expect(call.play('welcome')).resolves.toBe('done');
+    const decode = frameDecoder('PCMU');
+    const heard = concat(peer.received.slice(from).map((p) => decode(p.payload)));
+    expect(heard.length).toBeGreaterThan(8000 * 0.4);
+    expect(toneShare(heard, 440, 8000)).toBeGreaterThan(0.5);
+    stop();
+    const len = writeRtpPacket(buf, { marker: true, payloadType: TE_PT, sequenceNumber: 5000, timestamp: 123_456, ssrc: 0x4242 }, Uint8Array.from([3, 0x8a, 0x03, 0x20]));
+    peer.send(callerOut.protectRtp(buf.subarray(0, len)), call.local.rtpPort);
+    await sleep(200);
+    expect(dtmf.map((d) => d.key)).toEqual(['3']);
+    // Forgeries from the latched address itself are refused too.
+    for (let i = 0; i < 5; i++) {
+      const l = writeRtpPacket(buf, { marker: true, payloadType: TE_PT, sequenceNumber: 6000 + i, timestamp: 200_000 + i * 1000, ssrc: 0x4242 }, Uint8Array.from([7, 0x8a, 0x03, 0x20]));
+      peer.send(forgedCtx.protectRtp(buf.subarray(0, l)), call.local.rtpPort);
+      await sleep(2);
+    }
+    await sleep(200);
+    expect(dtmf.map((d) => d.key)).toEqual(['3']);
+    await sleep(1100);
+    expect(await registry.metrics()).toMatch(/gateway_srtp_failures_total\{kind="auth"\} [1-9]/);
   });
 
   it('fails the calls of a worker that dies, and a new worker takes the next call', async () => {

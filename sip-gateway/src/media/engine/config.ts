@@ -23,8 +23,8 @@ export const mediaEngineConfigSchema = z
     inactivityTimeoutMs: z.number().int().min(100).default(30_000),
     /** Loudest sources mixed per tick. */
     maxSpeakers: z.number().int().min(1).max(16).default(4),
-    jitterMinMs: z.number().int().min(0).default(40),
-    jitterMaxMs: z.number().int().min(20).default(120),
+    jitterMinMs: z.number().int().min(0).max(1000).default(40),
+    jitterMaxMs: z.number().int().min(20).max(1000).default(120),
     rtcpIntervalMs: z.number().int().min(100).default(5000),
   })
   .refine((c) => (c.rtpMinPort === 0 && c.rtpMaxPort === 0) || (c.rtpMinPort >= 1024 && c.rtpMaxPort >= c.rtpMinPort + 1), {

@@ -18,7 +18,7 @@ const host = new WorkerHost({
   workerCount: init.workerCount,
   config: init.config,
   prompts: init.prompts,
-  createMixer: (opts) => new RoomMixer({ maxSpeakers: opts.maxSpeakers, jitter: opts.jitter }),
+  createMixer: (opts) => new RoomMixer({ maxSpeakers: opts.maxSpeakers, jitter: { minDelayMs: opts.jitter.minMs, maxDelayMs: opts.jitter.maxMs } }),
   emit: (callId, event) => post({ kind: 'callEvent', callId, event }),
 });
 
