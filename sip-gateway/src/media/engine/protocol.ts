@@ -98,4 +98,6 @@ export interface WorkerCounters {
   droppedPacketsTotal: number;
   /** Time this worker's event loop spent busy (performance.eventLoopUtilization), ms since start. */
   busyMs: number;
+  /** CPU time of this worker's thread (Linux /proc/thread-self/stat), ms; null where unavailable. */
+  threadCpuMs: number | null;
 }

@@ -3,6 +3,7 @@
  * behind one `handle(command)` entry point. worker.ts wires it to the thread's message port; it
  * has no thread-specific code, so it also runs in-process.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CallLeg, type LegContext, type LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
@@ -21,6 +22,18 @@ export interface WorkerHostOptions {
   emit: (callId: string, event: CallEventMessage) => void;
   /** false: nobody starts the 20 ms timer; the owner calls scheduler.mixOnce(). */
   autoTick?: boolean;
+}
+
+/** Linux: this thread's user+system CPU from /proc (clock ticks of 10 ms); null elsewhere. */
+function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    // Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 export class WorkerHost {
@@ -174,6 +187,7 @@ export class WorkerHost {
       srtpFailuresTotal: { ...this.legCounters.srtpFailures },
       droppedPacketsTotal: this.legCounters.droppedPackets + this.roomCounters.droppedPackets,
       busyMs: performance.eventLoopUtilization().active,
+      threadCpuMs: threadCpuMs(),
     };
   }
 
