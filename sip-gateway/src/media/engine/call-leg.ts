@@ -45,9 +45,18 @@ interface Playback {
   resolve: (how: 'done' | 'stopped') => void;
 }
 
-/** RTP header (12) + audio level extension (8) + the largest payload we send (Opus ≤ 1275) + SRTP tag room. */
-const PACKET_BYTES = 1400;
 const CNAME = 'convene-gateway';
+/** SR with one report block + SDES CNAME fits easily. */
+const RTCP_BYTES = 128;
+
+/**
+ * A buffer for one outgoing datagram. dgram sends after the current tick of the event loop, so a
+ * buffer reused for the next packet could be overwritten before it leaves; Buffer.allocUnsafe
+ * takes small buffers from Node's shared slab, so this is not one heap allocation per packet.
+ */
+function packetBuffer(bytes: number): Buffer {
+  return Buffer.allocUnsafe(bytes);
+}
 
 export class CallLeg {
   session: CallAudioSession | null = null;
@@ -55,8 +64,6 @@ export class CallLeg {
   participantId: string | null = null;
   muted = false;
 
-  private readonly sendBuf = new Uint8Array(PACKET_BYTES);
-  private readonly rtcpBuf = new Uint8Array(512);
   private readonly ssrc = randomBytes(4).readUInt32BE(0);
   private sequence = randomBytes(2).readUInt16BE(0);
   private timestamp = randomBytes(4).readUInt32BE(0);
@@ -88,7 +95,6 @@ export class CallLeg {
   private nextRtcpMs = 0;
 
   private playback: Playback | null = null;
-  private playGen = 0;
   private pendingLegPayload: Uint8Array | null = null;
 
   private sfuSocket: dgram.Socket | null = null;
@@ -96,7 +102,6 @@ export class CallLeg {
   private sfuSequence = randomBytes(2).readUInt16BE(0);
   private sfuTimestamp = randomBytes(4).readUInt32BE(0);
   private sfuGap = true;
-  private readonly sfuBuf = new Uint8Array(PACKET_BYTES);
   private closed = false;
 
   constructor(
@@ -168,10 +173,7 @@ export class CallLeg {
 
   async play(prompt: PromptId, loop: boolean): Promise<'done' | 'stopped'> {
     if (!this.encoder) throw new MediaEngineError('not_configured', 'configure() the call before playing prompts');
-    const gen = ++this.playGen;
-    const pcm = await this.ctx.prompts.get(prompt, this.encoder.pcmRate);
-    // A newer play() or a stop during the file read wins.
-    if (gen !== this.playGen || this.closed) return 'stopped';
+    const pcm = this.ctx.prompts.get(prompt, this.encoder.pcmRate);
     this.stopPlayback();
     return new Promise((resolve) => {
       this.playback = { pcm, pos: 0, loop, resolve };
@@ -214,8 +216,9 @@ export class CallLeg {
     const target = this.sfuTarget;
     const socket = this.sfuSocket;
     if (!target || !socket) return;
+    const out = packetBuffer(20 + feed.payload.length);
     const len = writeRtpPacket(
-      this.sfuBuf,
+      out,
       {
         marker: this.sfuGap,
         payloadType: target.payloadType,
@@ -228,7 +231,7 @@ export class CallLeg {
     );
     this.sfuSequence = (this.sfuSequence + 1) & 0xffff;
     this.sfuGap = false;
-    socket.send(this.sfuBuf.subarray(0, len), target.port, target.ip);
+    socket.send(out.subarray(0, len), target.port, target.ip);
   }
 
   /** Called after every tick's room mixes: advances the SFU clock whether or not a feed went out. */
@@ -257,8 +260,9 @@ export class CallLeg {
 
     const dest = this.rtpDest;
     if (this.sends() && dest) {
+      const out = packetBuffer(12 + payload.length);
       const len = writeRtpPacket(
-        this.sendBuf,
+        out,
         { marker: this.gap, payloadType: session.codec.payloadType, sequenceNumber: this.sequence, timestamp: this.timestamp, ssrc: this.ssrc },
         payload,
       );
@@ -266,7 +270,7 @@ export class CallLeg {
       this.gap = false;
       this.packetsSent++;
       this.octetsSent += payload.length;
-      let packet: Uint8Array = this.sendBuf.subarray(0, len);
+      let packet: Uint8Array = out.subarray(0, len);
       if (this.srtp) packet = this.srtp.protectRtp(packet);
       this.rtpSocket.send(packet, dest.port, dest.ip);
     } else {
@@ -437,10 +441,11 @@ export class CallLeg {
   private sendRtcp(nowMs: number): void {
     const dest = this.rtcpDest;
     if (!dest || !this.session) return;
+    const out = packetBuffer(RTCP_BYTES);
     const blocks: ReportBlock[] = this.reception && this.remoteSsrc !== null ? [this.reception.reportBlock(this.remoteSsrc, nowMs)] : [];
     const len =
       this.packetsSent > 0
-        ? buildSenderReport(this.rtcpBuf, {
+        ? buildSenderReport(out, {
             ssrc: this.ssrc,
             ntpTimeMs: Date.now(),
             rtpTimestamp: this.timestamp,
@@ -449,8 +454,8 @@ export class CallLeg {
             reports: blocks,
             cname: CNAME,
           })
-        : buildReceiverReport(this.rtcpBuf, { ssrc: this.ssrc, reports: blocks, cname: CNAME });
-    let packet: Uint8Array = this.rtcpBuf.subarray(0, len);
+        : buildReceiverReport(out, { ssrc: this.ssrc, reports: blocks, cname: CNAME });
+    let packet: Uint8Array = out.subarray(0, len);
     if (this.srtp) packet = this.srtp.protectRtcp(packet);
     (this.session.rtcpMux ? this.rtpSocket : this.rtcpSocket).send(packet, dest.port, dest.ip);
   }

@@ -5,6 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +15,7 @@ import type { DtmfKeyEvent } from '../dtmf/index.js';
 import { readRtpFromPcap } from '../dtmf/testing/pcap.js';
 import { SrtpContext, writeRtpPacket } from '../rtp/index.js';
 import { createMediaEngine, type WorkerMediaEngine } from './engine.js';
+import { PROMPT_IDS, PROMPT_RATES } from '../prompts/index.js';
 import type { PromptPcmSource } from './prompts.js';
 import { concat, tone, toneShare } from './testing/audio-probe.js';
 import { CallerPeer, frameDecoder, sleep } from './testing/caller-peer.js';
@@ -100,6 +104,25 @@ describe('a call through the media engine', () => {
     }
     expect(all[0]!.marker).toBe(true);
     expect(all.slice(1).some((p) => p.marker)).toBe(false);
+  });
+
+  it('plays prompts to Opus and G.722 callers at their codec rates', async () => {
+    for (const [codec, rate] of [
+      [{ name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 }, 48000],
+      [{ name: 'G722', payloadType: 9, clockRate: 8000, channels: 1 }, 16000],
+    ] as const) {
+      const { call, peer } = await newCall();
+      await call.configure(session(peer, { codec }));
+      await peer.waitFor(() => true);
+      const from = peer.received.length;
+      await expect(call.play('welcome')).resolves.toBe('done');
+      const decode = frameDecoder(codec.name);
+      const pcm = concat(peer.received.slice(from).filter((p) => p.payloadType === codec.payloadType).map((p) => decode(p.payload)));
+      expect(pcm.length).toBeGreaterThan(rate * 0.4);
+      expect(toneShare(pcm, 440, rate)).toBeGreaterThan(0.5);
+      const last = peer.received.slice(-2);
+      expect((last[1]!.timestamp - last[0]!.timestamp) >>> 0).toBe(codec.name === 'opus' ? 960 : 160);
+    }
   });
 
   it('stops a looping prompt: play() resolves stopped', async () => {
@@ -291,6 +314,33 @@ describe('a call through the media engine', () => {
     const { call: next, peer } = await newCall('m-doomed');
     await next.configure(session(peer));
     await peer.waitFor(() => true, 3000);
+  });
+
+  it('loads prompts from a directory of <id>.<rate>.s16 files, and refuses to start when one is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engine-prompts-'));
+    try {
+      for (const id of PROMPT_IDS) {
+        for (const rate of PROMPT_RATES) {
+          const pcm = tone(id === 'goodbye' ? 700 : 300, rate, rate / 2);
+          writeFileSync(join(dir, `${id}.${rate}.s16`), Buffer.from(pcm.buffer));
+        }
+      }
+      const fromDir = await createMediaEngine({ workers: 1, rtpMinPort: 0, rtpMaxPort: 0 }, { logger, prompts: { dir } });
+      open.push(fromDir);
+      const call = await fromDir.openCall({ callId: 'dir-call', meetingId: 'm' });
+      const peer = await CallerPeer.open();
+      open.push(call, peer);
+      await call.configure(session(peer));
+      await peer.waitFor(() => true);
+      const from = peer.received.length;
+      await expect(call.play('goodbye')).resolves.toBe('done');
+      const decode = frameDecoder('PCMU');
+      expect(toneShare(concat(peer.received.slice(from).map((p) => decode(p.payload))), 700, 8000)).toBeGreaterThan(0.5);
+      rmSync(join(dir, 'welcome.16000.s16'));
+      await expect(createMediaEngine({ workers: 1 }, { logger, prompts: { dir } })).rejects.toMatchObject({ code: 'prompt_missing' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exports the DTMF counter on the registry', async () => {

@@ -10,8 +10,8 @@ import { Emitter } from '../../../../common/src/index.js';
 import { autoWorkerCount, mediaEngineConfigSchema, type MediaEngineConfig, type MediaEngineConfigInput } from './config.js';
 import { EngineMetrics } from './metrics.js';
 import { MediaEngineError } from './port-allocator.js';
-import { promptEntriesFrom, type PromptPcmSource } from './prompts.js';
-import type { CallEventMessage, Command, ReplyValues, WorkerCounters, WorkerPrompts } from './protocol.js';
+import { promptEntries, type PromptPcmSource } from './prompts.js';
+import type { CallEventMessage, Command, PromptPcmEntry, ReplyValues, WorkerCounters } from './protocol.js';
 import type {
   CallAudioSession,
   CallMedia,
@@ -29,6 +29,7 @@ import { WorkerClient } from './worker-client.js';
 export interface MediaEngineDeps {
   logger: Logger;
   registry?: Registry;
+  /** A prompts directory (loadPromptSet: every prompt must be there) or PCM made by the caller. */
   prompts: { dir: string } | PromptPcmSource;
 }
 
@@ -69,7 +70,7 @@ export async function createMediaEngine(config: MediaEngineConfigInput | MediaEn
 export class WorkerMediaEngine implements MediaEngine {
   readonly workerCount: number;
   private readonly slots: Slot[] = [];
-  private readonly prompts: WorkerPrompts;
+  private readonly prompts: PromptPcmEntry[];
   private readonly metrics: EngineMetrics;
   private readonly logger: Logger;
   private readonly calls = new Map<string, CallMediaProxy>();
@@ -83,8 +84,7 @@ export class WorkerMediaEngine implements MediaEngine {
     this.logger = deps.logger;
     this.workerCount = config.workers === 0 ? autoWorkerCount() : config.workers;
     this.metrics = new EngineMetrics(deps.registry);
-    const p = deps.prompts;
-    this.prompts = 'dir' in p && typeof p.dir === 'string' ? { kind: 'dir', dir: p.dir } : { kind: 'pcm', entries: promptEntriesFrom(p as PromptPcmSource) };
+    this.prompts = promptEntries(deps.prompts);
   }
 
   async start(): Promise<void> {

@@ -6,5 +6,5 @@ export type * from './types.js';
 export { createMediaEngine, WorkerMediaEngine, type MediaEngineDeps } from './engine.js';
 export { mediaEngineConfigSchema, autoWorkerCount, type MediaEngineConfig, type MediaEngineConfigInput } from './config.js';
 export { MediaEngineError, type EngineErrorCode } from './port-allocator.js';
-export { PROMPT_IDS, PROMPT_RATES, type PromptPcmSource } from './prompts.js';
-export type { PromptRate, WorkerCounters } from './protocol.js';
+export type { PromptPcmSource } from './prompts.js';
+export type { WorkerCounters } from './protocol.js';

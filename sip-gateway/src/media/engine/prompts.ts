@@ -1,38 +1,24 @@
 /**
- * Where a worker gets prompt audio: raw s16le mono files `<id>.<rate>.s16` in a directory (what
- * sip-gateway/src/media/prompts renders), or PCM the embedding code hands over (tests make tones).
+ * Prompt audio for the workers. The engine is given a directory (loaded once with the prompts
+ * module's loadPromptSet, so a missing prompt fails at startup, not mid-call) or any
+ * PromptPcmSource (tests make tones); either way the PCM is copied to each worker at its start.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { PromptPcmEntry, PromptRate, WorkerPrompts } from './protocol.js';
+import { loadPromptSet, PROMPT_IDS, PROMPT_RATES, type PromptRate } from '../prompts/index.js';
+import type { PromptPcmEntry } from './protocol.js';
 import { MediaEngineError } from './port-allocator.js';
 import type { PromptId } from './types.js';
 
-export const PROMPT_IDS: readonly PromptId[] = [
-  'welcome',
-  'enter_host_pin',
-  'enter_pin_or_guest',
-  'wrong_pin',
-  'waiting_for_host',
-  'meeting_full',
-  'meeting_locked',
-  'licence_limit',
-  'locked_out',
-  'unavailable',
-  'goodbye',
-];
-export const PROMPT_RATES: readonly PromptRate[] = [8000, 16000, 48000];
-
-/** Prompt PCM made by the embedding code: signed 16-bit mono at `rate`; throw or return empty when missing. */
+/** Prompt PCM from the embedding code: signed 16-bit mono at `rate`; throw when it has none. */
 export interface PromptPcmSource {
   get(id: PromptId, rate: PromptRate): Int16Array;
 }
 
-/** Longest prompt we accept (5 minutes at 48 kHz): a bound on what a bad file can cost. */
-const MAX_PROMPT_SAMPLES = 48000 * 300;
+/** Longest prompt we accept (60 s at 48 kHz, as the prompts module): a bound on what a bad source can cost. */
+const MAX_PROMPT_SAMPLES = 48000 * 60;
 
-/** Reads every prompt the source has, on the main thread, into entries a worker can receive. */
-export function promptEntriesFrom(source: PromptPcmSource): PromptPcmEntry[] {
+/** Every prompt the source has, copied into entries a worker can receive. */
+export function promptEntries(prompts: { dir: string } | PromptPcmSource): PromptPcmEntry[] {
+  const source: PromptPcmSource = 'get' in prompts ? prompts : loadPromptSet(prompts.dir);
   const entries: PromptPcmEntry[] = [];
   for (const id of PROMPT_IDS) {
     for (const rate of PROMPT_RATES) {
@@ -48,27 +34,17 @@ export function promptEntriesFrom(source: PromptPcmSource): PromptPcmEntry[] {
   return entries;
 }
 
-/** The worker's prompt cache: PCM by id and rate, files read on first use. */
+/** The worker's prompts by id and rate. */
 export class PromptLibrary {
-  private readonly cache = new Map<string, Int16Array>();
+  private readonly byKey = new Map<string, Int16Array>();
 
-  constructor(private readonly source: WorkerPrompts) {
-    if (source.kind === 'pcm') for (const e of source.entries) this.cache.set(`${e.id}.${e.rate}`, e.pcm);
+  constructor(entries: readonly PromptPcmEntry[]) {
+    for (const e of entries) this.byKey.set(`${e.id}.${e.rate}`, e.pcm);
   }
 
-  async get(id: PromptId, rate: PromptRate): Promise<Int16Array> {
-    const key = `${id}.${rate}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    if (this.source.kind === 'dir' && PROMPT_IDS.includes(id)) {
-      const bytes = await readFile(join(this.source.dir, `${key}.s16`)).catch(() => null);
-      if (bytes && bytes.length >= 2 && bytes.length / 2 <= MAX_PROMPT_SAMPLES) {
-        const pcm = new Int16Array(bytes.length >> 1);
-        for (let i = 0; i < pcm.length; i++) pcm[i] = bytes.readInt16LE(i * 2);
-        this.cache.set(key, pcm);
-        return pcm;
-      }
-    }
-    throw new MediaEngineError('unknown_prompt', `no prompt audio for ${key}`);
+  get(id: PromptId, rate: PromptRate): Int16Array {
+    const pcm = this.byKey.get(`${id}.${rate}`);
+    if (!pcm) throw new MediaEngineError('unknown_prompt', `no prompt audio for '${id}' at ${rate} Hz`);
+    return pcm;
   }
 }

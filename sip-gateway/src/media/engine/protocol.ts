@@ -4,6 +4,7 @@
  * must survive structured clone (no functions, no class instances).
  */
 import type { DtmfKeyEvent } from '../dtmf/index.js';
+import type { PromptRate } from '../prompts/index.js';
 import type { MediaEngineConfig } from './config.js';
 import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget, TapSource } from './types.js';
 
@@ -13,14 +14,11 @@ export interface PromptPcmEntry {
   rate: PromptRate;
   pcm: Int16Array;
 }
-export type PromptRate = 8000 | 16000 | 48000;
-
-export type WorkerPrompts = { kind: 'dir'; dir: string } | { kind: 'pcm'; entries: PromptPcmEntry[] };
 
 export interface WorkerInit {
   workerIndex: number;
   config: MediaEngineConfig;
-  prompts: WorkerPrompts;
+  prompts: PromptPcmEntry[];
   /** How often the worker pushes its counters (ms). */
   countersIntervalMs: number;
 }

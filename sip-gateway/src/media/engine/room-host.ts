@@ -33,10 +33,11 @@ export class RoomHost implements LegRoom {
   /** Tap sources currently registered in the mixer (by producerId). */
   private readonly inMixer = new Set<string>();
   private tapRemote: { ip: string; port: number } | null = null;
-  private readonly rtcpBuf = new Uint8Array(256);
   private readonly ssrc = randomBytes(4).readUInt32BE(0);
   private nextRtcpMs = 0;
   private closed = false;
+  /** Calls whose room feed went out this tick (reused: the tick allocates nothing it can avoid). */
+  private readonly fed = new Set<string>();
 
   constructor(
     readonly meetingId: string,
@@ -125,7 +126,8 @@ export class RoomHost implements LegRoom {
   tick(nowMs: number): void {
     const frame = this.mixer.mixOnce(nowMs);
     for (const leg of frame.legs) this.calls.get(leg.legId)?.setLegPayload(leg.payload);
-    const fed = new Set<string>();
+    const fed = this.fed;
+    fed.clear();
     for (const feed of frame.roomFeeds) {
       const call = this.calls.get(feed.sourceId);
       if (!call) continue;
@@ -204,7 +206,9 @@ export class RoomHost implements LegRoom {
   private sendTapRtcp(): void {
     const remote = this.tapRemote;
     if (!remote) return;
-    const len = buildReceiverReport(this.rtcpBuf, { ssrc: this.ssrc, reports: [], cname: 'convene-gateway-mixer' });
-    this.tapSocket.send(this.rtcpBuf.subarray(0, len), remote.port, remote.ip);
+    // A fresh buffer: dgram sends later, a shared one could be rewritten first.
+    const out = Buffer.allocUnsafe(64);
+    const len = buildReceiverReport(out, { ssrc: this.ssrc, reports: [], cname: 'convene-gateway-mixer' });
+    this.tapSocket.send(out.subarray(0, len), remote.port, remote.ip);
   }
 }

@@ -9,7 +9,7 @@ import { CallLeg, type LegContext, type LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
 import { MediaEngineError, PortAllocator } from './port-allocator.js';
 import { PromptLibrary } from './prompts.js';
-import type { CallEventMessage, Command, ReplyValues, WorkerCounters, WorkerPrompts } from './protocol.js';
+import type { CallEventMessage, Command, PromptPcmEntry, ReplyValues, WorkerCounters } from './protocol.js';
 import { RoomHost, type RoomCounters, type RoomMixerFactory } from './room-host.js';
 import { TickScheduler } from './tick-scheduler.js';
 
@@ -17,7 +17,7 @@ export interface WorkerHostOptions {
   workerIndex: number;
   workerCount: number;
   config: MediaEngineConfig;
-  prompts: WorkerPrompts;
+  prompts: PromptPcmEntry[];
   createMixer: RoomMixerFactory;
   emit: (callId: string, event: CallEventMessage) => void;
   /** false: nobody starts the 20 ms timer; the owner calls scheduler.mixOnce(). */
