@@ -48,8 +48,10 @@ export class RoomHost implements LegRoom {
     private readonly rtcpIntervalMs: number,
     private readonly now: () => number,
   ) {
-    tapSocket.on('message', (msg) => {
+    tapSocket.on('message', (msg, rinfo) => {
       try {
+        // Once the tap's transport is known, nobody else may feed the room.
+        if (this.tapRemote && rinfo.address !== this.tapRemote.ip) return void this.counters.droppedPackets++;
         this.onTap(msg);
       } catch {
         this.counters.droppedPackets++;

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RoomMixer } from '../mixer/index.js';
+import { parseRtcp } from '../rtp/index.js';
 import { mediaEngineConfigSchema } from './config.js';
 import type { CallEventMessage } from './protocol.js';
 import { CallerPeer, sleep } from './testing/caller-peer.js';
@@ -21,7 +22,7 @@ async function setup(): Promise<{ host: WorkerHost; peer: CallerPeer; events: Ca
   const host = new WorkerHost({
     workerIndex: 0,
     workerCount: 1,
-    config: mediaEngineConfigSchema.parse({ rtpMinPort: 0, rtpMaxPort: 0, inactivityTimeoutMs: 1000 }),
+    config: mediaEngineConfigSchema.parse({ rtpMinPort: 0, rtpMaxPort: 0, inactivityTimeoutMs: 1000, rtcpIntervalMs: 100 }),
     prompts: [],
     createMixer: () => new RoomMixer(),
     emit: (_callId, e) => events.push(e),
@@ -61,6 +62,24 @@ describe('WorkerHost driven by mixOnce', () => {
     expect((got[5]!.timestamp - got[4]!.timestamp) >>> 0).toBe(4 * 160);
     expect((got[5]!.sequenceNumber - got[4]!.sequenceNumber) & 0xffff).toBe(1);
     expect(got.every((p) => p.payload.length === 160)).toBe(true);
+  });
+
+  it('sends an RTCP sender report every rtcpIntervalMs counting what it sent', async () => {
+    const { host, peer } = await setup();
+    const rtcp: Uint8Array[] = [];
+    let rtpBeforeReport = -1;
+    peer.socket.on('message', (m) => {
+      if (m[1]! < 192 || m[1]! > 223) return;
+      rtcp.push(Uint8Array.prototype.slice.call(m));
+      rtpBeforeReport = peer.received.length; // the peer's own listener ran first
+    });
+    const t = performance.now();
+    for (let i = 0; i < 8; i++) host.scheduler.mixOnce(t + i * 20); // 140 ms: one interval passed
+    await sleep(100);
+    expect(rtcp).toHaveLength(1);
+    const sr = parseRtcp(rtcp[0]!)?.find((p) => p.type === 'sr');
+    expect(rtpBeforeReport).toBeGreaterThanOrEqual(4);
+    expect(sr).toMatchObject({ type: 'sr', packetCount: rtpBeforeReport, octetCount: rtpBeforeReport * 160 });
   });
 
   it('reports inactive once when ticks pass the timeout without media, and not before', async () => {
