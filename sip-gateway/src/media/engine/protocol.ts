@@ -75,7 +75,9 @@ export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: { code: string; message: string } }
   | { kind: 'callEvent'; callId: string; event: CallEventMessage }
-  | { kind: 'counters'; counters: WorkerCounters };
+  | { kind: 'counters'; counters: WorkerCounters }
+  /** Worker threads have no logger of their own: what they have to say goes to the engine's. */
+  | { kind: 'log'; level: 'warn' | 'error'; msg: string; fields: Record<string, string | number> };
 
 export type CallEventMessage =
   | { name: 'dtmf'; dtmf: DtmfKeyEvent }

@@ -5,6 +5,7 @@
  * and not itself; the SFU-facing sockets get each caller's audio as Opus with its audio level.
  */
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRtp, readAudioLevel } from '../rtp/index.js';
 import { createMediaEngine, type WorkerMediaEngine } from './engine.js';
@@ -20,6 +21,7 @@ const LEVEL_EXT = 1;
 const MEETING = 'm-room';
 
 let engine: WorkerMediaEngine;
+const registry = new Registry();
 let room: RoomAudio;
 const peers: CallerPeer[] = [];
 const calls: CallMedia[] = [];
@@ -81,7 +83,7 @@ function levelOf(p: ReceivedPacket): number | null {
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
 
 beforeAll(async () => {
-  engine = await createMediaEngine({ workers: 2, rtpMinPort: 0, rtpMaxPort: 0 }, { logger, prompts: { get: () => tone(440, 8000, 800) } });
+  engine = await createMediaEngine({ workers: 2, rtpMinPort: 0, rtpMaxPort: 0 }, { logger, registry, prompts: { get: () => tone(440, 8000, 800) } });
   room = await engine.openRoom(MEETING);
   tap = await CallerPeer.open();
   peers.push(tap);
@@ -167,9 +169,16 @@ describe('two callers and a browser in one room', () => {
     await room.setTapSourcePaused('p-browser', false);
   });
 
-  it('counts the room, its legs and the calls', async () => {
+  it('counts the room, its legs and the calls (stats and metrics)', async () => {
     const stats = await engine.stats();
     expect(stats.rooms).toBe(1);
     expect(stats.calls).toBe(2);
+    await sleep(1100); // counters reach the main thread every second
+    const text = await registry.metrics();
+    expect(text).toMatch(/^gateway_mixer_rooms 1$/m);
+    expect(text).toMatch(/^gateway_mixer_legs 2$/m);
+    expect(text).toMatch(/^gateway_media_calls 2$/m);
+    expect(text).toMatch(/^gateway_mixer_deadline_misses_total \d+$/m);
+    expect(text).toMatch(/^gateway_jitter_lost_packets_total \d+$/m);
   });
 });

@@ -107,6 +107,9 @@ export class WorkerClient {
       case 'counters':
         this.handlers.onCounters(m.counters);
         return;
+      case 'log':
+        this.logger[m.level]({ worker: this.index, ...m.fields }, m.msg);
+        return;
       case 'ready':
         return;
     }

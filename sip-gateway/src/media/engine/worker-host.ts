@@ -20,6 +20,7 @@ export interface WorkerHostOptions {
   prompts: PromptPcmEntry[];
   createMixer: RoomMixerFactory;
   emit: (callId: string, event: CallEventMessage) => void;
+  log?: (level: 'warn' | 'error', msg: string, fields: Record<string, string | number>) => void;
   /** false: nobody starts the 20 ms timer; the owner calls scheduler.mixOnce(). */
   autoTick?: boolean;
 }
@@ -46,6 +47,7 @@ export class WorkerHost {
   private readonly legCounters: LegCounters = { dtmf: { rfc4733: 0, inband: 0 }, srtpFailures: {}, droppedPackets: 0 };
   private readonly roomCounters: RoomCounters = { droppedPackets: 0, retiredJitterLate: 0, retiredJitterLost: 0 };
   private readonly now = (): number => performance.now();
+  private tickFailures = 0;
 
   constructor(private readonly opts: WorkerHostOptions) {
     const { config } = opts;
@@ -152,15 +154,16 @@ export class WorkerHost {
     for (const room of this.rooms.values()) {
       try {
         room.tick(nowMs);
-      } catch {
-        this.roomCounters.droppedPackets++; // a mixer fault costs one frame, never the worker
+      } catch (err) {
+        // A mixer fault costs one frame, never the worker; logged on the 1st and every 500th time.
+        if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'room tick failed', { meetingId: room.meetingId, error: String(err), failures: this.tickFailures });
       }
     }
     for (const call of this.calls.values()) {
       try {
         call.tick(nowMs);
-      } catch {
-        this.legCounters.droppedPackets++;
+      } catch (err) {
+        if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'call tick failed', { callId: call.callId, error: String(err), failures: this.tickFailures });
       }
     }
   }

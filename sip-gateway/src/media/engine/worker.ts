@@ -20,6 +20,7 @@ const host = new WorkerHost({
   prompts: init.prompts,
   createMixer: (opts) => new RoomMixer({ maxSpeakers: opts.maxSpeakers, jitter: { minDelayMs: opts.jitter.minMs, maxDelayMs: opts.jitter.maxMs } }),
   emit: (callId, event) => post({ kind: 'callEvent', callId, event }),
+  log: (level, msg, fields) => post({ kind: 'log', level, msg, fields }),
 });
 
 port.on('message', (msg: RequestMessage) => {
