@@ -95,6 +95,8 @@ export class CallLeg {
   private nextRtcpMs = 0;
 
   private playback: Playback | null = null;
+  /** One frame of prompt PCM (reused every tick). */
+  private promptFrame = new Int16Array(0);
   private pendingLegPayload: Uint8Array | null = null;
 
   private sfuSocket: dgram.Socket | null = null;
@@ -188,9 +190,13 @@ export class CallLeg {
 
   /** Joins a room: opens the SFU-facing socket; the worker registers the mixer source and leg. */
   async attachRoom(room: LegRoom, target: RoomSendTarget, participantId: string): Promise<void> {
-    if (!this.sfuSocket) this.sfuSocket = await this.ctx.allocator.allocateSingle();
-    this.sfuSocket.on('error', () => undefined);
-    this.sfuSocket.on('message', () => undefined); // the SFU's RTCP: nothing we need from it
+    if (!this.sfuSocket) {
+      const socket = await this.ctx.allocator.allocateSingle();
+      if (this.closed) return void this.ctx.allocator.release(socket);
+      socket.on('error', () => undefined);
+      socket.on('message', () => undefined); // the SFU's RTCP: nothing we need from it
+      this.sfuSocket = socket;
+    }
     this.room = room;
     this.sfuTarget = target;
     this.participantId = participantId;
@@ -306,7 +312,6 @@ export class CallLeg {
     }
     return frame;
   }
-  private promptFrame = new Int16Array(0);
 
   /** Whether our direction sends media to the caller. */
   private sends(): boolean {
