@@ -25,7 +25,7 @@ let companyId: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-calls-'));
-  f = await startServiceFixture({ sip: { media: { inactivityTimeoutMs: 3000 } } });
+  f = await startServiceFixture();
   sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
   companyId = await createCompany(f);
 }, 60_000);
@@ -71,7 +71,7 @@ describe('PIN entry', () => {
     const [member] = await sipRoster(room.id);
     expect(member).toMatchObject({ kind: 'sip', displayName: 'Desk 101', role: 'host', address: expect.stringMatching(/^sip:desk-101@127\.0\.0\.1/) });
     const done = await run;
-    expect(done.code).toBe(0);
+    expect(done.code, done.stderr).toBe(0);
     await eventually(async () => (await calls(room.id)).length === 1, 10_000);
     const [cdr] = await calls(room.id);
     expect(cdr).toMatchObject({ participantKind: 'sip', sipCallId: callId(done.messages), sipStatus: 200, codecs: { audio: 'PCMA' }, role: 'host', endReason: 'left' });
@@ -85,7 +85,7 @@ describe('PIN entry', () => {
       steps.push({ pauseMs: 2500 });
     }
     const done = await runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: PCMA_AND_EVENTS, steps, end: 'expect-bye' });
-    expect(done.code).toBe(0);
+    expect(done.code, done.stderr).toBe(0);
     expect(done.messages).toMatch(/BYE sip:[\s\S]*Reason: SIP;cause=403;text="too_many_pin_attempts"/);
     await eventually(async () => (await calls(room.id)).length === 1, 10_000);
     expect((await calls(room.id))[0]).toMatchObject({ sipCallId: callId(done.messages), sipStatus: 403, endReason: 'too_many_pin_attempts' });
@@ -98,7 +98,8 @@ describe('PIN entry', () => {
     writeRtpPcap(pcap, inbandDigits(`${HOST_PIN}#`));
     const run = runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [{ pauseMs: 1500 }, { playPcap: pcap }, { pauseMs: 6000 }], end: 'bye' });
     await eventually(async () => (await sipRoster(room.id)).some((p) => p.state === 'joined' && p.role === 'host'), 25_000);
-    expect((await run).code).toBe(0);
+    const finished = await run;
+    expect(finished.code, finished.stderr).toBe(0);
   });
 });
 
@@ -118,7 +119,8 @@ describe('the lobby', () => {
     await eventually(() => guest.state === 'joined', 10_000);
     // Its audio leg is in the meeting: an RTP leg with an Opus mic producer.
     await eventually(() => (guest.media?.producers() ?? []).some((p) => p.source === 'mic'), 10_000);
-    expect((await run).code).toBe(0);
+    const finished = await run;
+    expect(finished.code, finished.stderr).toBe(0);
     await host.leave();
   });
 });
@@ -126,7 +128,7 @@ describe('the lobby', () => {
 describe('refusals', () => {
   it('a call to an unknown address gets 404', async () => {
     const done = await runCall(dir, sipPort, { to: 'no.such.room.anywhere', offer: PCMU_ONLY, steps: [], end: 'bye', refusedWith: 404 });
-    expect(done.code).toBe(0);
+    expect(done.code, done.stderr).toBe(0);
   });
 
   it('a full meeting refuses the 101st participant, browser or SIP, with the shared code and status (486 Meeting Full)', async () => {
@@ -137,7 +139,7 @@ describe('refusals', () => {
     expect(joins.filter((j) => j.status === 'fulfilled')).toHaveLength(100);
     await expect(f.service.meetings.join({ address: room.address, displayName: 'Late', mode: 'audio-only', bandwidthKbps: 576, source: '127.0.0.1' })).rejects.toMatchObject({ code: 'meeting_full' });
     const done = await runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'bye', refusedWith: 486 }, 60);
-    expect(done.code).toBe(0);
+    expect(done.code, done.stderr).toBe(0);
     expect(done.messages).toMatch(/SIP\/2\.0 486 Meeting Full/);
     await eventually(async () => (await calls(room.id)).some((c) => c.sipStatus === 486), 10_000);
     expect((await calls(room.id)).find((c) => c.sipStatus === 486)).toMatchObject({ sipCallId: callId(done.messages), endReason: 'meeting_full', codecs: { audio: 'PCMU' } });
@@ -151,7 +153,7 @@ describe('call handling', () => {
     const run = runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: null, steps: [{ pauseMs: 3000 }], end: 'bye' });
     await eventually(async () => (await sipRoster(room.id)).some((p) => p.state === 'joined'), 20_000);
     const done = await run;
-    expect(done.code).toBe(0);
+    expect(done.code, done.stderr).toBe(0);
     expect(done.messages).toMatch(/SIP\/2\.0 200 OK[\s\S]*m=audio \d+ RTP\/AVP [\d ]*\b0\b/);
   });
 
@@ -163,14 +165,28 @@ describe('call handling', () => {
       steps: [{ pauseMs: 1000 }, { reinvite: 'sendonly' }, { pauseMs: 1000 }, { reinvite: 'sendrecv' }, { pauseMs: 500 }],
       end: 'bye',
     });
-    expect(done.code).toBe(0);
+    expect(done.code, done.stderr).toBe(0);
     expect(done.messages).toMatch(/a=recvonly/);
   });
 
+});
+
+describe('media inactivity', () => {
+  // A node of its own with a short RTP inactivity timeout (the shipped default is 30 s).
+  let quiet: ServiceFixture;
+  let quietPort: number;
+  beforeAll(async () => {
+    quiet = await startServiceFixture({ sip: { media: { inactivityTimeoutMs: 2000 } } });
+    quietPort = quiet.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
+  }, 60_000);
+  afterAll(async () => {
+    await quiet?.stop();
+  });
+
   it('a caller that sends no RTP is hung up after the inactivity timeout, with Reason media_timeout', async () => {
-    const room = await createRoom(f, companyId);
-    const done = await runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'expect-bye' }, 30);
-    expect(done.code).toBe(0);
+    const room = await createRoom(quiet, await createCompany(quiet));
+    const done = await runCall(dir, quietPort, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'expect-bye' }, 30);
+    expect(done.code, done.stderr).toBe(0);
     expect(done.messages).toMatch(/Reason: SIP;cause=408;text="media_timeout"/);
   });
 });

@@ -195,6 +195,6 @@ export async function runCall(dir: string, sipPort: number, s: CallScenario, tim
     localPort: await freePort(),
     calls: 1,
     timeoutSeconds,
-    extra: ['-s', s.to, '-mi', '127.0.0.1', '-mp', String(mediaPort), '-min_rtp_port', String(mediaPort), '-max_rtp_port', String(mediaPort + 2)],
+    extra: ['-s', s.to, '-mi', '127.0.0.1', '-mp', String(mediaPort)],
   }).done;
 }

@@ -20,7 +20,7 @@ import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
 import type { CallAudioSession, CallMedia, PromptId } from '../media/engine/types.js';
 import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
-import { DialogEndReason, isSipUri, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
+import { DialogEndReason, isSipUri, unquote, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
 import type { MeetingAudio, MeetingAudioBridges } from './meeting-audio.js';
 import type { CallMetrics } from './metrics.js';
 import { PinEntry } from './pin-entry.js';
@@ -595,7 +595,7 @@ function callerIdentity(req: SipRequest): { displayName: string; address: string
   if (pai) {
     const m = /^\s*(?:"([^"]*)"\s*)?<([^>]+)>/.exec(pai);
     if (m?.[2] && /^sips?:|^tel:/i.test(m[2])) {
-      name = m[1] || name;
+      name = m[1] ?? name;
       const addr = m[2].split(';')[0]!;
       return { displayName: cleanName(name, addr), address: addr };
     }
@@ -605,7 +605,7 @@ function callerIdentity(req: SipRequest): { displayName: string; address: string
 }
 
 function cleanName(name: string | undefined, address: string | null): string {
-  const trimmed = (name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
+  const trimmed = unquote((name ?? '').trim()).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
   if (trimmed) return trimmed;
   const user = address ? /^(?:sips?|tel):([^@;]+)/i.exec(address)?.[1] : undefined;
   return user ? user.slice(0, 64) : 'SIP caller';
