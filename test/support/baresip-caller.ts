@@ -21,6 +21,8 @@ export interface BaresipCallerOptions {
   audioCodecs?: string[];
   /** 'srtp-mand' makes it offer RTP/SAVP with SDES keys. */
   mediaenc?: 'srtp-mand' | 'srtp';
+  /** SIP transport for its calls (default UDP); dial targets should carry the matching `;transport=`. */
+  transport?: 'udp' | 'tcp' | 'tls';
 }
 
 export interface BaresipCaller {
@@ -68,7 +70,8 @@ export async function startBaresipCaller(opts: BaresipCallerOptions): Promise<Ba
   );
   const params = ['regint=0', ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
   const name = opts.displayName ? `"${opts.displayName}" ` : '';
-  fs.writeFileSync(path.join(dir, 'accounts'), `${name}<sip:${opts.user}@127.0.0.1>;${params.join(';')}\n`);
+  const transport = opts.transport && opts.transport !== 'udp' ? `;transport=${opts.transport}` : '';
+  fs.writeFileSync(path.join(dir, 'accounts'), `${name}<sip:${opts.user}@127.0.0.1${transport}>;${params.join(';')}\n`);
   const child = spawn('baresip', ['-f', dir, '-t', '180'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-40_000)));

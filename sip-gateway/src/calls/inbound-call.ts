@@ -109,6 +109,11 @@ export class InboundCall {
     return this.handle?.participantId ?? null;
   }
 
+  /** The negotiated audio: codec, and whether SRTP protects it (null before an offer/answer). */
+  get audio(): { codec: string; srtp: string | null; transport: SipTransport } | null {
+    return this.session ? { codec: this.session.codec.name, srtp: this.session.srtp?.suite ?? null, transport: this.source.transport } : null;
+  }
+
   /** Drives the call from the INVITE to its end; never throws. */
   async run(): Promise<void> {
     this.incoming.events.on('cancel', () => void this.end(CallEndReason.CallerCancelled, { status: 487 }));

@@ -30,8 +30,8 @@ export class CallService {
   }
 
   /** Live calls (tests, admin views). */
-  list(): { callId: string; state: CallState; participantId: string | null }[] {
-    return [...this.calls.values()].map((c) => ({ callId: c.callId, state: c.state, participantId: c.participantId }));
+  list(): { callId: string; state: CallState; participantId: string | null; audio: InboundCall['audio'] }[] {
+    return [...this.calls.values()].map((c) => ({ callId: c.callId, state: c.state, participantId: c.participantId, audio: c.audio }));
   }
 
   private onInvite(incoming: IncomingRequest): Promise<void> | void {
