@@ -23,6 +23,8 @@ export interface BaresipCallerOptions {
   mediaenc?: 'srtp-mand' | 'srtp';
   /** SIP transport for its calls (default UDP); dial targets should carry the matching `;transport=`. */
   transport?: 'udp' | 'tcp' | 'tls';
+  /** Registers as a provisioned endpoint first (its address-of-record and digest credentials) at the registrar on 127.0.0.1:`registrarPort`. */
+  register?: { address: string; username: string; password: string; registrarPort: number };
 }
 
 export interface BaresipCaller {
@@ -71,7 +73,11 @@ export async function startBaresipCaller(opts: BaresipCallerOptions): Promise<Ba
   const params = ['regint=0', ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
   const name = opts.displayName ? `"${opts.displayName}" ` : '';
   const transport = opts.transport && opts.transport !== 'udp' ? `;transport=${opts.transport}` : '';
-  fs.writeFileSync(path.join(dir, 'accounts'), `${name}<sip:${opts.user}@127.0.0.1${transport}>;${params.join(';')}\n`);
+  const reg = opts.register;
+  const account = reg
+    ? `${name}<sip:${reg.address}>;auth_user=${reg.username};auth_pass=${reg.password};outbound="sip:127.0.0.1:${reg.registrarPort}";regint=600;${params.filter((p) => p !== 'regint=0').join(';')}`
+    : `${name}<sip:${opts.user}@127.0.0.1${transport}>;${params.join(';')}`;
+  fs.writeFileSync(path.join(dir, 'accounts'), `${account}\n`);
   const child = spawn('baresip', ['-f', dir, '-t', '180'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-40_000)));
