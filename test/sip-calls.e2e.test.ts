@@ -191,6 +191,20 @@ describe('media inactivity', () => {
   });
 });
 
+describe('node drain', () => {
+  it('a node that stops hangs up its calls with BYE and Reason server_shutdown', async () => {
+    const node = await startServiceFixture();
+    const port = node.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
+    const room = await createRoom(node, await createCompany(node));
+    const run = runCall(dir, port, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'expect-bye' }, 30);
+    await eventually(() => node.service.calls.list().some((c) => c.state === 'in_meeting'), 20_000);
+    await node.stop();
+    const done = await run;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.messages).toMatch(/Reason: SIP;cause=503;text="server_shutdown"/);
+  }, 60_000);
+});
+
 /** RTP packets (PCMU, 20 ms) carrying DTMF tone pairs, 120 ms per key and 120 ms gaps, after 200 ms of silence. */
 function inbandDigits(keys: string): PcapRtpPacket[] {
   const low: Record<string, number> = { '1': 697, '2': 697, '3': 697, '4': 770, '5': 770, '6': 770, '7': 852, '8': 852, '9': 852, '*': 941, '0': 941, '#': 941 };

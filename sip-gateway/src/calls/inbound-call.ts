@@ -336,7 +336,7 @@ export class InboundCall {
 
   /** A key from any DTMF path. */
   private onKey(key: DtmfKey, method: DtmfMethod): void {
-    this.ctx.metrics.dtmf(method);
+    if (method === 'sip_info') this.ctx.metrics.sipInfoDigit();
     if (!isPinKey(key)) return;
     if (this.pinEntry) this.pinEntry.key(key);
     else if (this.state === 'ivr' && this.typeAhead.length < 32) this.typeAhead.push(key);

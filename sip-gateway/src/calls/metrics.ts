@@ -15,7 +15,10 @@ export class CallMetrics {
     this.refusals = new Counter({ name: 'gateway_calls_refused_total', help: 'Inbound calls refused, by refusal code (shared refusal table, routing or SDP)', labelNames: ['code'], registers });
     this.answers = new Counter({ name: 'gateway_calls_answered_total', help: 'Inbound calls answered (200 OK)', registers });
     this.wrongPins = new Counter({ name: 'gateway_ivr_wrong_pins_total', help: 'Wrong PINs entered by callers', registers });
-    this.digits = new Counter({ name: 'gateway_dtmf_keys_total', help: 'DTMF keys received from callers, by method (rfc4733, sip_info, inband)', labelNames: ['method'], registers });
+    // The media engine counts the digits it detects (rfc4733, inband) on this same counter; SIP INFO digits are counted here.
+    this.digits =
+      (registry.getSingleMetric('gateway_dtmf_digits_total') as Counter<'method'> | undefined) ??
+      new Counter({ name: 'gateway_dtmf_digits_total', help: 'DTMF key presses received', labelNames: ['method'], registers });
     new Gauge({
       name: 'gateway_calls',
       help: 'Inbound calls now, by state (routing, answering, ivr, lobby, in_meeting, ending)',
@@ -40,8 +43,9 @@ export class CallMetrics {
     this.wrongPins.inc();
   }
 
-  dtmf(method: DtmfMethod): void {
-    this.digits.inc({ method });
+  /** A SIP INFO digit (the engine counts the RTP and in-band ones). */
+  sipInfoDigit(): void {
+    this.digits.inc({ method: 'sip_info' satisfies DtmfMethod });
   }
 
   ended(outcome: string): void {
