@@ -143,6 +143,11 @@ describe('refusals', () => {
     expect(done.messages).toMatch(/SIP\/2\.0 486 Meeting Full/);
     await eventually(async () => (await calls(room.id)).some((c) => c.sipStatus === 486), 10_000);
     expect((await calls(room.id)).find((c) => c.sipStatus === 486)).toMatchObject({ sipCallId: callId(done.messages), endReason: 'meeting_full', codecs: { audio: 'PCMU' } });
+
+    // A caller who hangs up while the refusal prompt plays (CANCEL during the 183's early media) gets 487.
+    const cancelled = await runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'bye', cancelAfter183: true }, 60);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    await eventually(async () => (await calls(room.id)).some((c) => c.sipStatus === 487), 10_000);
     for (const j of joins) if (j.status === 'fulfilled') await j.value.leave();
   });
 });
@@ -155,6 +160,17 @@ describe('call handling', () => {
     const done = await run;
     expect(done.code, done.stderr).toBe(0);
     expect(done.messages).toMatch(/SIP\/2\.0 200 OK[\s\S]*m=audio \d+ RTP\/AVP [\d ]*\b0\b/);
+  });
+
+  it('the host ending the meeting hangs up the SIP caller with BYE and Reason meeting_ended', async () => {
+    const room = await createRoom(f, companyId);
+    const run = runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'expect-bye' }, 30);
+    await eventually(async () => (await sipRoster(room.id)).some((p) => p.state === 'joined'), 20_000);
+    const host = await f.service.meetings.join({ address: room.address, displayName: 'Host', mode: 'audio-only', bandwidthKbps: 576, source: '127.0.0.1' });
+    await host.host({ action: 'end' });
+    const done = await run;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.messages).toMatch(/Reason: SIP;cause=200;text="meeting_ended"/);
   });
 
   it('hold and resume by re-INVITE are answered (recvonly while held)', async () => {

@@ -30,6 +30,8 @@ export interface CallScenario {
   end: 'bye' | 'expect-bye';
   /** Final status expected instead of 200 (the call is refused): the scenario ACKs it and ends. */
   refusedWith?: number;
+  /** Hang up while the refusal prompt plays as early media: CANCEL after the 183, expect 200 and 487. */
+  cancelAfter183?: boolean;
 }
 
 const CRLF = '\r\n';
@@ -79,6 +81,35 @@ ${sdp(s.offer)}
   body.push(`<send retrans="500"><![CDATA[
       ${invite}]]></send>`);
   body.push(`<recv response="100" optional="true"/>`);
+  if (s.cancelAfter183) {
+    body.push(`<recv response="183"/>`);
+    body.push(`<pause milliseconds="500"/>`);
+    body.push(`<send><![CDATA[
+      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: "[$fromname]" <sip:[$fromuser]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+
+]]></send>`);
+    body.push(`<recv response="200"/>`);
+    body.push(`<recv response="487"/>`);
+    body.push(`<send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: "[$fromname]" <sip:[$fromuser]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+]]></send>`);
+    return wrap(body, from, name);
+  }
   body.push(`<recv response="183" optional="true"/>`);
   if (s.refusedWith) {
     body.push(`<recv response="${s.refusedWith}"/>`);

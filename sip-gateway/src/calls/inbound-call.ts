@@ -120,7 +120,8 @@ export class InboundCall {
     try {
       await this.route();
     } catch (err) {
-      if (err instanceof CallGone) return;
+      // A call that ended meanwhile (CANCEL, BYE, drain) unwinds its flow: pending media requests fail then.
+      if (err instanceof CallGone || this.state === 'ending' || this.state === 'ended') return;
       this.log.error({ err }, 'call failed');
       await this.end(CallEndReason.InternalError, { status: 500 });
     }

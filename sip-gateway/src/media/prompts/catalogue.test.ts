@@ -25,6 +25,6 @@ describe('prompt catalogue', () => {
 
   it('the PIN prompts name the keys to press', () => {
     expect(catalogue.prompts.enter_host_pin).toMatch(/PIN.*hash/);
-    expect(catalogue.prompts.enter_pin_or_guest).toMatch(/host PIN.*hash.*guest/);
+    expect(catalogue.prompts.enter_pin_or_guest).toMatch(/host PIN.*guest PIN.*hash/);
   });
 });
