@@ -36,12 +36,5 @@ export function rms(pcm: Int16Array): number {
   return pcm.length ? Math.sqrt(e / pcm.length) : 0;
 }
 
-export function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
-}
+/** Frames joined end to end (the mixer's test support has the one helper). */
+export { concat } from '../../mixer/testing/audio.js';
