@@ -18,7 +18,7 @@ import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
 import { startJanus, janusAvailable } from './janus-server.mjs';
 import { renderSvg } from './plot.mjs';
 import { procStat, processTree, treeTicks, treeRssKb, CLK_TCK } from './proc-stats.mjs';
-import { freePort } from './free-port.mjs';
+import { startConveneNode } from './convene-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -131,16 +131,10 @@ async function api(httpUrl, method, urlPath, body) {
 }
 
 async function startConvene() {
-  const port = await freePort();
-  const dir = path.join(workDir, 'convene');
-  fs.mkdirSync(dir, { recursive: true });
-  const configFile = path.join(dir, 'config.yaml');
-  fs.writeFileSync(
-    configFile,
-    [
-      'log: { level: warn, pretty: false }',
-      `http: { host: 127.0.0.1, port: ${port} }`,
-      `store: { embedded: { dataDir: ${JSON.stringify(path.join(dir, 'redis'))} } }`,
+  const { proc, httpUrl, wsUrl } = await startConveneNode({
+    dir: path.join(workDir, 'convene'),
+    track,
+    configLines: [
       // One worker, like the raw mediasoup floor: the comparison is per core.
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
       'sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }] }',
@@ -148,24 +142,8 @@ async function startConvene() {
       'signaling: { ratePerSecond: 100, burst: 200 }',
       'demo: { seed: false }',
       'shutdown: { graceMs: 3000 }',
-      '',
-    ].join('\n'),
-  );
-  const logFd = fs.openSync(path.join(dir, 'convene.log'), 'a');
-  const proc = track(spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'bin', 'convene.ts'), '--config', configFile], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
-  fs.closeSync(logFd);
-  const httpUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`convene exited ${proc.exitCode}; see ${dir}/convene.log`);
-    try {
-      if ((await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).ok) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('convene not ready in 90 s');
-    await sleep(300);
-  }
+    ],
+  });
   const maxRooms = Math.max(...Object.values(SCENARIOS).map((s) => s.rooms));
   const company = await api(httpUrl, 'POST', '/companies', { name: `Media bench ${new Date().toISOString()}` });
   await api(httpUrl, 'POST', `/companies/${company.id}/plans`, {
@@ -183,7 +161,7 @@ async function startConvene() {
     return out;
   };
   void maxRooms;
-  return { name: 'convene', label: 'Convene', proc, pid: proc.pid, wsUrl: `ws://127.0.0.1:${port}/ws`, kind: 'convene', newRooms };
+  return { name: 'convene', label: 'Convene', proc, pid: proc.pid, wsUrl, kind: 'convene', newRooms };
 }
 
 async function startRawMediasoup() {

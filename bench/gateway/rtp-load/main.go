@@ -10,7 +10,8 @@
 //	                                                 null target = receive only (sipp sends)
 //	stdout line 2: {"legs":[...], "ticks":n, "lateTicks":n}   after S seconds
 //
-// With -write-pcap FILE it only writes the 20 ms clip as a pcap (for sipp) and exits.
+// With -write-pcap FILE it only writes the 20 ms clip as a pcap (for sipp) and exits. With
+// -base-port the legs bind fixed ports (where sipp callers advertise their media, see run.mjs).
 package main
 
 import (
@@ -43,7 +44,10 @@ func main() {
 	legCount := flag.Int("legs", 1, "number of legs (sockets)")
 	pcapFile := flag.String("pcap", "/usr/share/sip-tester/g711a.pcap", "pcap whose PT 8 RTP payloads are looped")
 	maxSeconds := flag.Float64("max-seconds", 900, "hard cap on the run")
-	writePcapFile := flag.String("write-pcap", "", "write the clip as a 20 ms pcap to this file and exit")
+	writePcapFile := flag.String("write-pcap", "", "write the clip, looped for -pcap-seconds, as a 20 ms pcap to this file and exit")
+	pcapSeconds := flag.Float64("pcap-seconds", 0, "length of the -write-pcap file (0: the clip once)")
+	basePort := flag.Int("base-port", 0, "bind leg i to base-port + i*port-step (0: any free port)")
+	portStep := flag.Int("port-step", 2, "see -base-port")
 	flag.Parse()
 	if *legCount < 1 || *legCount > 2000 {
 		fail("legs must be 1..2000")
@@ -54,7 +58,11 @@ func main() {
 	}
 	clip = repacketise(clip, 160)
 	if *writePcapFile != "" {
-		if err := writePcap(*writePcapFile, clip); err != nil {
+		frames := clip
+		for len(frames) < int(*pcapSeconds*50) {
+			frames = append(frames, clip[len(frames)%len(clip)])
+		}
+		if err := writePcap(*writePcapFile, frames); err != nil {
 			fail("%v", err)
 		}
 		return
@@ -62,7 +70,11 @@ func main() {
 	legs := make([]*leg, *legCount)
 	ports := make([]int, *legCount)
 	for i := range legs {
-		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		addr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+		if *basePort > 0 {
+			addr.Port = *basePort + i**portStep
+		}
+		conn, err := net.ListenUDP("udp4", addr)
 		if err != nil {
 			fail("bind: %v", err)
 		}
