@@ -20,7 +20,7 @@ export async function runJanusStep({ janus, rtpLoadBin, legs, seconds, warmupS =
       targets.map((t) => ({ ip: t.ip, port: t.port })),
       warmupS + seconds + 1,
     );
-    const window = await measureWindow({ serverPid: janus.pid, clientPids: [client.pid], probe: () => janusInfoRtt(janus.baseUrl), warmupS, seconds });
+    const window = await measureWindow({ serverPid: janus.pid, clientPids: [client.pid], probes: { info: () => janusInfoRtt(janus.baseUrl) }, warmupS, seconds });
     const out = await running;
     return {
       server: 'janus',

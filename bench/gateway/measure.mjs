@@ -5,28 +5,32 @@ import { startProbe } from './signalling-probe.mjs';
 
 /**
  * Waits `warmupS` (everyone sending, jitter buffers filled), then measures for `seconds`.
- * `clientPids` are the load processes (their CPU is reported apart from the server's).
+ * `clientPids` are the load processes (their CPU is reported apart from the server's, per process
+ * and summed); `probes` maps a name to a signalling probe (resolves to an RTT in ms).
  */
-export async function measureWindow({ serverPid, clientPids, probe, warmupS, seconds }) {
+export async function measureWindow({ serverPid, clientPids, probes, warmupS, seconds }) {
   await sleep(warmupS * 1000);
   const serverPids = processTree(serverPid);
-  const clientTicks = () => clientPids.reduce((sum, p) => sum + treeTicks(processTree(p)), 0);
+  const clientTicks = () => clientPids.map((p) => treeTicks(processTree(p)));
   const t0 = performance.now();
   const server0 = treeTicks(serverPids);
   const root0 = procStat(serverPid)?.ticks ?? 0;
   const client0 = clientTicks();
-  const probing = startProbe(probe);
+  const probing = Object.entries(probes).map(([name, probe]) => [name, startProbe(probe)]);
   await sleep(seconds * 1000);
-  const signalling = await probing.stop();
+  const signalling = {};
+  for (const [name, p] of probing) signalling[name] = await p.stop();
   const elapsed = (performance.now() - t0) / 1000;
-  return {
+  const window = {
     seconds: elapsed,
     serverCpuPct: cpuPct(server0, treeTicks(serverPids), elapsed),
     serverMainProcessCpuPct: cpuPct(root0, procStat(serverPid)?.ticks ?? root0, elapsed),
     serverRssMb: treeRssKb(serverPids) / 1024,
-    clientCpuPct: cpuPct(client0, clientTicks(), elapsed),
+    clientCpuPcts: clientTicks().map((t, i) => cpuPct(client0[i], Math.max(t, client0[i]), elapsed)),
     signalling,
   };
+  window.clientCpuPct = window.clientCpuPcts.reduce((a, b) => a + b, 0);
+  return window;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 // Driver of the Go plain-RTP load client (rtp-load/): builds it (cached), starts it with N legs,
 // learns the legs' ports, tells it where to send, and collects what each leg received.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,8 @@ export function ensureRtpLoad() {
 }
 
 /** A started client: `ports` are its legs' local ports (127.0.0.1). */
-export async function startRtpLoad(bin, legs, track, { pcap = G711A_PCAP } = {}) {
-  const proc = track(spawn(bin, ['-legs', String(legs), '-pcap', pcap], { stdio: ['pipe', 'pipe', 'pipe'] }));
+export async function startRtpLoad(bin, legs, track, { pcap = G711A_PCAP, basePort = 0, portStep = 2 } = {}) {
+  const proc = track(spawn(bin, ['-legs', String(legs), '-pcap', pcap, '-base-port', String(basePort), '-port-step', String(portStep)], { stdio: ['pipe', 'pipe', 'pipe'] }));
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const lines = readline.createInterface({ input: proc.stdout });
@@ -51,4 +51,11 @@ export async function startRtpLoad(bin, legs, track, { pcap = G711A_PCAP } = {})
       if (proc.exitCode === null) proc.kill('SIGKILL');
     },
   };
+}
+
+/** Writes sipp's clip re-cut into 20 ms packets and looped for `seconds` as a pcap file. */
+export function writeClipPcap(bin, file, seconds, { pcap = G711A_PCAP } = {}) {
+  const r = spawnSync(bin, ['-pcap', pcap, '-write-pcap', file, '-pcap-seconds', String(seconds)], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`rtp-load -write-pcap failed: ${r.stderr || r.error}`);
+  return file;
 }
