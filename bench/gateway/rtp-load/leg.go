@@ -68,7 +68,7 @@ func (l *leg) send(clip [][]byte) {
 	p := l.packet[:n]
 	p[0] = 0x80
 	p[1] = 8
-	if l.seq == 0 && l.sent == 0 {
+	if l.sent == 0 {
 		p[1] |= 0x80 // marker on the first packet of the talkspurt
 	}
 	binary.BigEndian.PutUint16(p[2:], l.seq)
