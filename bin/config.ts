@@ -6,7 +6,7 @@ import { loadConfig } from '../common/src/index.js';
 import { httpConfigSchema, logConfigSchema, meetingsConfigSchema, signalingConfigSchema, storeConfigSchema, turnConfigSchema, turnPortConflicts } from '../server/src/index.js';
 import { AdminConfigSchema } from '../server/src/admin/index.js';
 import { sfuConfigSchema } from '../sfu/src/index.js';
-import { registrarConfigSchema, sipConfigSchema } from '../sip-gateway/src/index.js';
+import { callsConfigSchema, mediaEngineConfigSchema, registrarConfigSchema, sipConfigSchema } from '../sip-gateway/src/index.js';
 
 /** The whole service's settings; each section's schema lives with the code that reads it. */
 export const conveneConfigSchema = z.strictObject({
@@ -18,7 +18,7 @@ export const conveneConfigSchema = z.strictObject({
   signaling: signalingConfigSchema,
   turn: turnConfigSchema,
   admin: AdminConfigSchema,
-  sip: sipConfigSchema.extend({ registrar: registrarConfigSchema }).strict(),
+  sip: sipConfigSchema.extend({ registrar: registrarConfigSchema, calls: callsConfigSchema, media: mediaEngineConfigSchema }).strict(),
   demo: z.strictObject({
     /** On the very first start, create a demo company with three rooms to join. */
     seed: z.boolean(),

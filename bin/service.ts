@@ -23,7 +23,7 @@ import {
 import { createAdmin, type Admin } from '../server/src/admin/index.js';
 import { seedDemo, type DemoRoom } from '../server/src/demo/index.js';
 import { MediaService, WorkerCpuAdmission, WorkerPool, resolveAnnouncedAddress, type MediaRoomApi } from '../sfu/src/index.js';
-import { SipStack, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
+import { CallService, SipStack, createMediaEngine, promptCacheDir, startRegistrar, stackOptionsFromConfig, type CredentialStore } from '../sip-gateway/src/index.js';
 import { packageRoot, type ConveneConfig } from './config.js';
 import { ensureSelfSignedSipCert } from './sip-cert.js';
 
@@ -34,6 +34,8 @@ export interface RunningService {
   admin: Admin;
   meetings: MeetingService<MediaRoomApi>;
   sip: SipStack;
+  /** Inbound SIP calls into meetings. */
+  calls: CallService;
   /** TURN servers handed to browsers, and the embedded coturn when enabled. */
   turn: TurnService;
   /** Where the gateway looks up registered endpoints (`contactsFor(aor)`). */
@@ -156,13 +158,14 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
 
     // SIP: the stack serves the default domain unless told otherwise; endpoints provisioned in
     // the administration register with the credentials in their provisioning configuration.
-    const { registrar: registrarConfig, ...stackConfig } = config.sip;
+    const { registrar: registrarConfig, calls: callsConfig, media: mediaEngineConfig, ...stackConfig } = config.sip;
     const hostedDomains = stackConfig.hostedDomains.length > 0 ? stackConfig.hostedDomains : [admin.config.defaultDomain];
     if (stackConfig.transports.some((t) => t.protocol === 'tls') && !stackConfig.tls) {
       const cert = await ensureSelfSignedSipCert(stackConfig.selfSignedCertDir, [admin.config.sipRegistrar.host, ...hostedDomains], logger.child({ component: 'sip' }));
       stackConfig.tls = { certFile: cert.certFile, keyFile: cert.keyFile, verifyPeer: true };
     }
-    const sip = new SipStack(stackOptionsFromConfig({ ...stackConfig, hostedDomains }), {
+    // INVITEs: the call layer checks the domain itself (customers' verified calling domains, at call time).
+    const sip = new SipStack({ ...stackOptionsFromConfig({ ...stackConfig, hostedDomains }), domainCheckedByHandler: ['INVITE'] }, {
       logger: logger.child({ component: 'sip' }),
       registry,
       clock: systemClock,
@@ -192,6 +195,44 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
     closers.push(() => registrar.close());
     sipRegistrar = registrar.registrar;
 
+    // Calls: every audio packet of a call goes through the media engine's worker threads (prompts
+    // from the setup's espeak-ng cache); the call layer joins callers through the meetings API.
+    const engine = await createMediaEngine(mediaEngineConfig, { logger: logger.child({ component: 'media-engine' }), registry, prompts: { dir: promptCacheDir() } });
+    closers.push(() => engine.close());
+    const endpointEvidence = registeredEndpointVerifier({
+      liveBindings: async (aor) => registrar.registrar.contactsFor(aor),
+      endpointCompany: async (address) => (await admin.repos.getEndpointByAddress(address))?.companyId ?? null,
+    });
+    const calls = new CallService(
+      {
+        stack: sip,
+        meetings,
+        engine,
+        endpoints: {
+          async identify(address, source) {
+            const endpoint = await admin.repos.getEndpointByAddress(address);
+            if (!endpoint) return null;
+            const live = await endpointEvidence.isRegisteredEndpointOf({ endpointAddress: address, source }, endpoint.companyId);
+            return live ? { address, displayName: endpoint.name, tier: endpoint.tier, bandwidthKbps: endpoint.bandwidthKbps } : null;
+          },
+        },
+        domains: {
+          async isVerifiedCustomerDomain(domain) {
+            const status = await admin.repos.domainStatus(domain);
+            return status.hosted && status.verified;
+          },
+        },
+        records: { recordRefusedCall: (call) => admin.calls.recordRefusedCall(call) },
+        clock: systemClock,
+        logger: logger.child({ component: 'calls' }),
+        registry,
+        config: callsConfig,
+      },
+      callsConfig.defaultDomain ?? admin.config.defaultDomain,
+    );
+    // Runs before the engine and the stack close (closers run in reverse): BYE to every call first.
+    closers.push(() => calls.stop());
+
     let signaling: SignalingServer | undefined;
     const signalingMetrics = registerMeetingMetrics(registry, meetings, media, () => signaling);
     signaling = new SignalingServer({
@@ -220,6 +261,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
       admin,
       meetings,
       sip,
+      calls,
       turn,
       sipRegistrar: registrar.registrar,
       registry,
@@ -234,6 +276,7 @@ export async function startService(config: ConveneConfig, logger: Logger, versio
           http.startDrain();
           signaling?.stopAccepting();
           meetings.stopAccepting();
+          calls.stopAccepting();
           const drained = await meetings.idle(Math.max(0, config.shutdown.graceMs - 3_000));
           if (!drained) logger.warn({ meetings: meetings.meetingCount }, 'grace period over: ending the remaining meetings');
           await closeAll();

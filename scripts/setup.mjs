@@ -4,7 +4,9 @@
 //   1. apt packages the service, its worker build and its tests need;
 //   2. `npm ci` when package-lock.json changed since the last run;
 //   3. meson >= 1.1 in a private venv (bookworm ships 1.0.1, too old for the worker);
-//   4. the mediasoup worker, built against Debian's libraries, cached by version + recipe.
+//   4. the mediasoup worker, built against Debian's libraries, cached by version + recipe;
+//   5. the SIP gateway's IVR prompts, spoken by espeak-ng from their text catalogue, cached by
+//      catalogue + tool versions (scripts/prompts.mjs).
 // Flags: --no-apt (or CONVENE_SETUP_SKIP_APT=1) skips step 1 on a machine you manage yourself;
 // --no-npm skips step 2 (node_modules is yours to keep in step).
 import { spawnSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PromptSetupError, ensurePrompts } from './prompts.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const recipeDir = path.join(root, 'scripts', 'mediasoup-worker');
@@ -30,7 +33,10 @@ const APT_PACKAGES = {
     'ffmpeg',
     // sox: the G.711 tests compare our codec with sox byte for byte; the in-band DTMF tests synthesise tones with it.
     'sox'],
+  // The IVR prompts are generated at setup (step 5): espeak-ng speaks them, sox trims, levels and resamples.
+  prompts: ['espeak-ng', 'sox'],
 };
+const ALL_APT_PACKAGES = [...new Set(Object.values(APT_PACKAGES).flat())];
 
 const started = Date.now();
 const log = (msg) => process.stdout.write(`[setup] ${msg}\n`);
@@ -62,10 +68,10 @@ function ensureAptPackages() {
     return;
   }
   if (!capture('dpkg-query', ['--version']).ok) {
-    log('apt: not a Debian system; make sure these are installed: ' + Object.values(APT_PACKAGES).flat().join(' '));
+    log('apt: not a Debian system; make sure these are installed: ' + ALL_APT_PACKAGES.join(' '));
     return;
   }
-  const wanted = Object.values(APT_PACKAGES).flat();
+  const wanted = ALL_APT_PACKAGES;
   const missing = wanted.filter((p) => !capture('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', p]).out.startsWith('ii'));
   if (missing.length === 0) {
     log('apt: all packages present');
@@ -224,6 +230,17 @@ function ensureWorker(meson) {
   log(`worker: ${bin}`);
 }
 
+// ---- 5. IVR prompts ------------------------------------------------------------------------
+function ensurePromptSet() {
+  // The gateway finds the set through this link (or CONVENE_PROMPTS_DIR), as the service finds the worker.
+  ensurePrompts({
+    cataloguePath: path.join(root, 'sip-gateway', 'src', 'media', 'prompts', 'catalogue.json'),
+    cacheDir,
+    linkPath: path.join(root, 'node_modules', '.convene', 'prompts'),
+    log,
+  });
+}
+
 try {
   ensureAptPackages();
   const override = process.env.MEDIASOUP_WORKER_BIN;
@@ -234,9 +251,10 @@ try {
   } else {
     ensureWorker(ensureMeson());
   }
+  ensurePromptSet();
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (err) {
-  if (err instanceof SetupError) {
+  if (err instanceof SetupError || err instanceof PromptSetupError) {
     process.stderr.write(`[setup] FAILED: ${err.message}\n`);
     process.exit(1);
   }

@@ -158,7 +158,7 @@ describe('call records of a browser meeting', () => {
     f.service.admin.calls.record(
       {
         participantId: 'sip-session-1', meetingId: member.vmrId, companyId, roomAddress: member.address, kind: 'sip', displayName: 'Desk', callerAddress: ep.address,
-        role: 'guest', mode: 'video', bandwidthKbps: 768, tier: 'basic', source: '127.0.0.1', joinedAt: t - 5 * MIN, answeredAt: t - 5 * MIN + 800,
+        role: 'guest', mode: 'video', bandwidthKbps: 768, tier: 'basic', source: '127.0.0.1', joinedAt: t - 5 * MIN, answeredAt: t - 5 * MIN + 800, call: { callId: 'c1@desk', audioCodec: 'PCMU' },
       },
       'left',
       t,

@@ -575,7 +575,7 @@ describe('portal walk-through in chromium', () => {
     const now = Date.now();
     const session = (id: string, kind: 'browser' | 'sip', displayName: string, minutes: number) => ({
       participantId: id, meetingId: team.vmrId, companyId, roomAddress: team.address, kind, displayName, callerAddress: kind === 'sip' ? 'sip:room-101@far.example' : null,
-      role: 'guest' as const, mode: 'video' as const, bandwidthKbps: 1200, tier: null, source: '127.0.0.1', joinedAt: now - minutes * 60_000, answeredAt: now - minutes * 60_000 + 500,
+      role: 'guest' as const, mode: 'video' as const, bandwidthKbps: 1200, tier: null, source: '127.0.0.1', joinedAt: now - minutes * 60_000, answeredAt: now - minutes * 60_000 + 500, call: null,
     });
     recordCall!.record(session('portal-a', 'browser', 'Browser Bea', 12), 'left', now);
     recordCall!.record(session('portal-b', 'sip', 'Room 101', 30), 'meeting_ended', now);

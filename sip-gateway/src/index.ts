@@ -14,3 +14,9 @@ export type { CredentialStore, StoredCredential } from './auth/index.js';
 export * as audioCodecs from './media/codecs/index.js';
 // DTMF (RFC 4733, SIP INFO, in-band): pure decoders the call/IVR layer feeds; digits end in the gateway.
 export * from './media/dtmf/index.js';
+
+// Calls: inbound INVITEs into meetings (routing, PIN IVR, the meeting's audio through the media engine).
+export { CallService, callsConfigSchema, CallEndReason, type CallsConfig, type CallsDeps, type CallState } from './calls/index.js';
+// The media engine (worker threads: RTP/SRTP, DTMF, prompts, the room mixer) and what it is built from.
+export { createMediaEngine, mediaEngineConfigSchema, type MediaEngine, type MediaEngineConfig } from './media/engine/index.js';
+export { loadPromptSet, promptCacheDir } from './media/prompts/index.js';

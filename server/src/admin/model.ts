@@ -284,6 +284,10 @@ export const CdrSchema = z.object({
   answeredAt: iso.nullable().optional(),
   /** The node (config calls.nodeName, default the hostname) that hosted the session. */
   nodeId: z.string().optional(),
+  /** SIP calls: the Call-ID of the caller's INVITE. */
+  sipCallId: z.string().optional(),
+  /** SIP calls: the final status the INVITE got (200 when answered; a refusal's status from the shared refusal table). */
+  sipStatus: z.number().int().optional(),
 });
 export type CallDetailRecord = z.infer<typeof CdrSchema>;
 

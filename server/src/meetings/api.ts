@@ -11,6 +11,7 @@ import type { Emitter } from '../../../common/src/index.js';
 import type { JoinMode, JoinResult, LeaveReason, MeetingView, NotificationData, NotificationName, ParticipantView, Role } from '../protocol/index.js';
 import type { ParticipantKind, MeetingLifecycleEvents } from './events.js';
 import type { CallerIdentity } from './host-evidence.js';
+import type { CallInfo } from './participant.js';
 import type { CoreMediaPort, MeetingMediaRoom } from './media.js';
 
 export interface JoinRequest {
@@ -36,6 +37,19 @@ export interface JoinRequest {
   endpoint?: { address: string; tier: string | null } | undefined;
   /** Network source address of the caller (PIN rate limits, logs, call records). */
   source: string;
+  /** Set by the SIP gateway: the call's SIP Call-ID and audio codec (call records). */
+  call?: CallInfo | undefined;
+}
+
+/** What an entry point may know of a room before joining it (the IVR decides its prompts from it). */
+export interface RoomInfo {
+  meetingId: string;
+  companyId: string;
+  /** The room's main address. */
+  roomAddress: string;
+  displayName: string;
+  /** none: everyone is host; host: everyone needs the host PIN; host_and_guest: the PIN picks the role. */
+  pins: 'none' | 'host' | 'host_and_guest';
 }
 
 /** What a participant handle tells its entry point. Plain data only. */
@@ -98,6 +112,11 @@ export interface ParticipantHandle<R extends MeetingMediaRoom = MeetingMediaRoom
 export interface MeetingsApi<R extends MeetingMediaRoom = MeetingMediaRoom> {
   /** Meeting lifecycle events (call records, webhooks). */
   readonly lifecycle: Emitter<MeetingLifecycleEvents>;
+  /**
+   * Finds an active room by address or numeric id, counted against the same failed-lookup
+   * throttle as joins (`meeting_not_found`, `lookup_throttled`).
+   */
+  lookupRoom(address: string, source: string): Promise<RoomInfo>;
   /** Resolves a room, applies the PIN rules, reserves a seat atomically and places the participant. */
   join(req: JoinRequest): Promise<ParticipantHandle<R>>;
   /** Wrong PINs a connection may try before it is closed. */

@@ -10,13 +10,13 @@ export {
   type RefusalRow,
   type SipResponse,
 } from './errors.js';
-export type { JoinRequest, MeetingsApi, ParticipantHandle, ParticipantEvents, HostAction } from './api.js';
-export type { ParticipantKind, ParticipantSummary, MeetingSummary, MeetingLifecycleEvents } from './events.js';
+export type { JoinRequest, MeetingsApi, ParticipantHandle, ParticipantEvents, HostAction, RoomInfo } from './api.js';
+export type { ParticipantKind, ParticipantSummary, MeetingSummary, MeetingLifecycleEvents, RefusedCallSummary } from './events.js';
 export { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingLimits, type MeetingRoomRecord } from './directory.js';
 export type { CoreMediaPort, CoreMediaEvents, CoreProducer, MeetingMediaRoom, MeetingMediaRoomEvents, OpenMediaRoom } from './media.js';
 export { SfuLegPort, RtpLegPort } from './sfu-leg.js';
 export { Meeting, type MeetingEvents } from './meeting.js';
-export { Participant, type ParticipantState } from './participant.js';
+export { Participant, type ParticipantState, type CallInfo } from './participant.js';
 export { MeetingService, type MeetingServiceObserverEvents } from './service.js';
 export { SeatLedger, type SeatRefusal } from './seats.js';
 export { PinGuard, type PinGuardConfig, type PinAttempt } from './pin-guard.js';

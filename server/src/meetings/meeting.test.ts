@@ -30,7 +30,7 @@ function setup() {
   let n = 0;
   const person = (role: Role, kind: ParticipantKind = 'browser') => {
     const p = new Participant(
-      { id: `p${++n}`, displayName: `P${n}`, role, mode: 'video', kind, bandwidthKbps: 1200, source: '127.0.0.1', callerAddress: kind === 'browser' ? null : `sip:p${n}@example.com`, tier: null, joinedAt: clock.now() },
+      { id: `p${++n}`, displayName: `P${n}`, role, mode: 'video', kind, bandwidthKbps: 1200, source: '127.0.0.1', callerAddress: kind === 'browser' ? null : `sip:p${n}@example.com`, tier: null, joinedAt: clock.now(), call: null },
       (event, err) => {
         throw new Error(`listener ${event} failed: ${String(err)}`);
       },

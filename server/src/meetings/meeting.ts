@@ -7,6 +7,7 @@ import type { MeetingRoomRecord } from './directory.js';
 import { MeetingError } from './errors.js';
 import type { CoreMediaPort, MeetingMediaRoom } from './media.js';
 import type { Participant } from './participant.js';
+import { viewForGuest } from './address-mask.js';
 
 export type MeetingEvents = {
   /** Accepted into the meeting: in the lobby or straight in. */
@@ -97,7 +98,7 @@ export class Meeting<R extends MeetingMediaRoom = MeetingMediaRoom> {
       role: p.role,
       state: p.state === 'joined' ? 'joined' : 'lobby',
       meeting: this.view(),
-      roster: p.state === 'joined' ? this.roster() : [],
+      roster: p.state !== 'joined' ? [] : p.role === 'guest' ? this.roster().map(viewForGuest) : this.roster(),
     };
   }
 

@@ -3,6 +3,7 @@ import type { JoinMode, LeaveReason, NotificationData, NotificationName, Partici
 import type { ParticipantEvents } from './api.js';
 import type { ParticipantKind } from './events.js';
 import type { CoreMediaPort } from './media.js';
+import { viewForGuest } from './address-mask.js';
 
 /**
  * lobby → joined → left, or lobby → left. `connected` is orthogonal: a participant whose
@@ -30,6 +31,14 @@ export interface ParticipantInit {
   callerAddress: string | null;
   tier: string | null;
   joinedAt: number;
+  /** A SIP call's identity and negotiated audio codec (call records); null for browsers. */
+  call: CallInfo | null;
+}
+
+/** What the SIP gateway tells the core about a call (call records only). */
+export interface CallInfo {
+  callId: string;
+  audioCodec: string | null;
 }
 
 /**
@@ -59,6 +68,14 @@ class ParticipantEmitter extends Emitter<ParticipantEvents> {
   }
 }
 
+/** A notification as a guest receives it: callers' phone numbers partly masked. */
+function guestCopy<N extends NotificationName>(name: N, data: NotificationData[N]): NotificationData[N] {
+  if ((name === 'roster.joined' || name === 'roster.updated') && data && typeof data === 'object' && 'participant' in data) {
+    return { ...data, participant: viewForGuest((data as { participant: ParticipantView }).participant) } as NotificationData[N];
+  }
+  return data;
+}
+
 /** One participant session inside the meeting core; entry points see it through a ParticipantHandle. */
 export class Participant {
   readonly id: string;
@@ -71,6 +88,7 @@ export class Participant {
   readonly callerAddress: string | null;
   readonly tier: string | null;
   readonly joinedAt: number;
+  readonly call: CallInfo | null;
   answeredAt: number | null = null;
   role: Role;
   private stateValue: ParticipantState = 'lobby';
@@ -92,6 +110,7 @@ export class Participant {
     this.callerAddress = init.callerAddress;
     this.tier = init.tier;
     this.joinedAt = init.joinedAt;
+    this.call = init.call;
     this.events = new ParticipantEmitter(onListenerError);
   }
 
@@ -108,7 +127,8 @@ export class Participant {
 
   notify<N extends NotificationName>(name: N, data: NotificationData[N]): void {
     if (this.stateValue === 'left' && name !== 'you.removed' && name !== 'meeting.ended') return;
-    (this.events.emit as (e: 'notification', n: N, d: NotificationData[N]) => void)('notification', name, data);
+    const seen = this.role === 'guest' ? guestCopy(name, data) : data;
+    (this.events.emit as (e: 'notification', n: N, d: NotificationData[N]) => void)('notification', name, seen);
   }
 
   private producerOf(source: 'mic' | 'camera' | 'screen') {
@@ -132,6 +152,7 @@ export class Participant {
       role: this.role,
       mode: this.mode,
       kind: this.kind,
+      address: this.kind === 'browser' ? null : this.callerAddress,
       state: this.stateValue === 'lobby' ? 'lobby' : this.connected ? 'joined' : 'reconnecting',
       audioMuted: this.audioMuted,
       videoMuted: this.videoMuted,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Emitter, systemClock, type Clock, type TimerHandle } from '../../../common/src/index.js';
 import type { JoinMode, LeaveReason, Role } from '../protocol/index.js';
 import type { RedisClient } from '../store/index.js';
-import type { JoinRequest, MeetingsApi, ParticipantHandle } from './api.js';
+import type { JoinRequest, MeetingsApi, ParticipantHandle, RoomInfo } from './api.js';
 import type { MeetingsConfig } from './config.js';
 import { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingRoomRecord } from './directory.js';
 import { DomainError } from '../errors.js';
@@ -182,6 +182,19 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
     return 'host';
   }
 
+  async lookupRoom(address: string, source: string): Promise<RoomInfo> {
+    if (this.closed || !this.accepting) throw new MeetingError('not_ready', 'this node is shutting down; try again shortly');
+    const room = await this.lookups.guard(source, () => this.findRoom(address));
+    if (!room) throw new MeetingError('meeting_not_found', `no meeting room at ${address}`);
+    return {
+      meetingId: room.id,
+      companyId: room.companyId,
+      roomAddress: room.addresses[0] ?? room.numericId,
+      displayName: room.displayName,
+      pins: !room.hostPinHash ? 'none' : room.guestPinHash && room.allowGuests ? 'host_and_guest' : 'host',
+    };
+  }
+
   async join(req: JoinRequest): Promise<ParticipantHandle<R>> {
     try {
       return await this.joinOnce(req);
@@ -232,6 +245,7 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
           callerAddress: req.callerAddress ?? req.caller?.endpointAddress ?? null,
           tier: req.endpoint?.tier ?? null,
           joinedAt,
+          call: req.call ?? null,
         },
         (event, err) => this.logger.error({ err, event, participant: participantId }, 'participant listener failed'),
       );
@@ -348,5 +362,6 @@ function participantSummary(meeting: Meeting, p: Participant): ParticipantSummar
     source: p.source,
     joinedAt: p.joinedAt,
     answeredAt: p.answeredAt,
+    call: p.call,
   };
 }

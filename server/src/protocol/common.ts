@@ -31,6 +31,8 @@ export const participantView = z.object({
   role,
   mode: joinMode,
   kind: participantKind,
+  /** The SIP URI or phone number a non-browser participant calls from (numbers partly masked for guests); null for browsers. */
+  address: z.string().nullable(),
   /** lobby: waiting for a host; joined: in the meeting; reconnecting: socket lost, within the grace period. */
   state: z.enum(['lobby', 'joined', 'reconnecting']),
   audioMuted: z.boolean(),

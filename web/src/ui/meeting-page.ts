@@ -233,6 +233,7 @@ export class MeetingPage {
           'div',
           { class: 'person-main' },
           h('span', { class: 'person-name' }, p.displayName, isMe ? h('span', { class: 'muted-text' }, ' (you)') : null),
+          p.address ? h('span', { class: 'person-address', 'data-testid': 'participant-address' }, p.address.replace(/^sips?:|^tel:/i, '')) : null,
           h(
             'span',
             { class: 'person-flags' },

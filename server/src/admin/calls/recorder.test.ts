@@ -8,7 +8,7 @@ import { CallRecorder } from './recorder.js';
 
 const session = (id: string, joinedAt: number): ParticipantSummary => ({
   participantId: id, meetingId: 'vmr1', companyId: 'co1', roomAddress: 'room@convene.example', kind: 'browser', displayName: `P ${id}`, callerAddress: null,
-  role: 'host', mode: 'video', bandwidthKbps: 1200, tier: null, source: '127.0.0.1', joinedAt, answeredAt: joinedAt + 100,
+  role: 'host', mode: 'video', bandwidthKbps: 1200, tier: null, source: '127.0.0.1', joinedAt, answeredAt: joinedAt + 100, call: null,
 });
 
 function recorder(clock: ManualClock, write: (cdr: CallDetailRecord) => Promise<void>, retryForMs = 60_000) {

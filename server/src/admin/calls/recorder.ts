@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Emitter, type Clock, type TimerHandle } from '../../../../common/src/index.js';
 import type { LeaveReason } from '../../protocol/index.js';
-import type { ParticipantSummary } from '../../meetings/events.js';
+import type { ParticipantSummary, RefusedCallSummary } from '../../meetings/events.js';
 import type { CallDetailRecord } from '../model.js';
-import { cdrFromSession } from './record.js';
+import { cdrFromRefusedCall, cdrFromSession } from './record.js';
 
 export interface CallRecorderDeps {
   /** Stores one record (validated); throws when the store is unreachable. */
@@ -20,13 +20,10 @@ export interface CallRecorderDeps {
   config: { nodeName: string | null; retryForMs: number; maxQueued: number };
 }
 
-interface Pending {
-  participant: ParticipantSummary;
-  reason: LeaveReason;
-  leftAt: number;
-  firstTriedAt: number;
-  attempts: number;
-}
+type Pending = (
+  | { what: 'session'; participant: ParticipantSummary; reason: LeaveReason; leftAt: number }
+  | { what: 'refused'; call: RefusedCallSummary & { room: NonNullable<RefusedCallSummary['room']> } }
+) & { firstTriedAt: number; attempts: number };
 
 const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 60_000;
@@ -49,15 +46,33 @@ export class CallRecorder {
   constructor(private readonly deps: CallRecorderDeps) {
     this.nodeId = deps.config.nodeName ?? os.hostname();
     const registers = [deps.registry];
-    this.outcomes = new Counter({ name: 'convene_call_records_total', help: 'Call records by outcome: written, retried (a failed attempt), dropped', labelNames: ['outcome'], registers });
+    this.outcomes = new Counter({ name: 'convene_call_records_total', help: 'Call records by outcome: written, retried (a failed attempt), dropped, no_company (a refused call for no known room)', labelNames: ['outcome'], registers });
     const queue = this.queue;
     new Gauge({ name: 'convene_call_records_queued', help: 'Call records waiting to be stored', registers, collect() { this.set(queue.length); } });
   }
 
   /** Queues the record of a session that ended; never throws, never waits. */
   record(participant: ParticipantSummary, reason: LeaveReason, leftAt: number): void {
+    this.enqueue({ what: 'session', participant, reason, leftAt, firstTriedAt: this.deps.clock.now(), attempts: 0 });
+  }
+
+  /**
+   * Queues the record of a SIP call that never joined (refused, cancelled, or ended in the IVR).
+   * A call for no known room belongs to no company: it is logged and counted, not stored.
+   */
+  recordRefusedCall(call: RefusedCallSummary): void {
+    const { room } = call;
+    if (!room) {
+      this.outcomes.inc({ outcome: 'no_company' });
+      this.deps.logger.info({ call }, 'call for no known room: not stored as a call record');
+      return;
+    }
+    this.enqueue({ what: 'refused', call: { ...call, room }, firstTriedAt: this.deps.clock.now(), attempts: 0 });
+  }
+
+  private enqueue(p: Pending): void {
     if (this.closed) {
-      this.deps.logger.error({ participant }, 'call recorder closed: call record not stored');
+      this.deps.logger.error({ record: p }, 'call recorder closed: call record not stored');
       return;
     }
     if (this.queue.length >= this.deps.config.maxQueued) {
@@ -65,7 +80,7 @@ export class CallRecorder {
       this.outcomes.inc({ outcome: 'dropped' });
       this.deps.logger.error({ record: dropped }, 'call record queue full: oldest record dropped');
     }
-    this.queue.push({ participant, reason, leftAt, firstTriedAt: this.deps.clock.now(), attempts: 0 });
+    this.queue.push(p);
     void this.drain();
   }
 
@@ -114,7 +129,7 @@ export class CallRecorder {
           }
           this.outcomes.inc({ outcome: 'retried' });
           const delay = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** Math.min(16, next.attempts - 1));
-          this.deps.logger.warn({ err, participant: next.participant.participantId, attempts: next.attempts, retryInMs: delay }, 'call record not stored; will retry');
+          this.deps.logger.warn({ err, record: next.what === 'session' ? next.participant.participantId : next.call.callId, attempts: next.attempts, retryInMs: delay }, 'call record not stored; will retry');
           this.retryTimer = this.deps.clock.setTimeout(() => {
             this.retryTimer = undefined;
             void this.drain();
@@ -129,6 +144,14 @@ export class CallRecorder {
   }
 
   private async build(p: Pending): Promise<CallDetailRecord> {
+    if (p.what === 'refused') {
+      const { call } = p;
+      const [owner, endpointId] = await Promise.all([
+        this.deps.vmrOwner(call.room.companyId, call.room.meetingId),
+        call.callerAddress ? this.deps.endpointAt(call.room.companyId, call.callerAddress) : Promise.resolve(null),
+      ]);
+      return cdrFromRefusedCall(call, { vmrOwnerMemberId: owner, endpointId, nodeId: this.nodeId });
+    }
     const { participant } = p;
     const [owner, endpointId] = await Promise.all([
       this.deps.vmrOwner(participant.companyId, participant.meetingId),

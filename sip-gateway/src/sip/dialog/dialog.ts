@@ -341,10 +341,12 @@ export class Dialog {
   }
 
   /** Ends the dialog with BYE (idempotent). Resolves when the BYE transaction completes or fails. */
-  async bye(reason: DialogEndReason = DialogEndReason.LocalBye): Promise<void> {
+  async bye(reason: DialogEndReason = DialogEndReason.LocalBye, opts: { reasonHeader?: string } = {}): Promise<void> {
     if (this.terminated) return;
     this.terminate(reason);
-    await this.request('BYE', { headers: { Reason: `SIP;cause=200;text="${reason}"` } }).catch(() => undefined);
+    // The TU may say why in its own words (RFC 3326), e.g. the refusal or end reason of a call.
+    const header = opts.reasonHeader ?? `SIP;cause=200;text="${reason}"`;
+    await this.request('BYE', { headers: { Reason: header } }).catch(() => undefined);
   }
 
   /** Idempotent local teardown: timers stopped, listeners told, layer forgets us. */

@@ -45,6 +45,12 @@ export interface SipStackOptions {
   hostedDomains: string[];
   /** Also accept Request-URIs naming one of our own transport addresses (default true). */
   acceptOwnAddresses?: boolean;
+  /**
+   * Methods whose handler decides itself whether the Request-URI's domain is ours (the call
+   * layer looks up customers' verified calling domains at call time); the stack skips its static
+   * hosted-domain check for them.
+   */
+  domainCheckedByHandler?: string[];
   /** Option tags we support (Require with anything else gets 420). */
   supported?: string[];
   /** RFC 4028 Min-SE in seconds (default 90). */

@@ -204,7 +204,7 @@ export class SipStack {
     }
     if (!isSipUri(req.uri)) return this.refuse(RefusalReason.UnsupportedScheme, { status: 416 });
     if (req.maxForwards === 0 && req.method !== 'OPTIONS') return this.refuse(RefusalReason.TooManyHops, { status: 483 });
-    if (!this.isHosted(req.uri.host)) {
+    if (!this.isHosted(req.uri.host) && !this.options.domainCheckedByHandler?.includes(req.method)) {
       this.logger.debug({ callId: req.callId, method: req.method }, 'request for a domain we do not host');
       return this.refuse(RefusalReason.NotHosted, { status: req.method === 'REGISTER' ? 403 : 404 });
     }
@@ -235,7 +235,8 @@ export class SipStack {
     return undefined;
   }
 
-  private isHosted(host: string): boolean {
+  /** Whether `host` is one of the configured hosted domains or (unless disabled) one of our own addresses. */
+  isHosted(host: string): boolean {
     const h = host.toLowerCase();
     if (this.hosted.has(h)) return true;
     if (this.options.acceptOwnAddresses === false || isIP(h) === 0) return false;

@@ -1,0 +1,616 @@
+/**
+ * One inbound SIP call into a meeting, from INVITE to BYE:
+ *
+ *   routing ──▶ answering ──▶ ivr ──▶ lobby ──▶ in_meeting ──▶ ending ──▶ ended
+ *      │            │          │        │                        ▲
+ *      └────────────┴──────────┴────────┴── (refused / cancelled / hung up) ┘
+ *
+ * routing: the Request-URI names a room (404/403 otherwise), the offer is acceptable (488), the
+ * media socket is opened, and a first join is tried without a PIN. A refusal before the answer
+ * plays its prompt as early media (183) when there is an offer, then gets its status from the
+ * shared refusal table. answering: 200 OK (our answer, or our offer for an INVITE without SDP).
+ * ivr: PIN rounds by DTMF (RFC 4733, SIP INFO, in-band). lobby: a guest hears the waiting prompt
+ * until a host admits it. in_meeting: the caller's audio is in the room mixer, and its Opus in
+ * the SFU. ending: BYE (with a Reason) and every resource given back, once.
+ */
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import { MeetingError, RtpLegPort, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo } from '../../../server/src/meetings/index.js';
+import type { MediaRoomApi } from '../../../sfu/src/index.js';
+import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
+import type { CallAudioSession, CallMedia, PromptId } from '../media/engine/types.js';
+import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
+import { DialogEndReason, isSipUri, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
+import type { MeetingAudio, MeetingAudioBridges } from './meeting-audio.js';
+import type { CallMetrics } from './metrics.js';
+import { PinEntry } from './pin-entry.js';
+import type { CallsDeps, CallingEndpoint } from './ports.js';
+import { CallEndReason, reasonHeader } from './reasons.js';
+import { routeRequestUri } from './routing.js';
+
+export type CallState = 'routing' | 'answering' | 'ivr' | 'lobby' | 'in_meeting' | 'ending' | 'ended';
+
+const TRANSITIONS: Record<CallState, readonly CallState[]> = {
+  routing: ['answering', 'ending'],
+  answering: ['ivr', 'lobby', 'in_meeting', 'ending'],
+  ivr: ['lobby', 'in_meeting', 'ending'],
+  lobby: ['in_meeting', 'ending'],
+  in_meeting: ['ending'],
+  ending: ['ended'],
+  ended: [],
+};
+
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/** The prompt a refusal plays before the call ends (SPEC §3 / §5). */
+const REFUSAL_PROMPT: Partial<Record<RefusalCode, PromptId>> = {
+  meeting_full: 'meeting_full',
+  licence_limit: 'licence_limit',
+  meeting_locked: 'meeting_locked',
+  pin_locked_out: 'locked_out',
+  pin_throttled: 'locked_out',
+  node_overloaded: 'unavailable',
+  not_ready: 'unavailable',
+  lookup_throttled: 'unavailable',
+};
+
+/** Thrown inside the call's own flow to unwind it when the call has ended meanwhile. */
+class CallGone extends Error {
+  readonly code = 'call_gone';
+}
+
+export interface InboundCallContext {
+  deps: CallsDeps;
+  bridges: MeetingAudioBridges;
+  metrics: CallMetrics;
+  defaultDomain: string;
+  /** Told once when the call has ended (the service forgets it). */
+  onEnded(call: InboundCall): void;
+}
+
+export class InboundCall {
+  readonly callId: string;
+  state: CallState = 'routing';
+  private readonly log: Logger;
+  private readonly startedAt: number;
+  private readonly source: { transport: SipTransport; address: string; port: number };
+  private readonly displayName: string;
+  private readonly callerAddress: string | null;
+  private room: RoomInfo | null = null;
+  private media: CallMedia | null = null;
+  private session: CallAudioSession | null = null;
+  private origin: SdpOrigin = newOrigin();
+  private pendingOffer: PendingOffer | null = null;
+  private dialog: Dialog | null = null;
+  private handle: ParticipantHandle<MediaRoomApi> | null = null;
+  private meetingAudio: MeetingAudio | null = null;
+  private pinEntry: PinEntry | null = null;
+  /** Keys pressed in the IVR while no PIN round is open (during a prompt between rounds): they count for the next round. */
+  private readonly typeAhead: DtmfKey[] = [];
+  private finalStatus: number | null = null;
+  private endReason: string | null = null;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly incoming: IncomingRequest,
+    private readonly ctx: InboundCallContext,
+  ) {
+    const req = incoming.request;
+    this.callId = req.callId;
+    this.startedAt = ctx.deps.clock.now();
+    this.source = { transport: incoming.flow.protocol, address: incoming.flow.remote.address, port: incoming.flow.remote.port };
+    const identity = callerIdentity(req);
+    this.displayName = identity.displayName;
+    this.callerAddress = identity.address;
+    this.log = ctx.deps.logger.child({ callId: this.callId, source: `${this.source.transport}:${this.source.address}:${this.source.port}` });
+  }
+
+  get participantId(): string | null {
+    return this.handle?.participantId ?? null;
+  }
+
+  /** Drives the call from the INVITE to its end; never throws. */
+  async run(): Promise<void> {
+    this.incoming.events.on('cancel', () => void this.end(CallEndReason.CallerCancelled, { status: 487 }));
+    try {
+      await this.route();
+    } catch (err) {
+      if (err instanceof CallGone) return;
+      this.log.error({ err }, 'call failed');
+      await this.end(CallEndReason.InternalError, { status: 500 });
+    }
+  }
+
+  /** Ends the call from outside (node drain). */
+  hangUp(reason: CallEndReason, sipCause = 200): Promise<void> {
+    return this.end(reason, { status: sipCause, byeCause: sipCause });
+  }
+
+  // ── routing and answering ───────────────────────────────────────────────────────────────────
+
+  private async route(): Promise<void> {
+    const { deps } = this.ctx;
+    const req = this.incoming.request;
+    const uri = req.uri;
+    if (!isSipUri(uri)) return this.refuse(416, 'Unsupported URI Scheme', 'bad_uri');
+    const route = await routeRequestUri(
+      { user: uri.user, host: uri.host },
+      {
+        defaultDomain: this.ctx.defaultDomain,
+        isStaticallyHosted: (h) => deps.stack.isHosted(h),
+        isIpAddress: (h) => /^[\d.]+$/.test(h) || h.includes(':'),
+        isVerifiedCustomerDomain: (d) => deps.domains.isVerifiedCustomerDomain(d),
+      },
+    );
+    this.assertLive();
+    if (!route.ok) return this.refuse(route.status, route.reason, route.code);
+
+    try {
+      this.room = await deps.meetings.lookupRoom(route.address, this.source.address);
+    } catch (err) {
+      const code = refusalCode(err);
+      if (!code) throw err;
+      const sip = sipResponseFor(code);
+      return this.refuse(sip.status, sip.reason, code);
+    }
+    this.assertLive();
+    this.log.info({ room: this.room.meetingId, address: route.address, from: this.callerAddress }, 'call for a meeting');
+
+    // The offer (if any) must be acceptable before anything is reserved.
+    const offer = req.body.length > 0 ? req.body : null;
+    let negotiated: ReturnType<typeof negotiateOffer> | null = null;
+    if (offer) {
+      negotiated = negotiateOffer(offer, { transport: this.source.transport });
+      if (!negotiated.ok) {
+        this.log.info({ reason: negotiated.reason, warning: negotiated.warning }, 'offer refused');
+        return this.refuse(negotiated.status, 'Not Acceptable Here', `sdp_${negotiated.reason}`, { Warning: negotiated.warning });
+      }
+      this.session = negotiated.session;
+    }
+
+    this.media = await deps.engine.openCall({ callId: this.callId, meetingId: this.room.meetingId });
+    if (this.state === 'ending' || this.state === 'ended') {
+      await this.media.close();
+      throw new CallGone();
+    }
+    this.watchMedia(this.media);
+
+    const endpoint = this.callerAddress
+      ? await deps.endpoints.identify(stripScheme(this.callerAddress), this.source).catch((err: unknown) => {
+          this.log.warn({ err }, 'endpoint lookup failed; treating the caller as a guest');
+          return null;
+        })
+      : null;
+    this.assertLive();
+
+    // First try: no PIN (rooms without one, the owner's registered endpoint, …).
+    const first = await this.tryJoin(endpoint, undefined);
+    this.assertLive();
+    if (first.kind === 'refused' && first.code !== 'pin_required') {
+      return this.refuseWithPrompt(first.code, negotiated && negotiated.ok ? buildAnswer({ negotiated, local: this.media.local, origin: this.origin }) : null);
+    }
+
+    // Answer: our answer, or (no offer) our offer, which the ACK answers.
+    let body: string;
+    if (negotiated && negotiated.ok) {
+      body = buildAnswer({ negotiated, local: this.media.local, origin: this.origin });
+    } else {
+      const made = buildOffer({ transport: this.source.transport, local: this.media.local, origin: this.origin, srtp: this.source.transport === 'tls' });
+      this.pendingOffer = made.pending;
+      body = made.sdp;
+    }
+    this.transition('answering');
+    this.dialog = this.incoming.accept({ body });
+    this.finalStatus = 200;
+    this.ctx.metrics.answered();
+    this.watchDialog(this.dialog);
+    if (this.session) await this.media.configure(this.session);
+    this.assertLive();
+
+    if (first.kind === 'joined') {
+      this.handle = first.handle;
+      return this.afterJoin();
+    }
+    return this.runIvr(endpoint, first.guestPin);
+  }
+
+  /** Before answering: a final response, and the call is over. */
+  private async refuse(status: number, reason: string, code: string, headers: Record<string, string> = {}): Promise<void> {
+    if (!this.incoming.answered) this.incoming.respond(status, { reason, headers });
+    this.finalStatus = status;
+    this.ctx.metrics.refused(code);
+    await this.end(CallEndReason.Refused, { status, code });
+  }
+
+  /** A refusal with a prompt: as early media (183) when we could answer the offer, then the final status. */
+  private async refuseWithPrompt(code: RefusalCode, earlyAnswer: string | null): Promise<void> {
+    const sip = sipResponseFor(code);
+    const prompt = REFUSAL_PROMPT[code];
+    if (prompt && earlyAnswer && this.media && this.session && !this.incoming.answered) {
+      this.incoming.respond(183, { body: earlyAnswer });
+      await this.media.configure(this.session);
+      this.assertLive();
+      await this.media.play(prompt);
+      this.assertLive();
+    }
+    return this.refuse(sip.status, sip.reason, code);
+  }
+
+  private async tryJoin(
+    endpoint: CallingEndpoint | null,
+    pin: string | undefined,
+  ): Promise<{ kind: 'joined'; handle: ParticipantHandle<MediaRoomApi> } | { kind: 'refused'; code: RefusalCode; guestPin: boolean }> {
+    const room = this.room!;
+    try {
+      const handle = await this.ctx.deps.meetings.join({
+        address: room.roomAddress,
+        displayName: endpoint?.displayName ?? this.displayName,
+        pin,
+        mode: 'audio-only',
+        bandwidthKbps: endpoint?.bandwidthKbps ?? this.ctx.deps.config.defaultBandwidthKbps,
+        kind: 'sip',
+        callerAddress: this.callerAddress,
+        caller: endpoint ? { endpointAddress: endpoint.address, source: this.source } : undefined,
+        endpoint: endpoint ? { address: endpoint.address, tier: endpoint.tier } : undefined,
+        source: this.source.address,
+        call: { callId: this.callId, audioCodec: this.session?.codec.name ?? null },
+      });
+      if (this.state === 'ending' || this.state === 'ended') {
+        await handle.leave('left');
+        throw new CallGone();
+      }
+      return { kind: 'joined', handle };
+    } catch (err) {
+      const code = refusalCode(err);
+      if (!code) throw err;
+      const details = err instanceof MeetingError ? err.details : undefined;
+      return { kind: 'refused', code, guestPin: Boolean(details && (details as { guestPin?: unknown }).guestPin) };
+    }
+  }
+
+  // ── IVR ─────────────────────────────────────────────────────────────────────────────────────
+
+  private async runIvr(endpoint: CallingEndpoint | null, guestPin: boolean): Promise<void> {
+    this.transition('ivr');
+    const { config } = this.ctx.deps;
+    const media = this.media!;
+    const inband = this.session?.telephoneEventPayloadType == null;
+    if (inband) await media.setInbandDtmf(true);
+    let wrong = 0;
+    let silentRounds = 0;
+    let prompt: PromptId = guestPin ? 'enter_pin_or_guest' : 'enter_host_pin';
+    await media.play('welcome');
+    this.assertLive();
+    for (;;) {
+      const entry = new PinEntry(this.ctx.deps.clock, { maxDigits: config.pinMaxDigits, digitTimeoutMs: config.pinDigitTimeoutMs }, () => void media.stopPlayback());
+      this.pinEntry = entry;
+      const played = media.play(prompt).then(() => entry.armTimer());
+      for (const key of this.typeAhead.splice(0)) entry.key(key);
+      const result = await entry.result;
+      await played.catch(() => undefined);
+      this.pinEntry = null;
+      this.assertLive();
+      if (result.kind === 'timeout') {
+        if (++silentRounds >= config.pinTimeouts) return this.endWithPrompt(CallEndReason.PinTimeout, 'goodbye', 408);
+        continue;
+      }
+      silentRounds = 0;
+      const attempt = await this.tryJoin(endpoint, result.pin);
+      this.assertLive();
+      if (attempt.kind === 'joined') {
+        if (inband) await media.setInbandDtmf(false);
+        this.handle = attempt.handle;
+        return this.afterJoin();
+      }
+      if (attempt.code === 'wrong_pin') {
+        this.ctx.metrics.wrongPin();
+        if (++wrong >= config.pinAttempts) {
+          await media.play('wrong_pin');
+          return this.endWithPrompt(CallEndReason.TooManyPinAttempts, 'goodbye', sipResponseFor('wrong_pin').status);
+        }
+        await media.play('wrong_pin');
+        this.assertLive();
+        prompt = guestPin ? 'enter_pin_or_guest' : 'enter_host_pin';
+        continue;
+      }
+      if (attempt.code === 'pin_required') continue; // an empty PIN: ask again
+      const refusal = REFUSAL_PROMPT[attempt.code] ?? 'unavailable';
+      this.ctx.metrics.refused(attempt.code);
+      return this.endWithPrompt(CallEndReason.Refused, refusal, sipResponseFor(attempt.code).status, attempt.code);
+    }
+  }
+
+  private async endWithPrompt(reason: CallEndReason, prompt: PromptId, cause: number, code?: string): Promise<void> {
+    const media = this.media;
+    if (media) {
+      await media.play(prompt).catch(() => undefined);
+      if (prompt !== 'goodbye') await media.play('goodbye').catch(() => undefined);
+    }
+    await this.end(reason, { byeCause: cause, status: cause, ...(code ? { code } : {}) });
+  }
+
+  /** A key from any DTMF path. */
+  private onKey(key: DtmfKey, method: DtmfMethod): void {
+    this.ctx.metrics.dtmf(method);
+    if (!isPinKey(key)) return;
+    if (this.pinEntry) this.pinEntry.key(key);
+    else if (this.state === 'ivr' && this.typeAhead.length < 32) this.typeAhead.push(key);
+  }
+
+  // ── in the meeting ──────────────────────────────────────────────────────────────────────────
+
+  private async afterJoin(): Promise<void> {
+    const handle = this.handle!;
+    this.log.info({ participant: handle.participantId }, 'joined the meeting');
+    this.cleanups.push(
+      handle.events.on('removed', () => void this.end(CallEndReason.RemovedByHost, { byeCause: 200 })),
+      handle.events.on('meetingEnded', (why) => void this.end(why === 'server_shutdown' ? CallEndReason.ServerShutdown : CallEndReason.MeetingEnded, { byeCause: 200 })),
+      handle.events.on('left', () => void this.end(CallEndReason.MeetingEnded, { byeCause: 200, left: true })),
+    );
+    if ((await handle.state()) === 'lobby') {
+      this.transition('lobby');
+      const admitted = new Promise<void>((resolve) => this.cleanups.push(handle.events.on('admitted', () => resolve())));
+      void this.media!.play('waiting_for_host', { loop: true });
+      await admitted;
+      this.assertLive();
+      await this.media!.stopPlayback();
+    }
+    await this.enterRoom(handle);
+  }
+
+  private async enterRoom(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
+    const media = this.media!;
+    const { config } = this.ctx.deps;
+    const opusPt = await handle.readMediaRoom((room) => room.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'audio/opus')?.preferredPayloadType);
+    if (opusPt === undefined) throw new Error('the meeting has no Opus codec');
+    const extId = config.audioLevelExtensionId;
+    const leg = await handle.attachMedia(async (room) =>
+      new RtpLegPort(
+        await room.addRtpLeg(handle.participantId, {
+          mode: 'audio-only',
+          maxIncomingBitrateBps: 0,
+          maxOutgoingBitrateBps: 0,
+          rtpCapabilities: {
+            codecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: opusPt, parameters: {}, rtcpFeedback: [] }],
+            headerExtensions: [{ kind: 'audio', uri: AUDIO_LEVEL_URI, preferredId: extId, direction: 'sendrecv' }],
+          },
+        }),
+        this.log,
+      ),
+    );
+    this.assertLive();
+    const transport = await leg.sfu.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
+    const ssrc = randomInt(1, 0xffffffff);
+    const producerId = await leg.produce({
+      transportId: transport.id,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: {
+        codecs: [{ mimeType: 'audio/opus', payloadType: opusPt, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
+        headerExtensions: [{ uri: AUDIO_LEVEL_URI, id: extId }],
+        encodings: [{ ssrc }],
+        rtcp: { cname: `sip-${handle.participantId.slice(0, 8)}`, reducedSize: false },
+      },
+    });
+    this.assertLive();
+    // Host mute pauses the producer in the SFU; the mixer must stop mixing the caller too.
+    this.cleanups.push(
+      leg.events.on('producerPaused', (id) => id === producerId && void media.setMuted(true).catch(() => undefined)),
+      leg.events.on('producerResumed', (id) => id === producerId && void media.setMuted(false).catch(() => undefined)),
+    );
+    this.meetingAudio = await this.ctx.bridges.acquire(handle);
+    if (this.state === 'ending' || this.state === 'ended') {
+      this.meetingAudio.release();
+      this.meetingAudio = null;
+      throw new CallGone();
+    }
+    await media.joinRoom(this.meetingAudio.room, { ip: transport.ip, port: transport.port, payloadType: opusPt, ssrc, audioLevelExtensionId: extId }, handle.participantId);
+    this.transition('in_meeting');
+    this.log.info({ participant: handle.participantId, codec: this.session?.codec.name }, 'caller audio is in the meeting');
+  }
+
+  // ── signalling and media events ─────────────────────────────────────────────────────────────
+
+  private watchMedia(media: CallMedia): void {
+    this.cleanups.push(
+      media.events.on('dtmf', (e) => this.onKey(e.key, e.method)),
+      media.events.on('inactive', (ms) => {
+        this.log.info({ silentForMs: ms }, 'no media from the caller: hanging up');
+        void this.end(CallEndReason.MediaTimeout, { byeCause: 408 });
+      }),
+      media.events.on('failed', (reason) => {
+        this.log.error({ reason }, 'media failed');
+        void this.end(CallEndReason.MediaFailed, { byeCause: 500, status: 500 });
+      }),
+    );
+  }
+
+  private watchDialog(dialog: Dialog): void {
+    this.cleanups.push(
+      dialog.events.on('terminated', (reason) => {
+        if (reason === DialogEndReason.RemoteBye) void this.end(CallEndReason.CallerHungUp, {});
+        else if (reason !== DialogEndReason.LocalBye) void this.end(CallEndReason.DialogFailed, {});
+      }),
+      dialog.events.on('ack', (ack) => this.onAck(ack)),
+      dialog.events.on('request', (req) => this.onInDialogRequest(req)),
+    );
+  }
+
+  private onAck(ack: SipRequest): void {
+    if (!this.pendingOffer) return;
+    const pending = this.pendingOffer;
+    this.pendingOffer = null;
+    const answered = applyAnswer(ack.body, pending);
+    if (!answered.ok) {
+      this.log.info({ reason: answered.reason, warning: answered.warning }, 'the ACK carried no usable answer to our offer');
+      void this.end(CallEndReason.Refused, { byeCause: 488, code: `sdp_${answered.reason}` });
+      return;
+    }
+    this.session = answered.session;
+    void this.media?.configure(answered.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
+  }
+
+  /** re-INVITE / UPDATE (hold, resume, codec change, session refresh) and INFO (DTMF). Answered synchronously. */
+  private onInDialogRequest(incoming: IncomingRequest): void {
+    const req = incoming.request;
+    if (req.method === 'INFO') {
+      const parsed = parseSipInfoDtmf(req.get('Content-Type'), req.body.toString('utf8'));
+      if (parsed instanceof DtmfBodyError) {
+        // Another INFO package (e.g. media control) is accepted and ignored; a broken DTMF body is refused.
+        if (parsed.code === 'unsupported_content_type') incoming.respond(200);
+        else incoming.respond(400, { reason: 'Bad DTMF Body' });
+        return;
+      }
+      incoming.respond(200);
+      this.onKey(parsed.key, 'sip_info');
+      return;
+    }
+    if (req.method !== 'INVITE' && req.method !== 'UPDATE') return;
+    if (!this.media) return;
+    if (req.body.length === 0) {
+      // Offerless re-INVITE: offer our current session again; the ACK answers it (RFC 3261 §14.2).
+      if (req.method === 'INVITE') {
+        this.origin = bump(this.origin);
+        const made = buildOffer({ transport: this.source.transport, local: this.media.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls' });
+        this.pendingOffer = made.pending;
+        incoming.accept({ body: made.sdp });
+      }
+      return;
+    }
+    const negotiated = negotiateOffer(req.body, { transport: this.source.transport, previous: this.session });
+    if (!negotiated.ok) {
+      incoming.respond(488, { headers: { Warning: negotiated.warning } });
+      return;
+    }
+    this.origin = bump(this.origin);
+    incoming.accept({ body: buildAnswer({ negotiated, local: this.media.local, origin: this.origin }) });
+    this.session = negotiated.session;
+    this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name }, 'session updated');
+    void this.media.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
+  }
+
+  // ── the end ─────────────────────────────────────────────────────────────────────────────────
+
+  private ending: Promise<void> | null = null;
+
+  /**
+   * Ends the call once, whatever asked first: BYE (after an answer) with a Reason, or a final
+   * status (before one); leaves the meeting; frees media; records the call if it never joined.
+   */
+  private end(reason: CallEndReason, opts: { status?: number; byeCause?: number; code?: string; left?: boolean }): Promise<void> {
+    if (this.ending) return this.ending;
+    this.ending = (async () => {
+      if (this.state !== 'ending') this.state = 'ending';
+      this.endReason = opts.code ?? reason;
+      this.pinEntry?.cancel();
+      for (const off of this.cleanups.splice(0)) off();
+      if (!this.incoming.answered) {
+        const status = opts.status ?? 480;
+        this.incoming.respond(status);
+        this.finalStatus = status;
+      } else if (this.finalStatus === null) {
+        this.finalStatus = opts.status ?? 487;
+      }
+      const dialog = this.dialog;
+      if (dialog && !dialog.terminated) {
+        await dialog.bye(DialogEndReason.LocalBye, { reasonHeader: reasonHeader(opts.code ?? reason, opts.byeCause ?? 200) }).catch(() => undefined);
+      }
+      const handle = this.handle;
+      if (handle && !opts.left) {
+        await handle.leave(leaveReasonFor(reason)).catch((err: unknown) => this.log.warn({ err }, 'leave failed'));
+      }
+      this.meetingAudio?.release();
+      this.meetingAudio = null;
+      await this.media?.close().catch(() => undefined);
+      if (!handle) this.recordNeverJoined(reason, opts);
+      this.state = 'ended';
+      this.ctx.metrics.ended(reason);
+      this.log.info({ reason, code: opts.code, status: this.finalStatus, participant: handle?.participantId }, 'call ended');
+      this.ctx.onEnded(this);
+    })();
+    return this.ending;
+  }
+
+  private recordNeverJoined(reason: CallEndReason, opts: { status?: number; byeCause?: number; code?: string }): void {
+    const status = this.finalStatus === 200 ? (opts.byeCause ?? 200) : (this.finalStatus ?? 480);
+    this.ctx.deps.records.recordRefusedCall({
+      callId: this.callId,
+      kind: 'sip',
+      room: this.room ? { meetingId: this.room.meetingId, companyId: this.room.companyId, roomAddress: this.room.roomAddress } : null,
+      displayName: this.displayName,
+      callerAddress: this.callerAddress,
+      source: this.source.address,
+      audioCodec: this.session?.codec.name ?? null,
+      sipStatus: status,
+      reason: opts.code ?? reason,
+      startedAt: this.startedAt,
+      endedAt: this.ctx.deps.clock.now(),
+    });
+  }
+
+  private transition(next: CallState): void {
+    if (this.state === next) return;
+    if (!TRANSITIONS[this.state].includes(next)) {
+      if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
+      throw new Error(`illegal call transition ${this.state} → ${next}`);
+    }
+    this.state = next;
+  }
+
+  /** After every await: stop the flow if the call ended meanwhile (CANCEL, BYE, drain). */
+  private assertLive(): void {
+    if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
+  }
+}
+
+function refusalCode(err: unknown): RefusalCode | null {
+  if (err instanceof MeetingError) return err.code;
+  return null;
+}
+
+/** The participant's leave reason for a call end reason. */
+function leaveReasonFor(reason: CallEndReason): 'left' | 'removed_by_host' | 'meeting_ended' | 'connection_lost' | 'server_shutdown' {
+  switch (reason) {
+    case CallEndReason.RemovedByHost:
+      return 'removed_by_host';
+    case CallEndReason.MeetingEnded:
+      return 'meeting_ended';
+    case CallEndReason.ServerShutdown:
+      return 'server_shutdown';
+    case CallEndReason.MediaTimeout:
+    case CallEndReason.DialogFailed:
+    case CallEndReason.MediaFailed:
+      return 'connection_lost';
+    default:
+      return 'left';
+  }
+}
+
+/** Caller identity from P-Asserted-Identity (when present) or From: a display name and `sip:user@host`. */
+function callerIdentity(req: SipRequest): { displayName: string; address: string | null } {
+  const from = req.from;
+  const uri = from.uri;
+  let name = from.displayName;
+  const pai = req.get('P-Asserted-Identity');
+  if (pai) {
+    const m = /^\s*(?:"([^"]*)"\s*)?<([^>]+)>/.exec(pai);
+    if (m?.[2] && /^sips?:|^tel:/i.test(m[2])) {
+      name = m[1] || name;
+      const addr = m[2].split(';')[0]!;
+      return { displayName: cleanName(name, addr), address: addr };
+    }
+  }
+  const address = isSipUri(uri) && uri.user ? `sip:${uri.user}@${uri.host}` : isSipUri(uri) ? `sip:${uri.host}` : null;
+  return { displayName: cleanName(name, address), address };
+}
+
+function cleanName(name: string | undefined, address: string | null): string {
+  const trimmed = (name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
+  if (trimmed) return trimmed;
+  const user = address ? /^(?:sips?|tel):([^@;]+)/i.exec(address)?.[1] : undefined;
+  return user ? user.slice(0, 64) : 'SIP caller';
+}
+
+function stripScheme(address: string): string {
+  return address.replace(/^sips?:/i, '');
+}

@@ -1,0 +1,44 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+/** mediasoup's media port ranges on this node (RTC and plain transports) that our sockets must avoid. */
+const MEDIASOUP_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [40000, 49999],
+  [44000, 55000],
+];
+
+/** Schema for the gateway's media engine config (`sip.media`); every key has a laptop-friendly default. */
+export const mediaEngineConfigSchema = z
+  .strictObject({
+    /** Worker threads; 0 = max(1, floor(cores / 2)). */
+    workers: z.number().int().min(0).max(64).default(0),
+    /** Where caller-facing, tap and SFU-facing sockets bind. */
+    rtpListenIp: z.string().min(1).default('127.0.0.1'),
+    /** The address our SDP announces (NAT); null = rtpListenIp. */
+    announcedIp: z.string().min(1).nullable().default(null),
+    /** Caller-facing RTP port range (RTP even, RTCP = RTP + 1); 0/0 = OS-assigned ports. */
+    rtpMinPort: z.number().int().min(0).max(65535).default(30000),
+    rtpMaxPort: z.number().int().min(0).max(65535).default(34999),
+    /** No RTP/RTCP from the caller for this long (while it should send) → `inactive`. */
+    inactivityTimeoutMs: z.number().int().min(100).default(30_000),
+    /** Loudest sources mixed per tick. */
+    maxSpeakers: z.number().int().min(1).max(16).default(4),
+    jitterMinMs: z.number().int().min(0).max(1000).default(40),
+    jitterMaxMs: z.number().int().min(20).max(1000).default(120),
+    rtcpIntervalMs: z.number().int().min(100).default(5000),
+  })
+  .refine((c) => (c.rtpMinPort === 0 && c.rtpMaxPort === 0) || (c.rtpMinPort >= 1024 && c.rtpMaxPort >= c.rtpMinPort + 1), {
+    message: 'rtpMinPort..rtpMaxPort must be 0/0 (OS-assigned) or a range of at least two ports from 1024 up',
+  })
+  .refine((c) => c.rtpMinPort === 0 || MEDIASOUP_RANGES.every(([lo, hi]) => c.rtpMaxPort < lo || c.rtpMinPort > hi), {
+    message: "rtpMinPort..rtpMaxPort must not overlap mediasoup's media port ranges (40000-55000)",
+  })
+  .refine((c) => c.jitterMinMs <= c.jitterMaxMs, { message: 'need jitterMinMs <= jitterMaxMs' });
+
+export type MediaEngineConfig = z.infer<typeof mediaEngineConfigSchema>;
+export type MediaEngineConfigInput = z.input<typeof mediaEngineConfigSchema>;
+
+/** Worker count the pool uses for `workers: 0`. */
+export function autoWorkerCount(cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}

@@ -1,0 +1,61 @@
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { TickScheduler } from './tick-scheduler.js';
+
+describe('TickScheduler', () => {
+  it('mixOnce runs one tick at the given time and counts it', () => {
+    const seen: number[] = [];
+    const s = new TickScheduler((now) => seen.push(now));
+    s.mixOnce(100);
+    s.mixOnce(120);
+    expect(seen).toEqual([100, 120]);
+    expect(s.ticks).toBe(2);
+    expect(s.running).toBe(false);
+  });
+
+  it('keeps ticks on the 20 ms grid from its start (no drift) and counts a tick over one frame late as a miss', async () => {
+    // Real time plus a jump: after the 2nd tick the clock leaps 45 ms, as if the thread had stalled.
+    let extra = 0;
+    const now = (): number => performance.now() + extra;
+    const seen: number[] = [];
+    let start = 0;
+    const s = new TickScheduler(
+      (t) => {
+        if (seen.length === 0) start = t;
+        seen.push(t - start);
+        if (seen.length === 2) extra += 45;
+        if (seen.length >= 8) s.stop();
+      },
+      20,
+      now,
+    );
+    s.start();
+    for (let i = 0; i < 100 && s.running; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(seen.length).toBe(8);
+    expect(s.deadlineMisses).toBe(1);
+    // Tick k runs on the grid anchored at start() (a few ms of timer slack), never drifting later.
+    seen.forEach((t, k) => expect(t).toBeGreaterThanOrEqual(k * 20 - 5));
+    expect(seen[7]!).toBeLessThan(7 * 20 + 45 + 20);
+  });
+
+  it('re-anchors instead of bursting when far behind', async () => {
+    let extra = 0;
+    const now = (): number => performance.now() + extra;
+    let ticks = 0;
+    const s = new TickScheduler(
+      () => {
+        ticks++;
+        if (ticks === 1) extra += 1000; // 50 frames lost
+      },
+      20,
+      now,
+    );
+    s.start();
+    await new Promise((r) => setTimeout(r, 110));
+    s.stop();
+    expect(s.deadlineMisses).toBe(1);
+    // ~5 ticks in 110 ms: the 50 lost frames were skipped, not replayed back to back.
+    expect(ticks).toBeGreaterThanOrEqual(3);
+    expect(ticks).toBeLessThanOrEqual(8);
+  });
+});

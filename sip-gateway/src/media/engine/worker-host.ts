@@ -1,0 +1,249 @@
+/**
+ * Everything one media worker hosts — calls, rooms, the port slice, prompts and the 20 ms tick —
+ * behind one `handle(command)` entry point. worker.ts wires it to the thread's message port; it
+ * has no thread-specific code, so it also runs in-process.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { CallLeg, type LegContext, type LegCounters } from './call-leg.js';
+import type { MediaEngineConfig } from './config.js';
+import { MediaEngineError, PortAllocator } from './port-allocator.js';
+import { PromptLibrary } from './prompts.js';
+import type { CallEventMessage, Command, PromptPcmEntry, ReplyValues, WorkerCounters } from './protocol.js';
+import { RoomHost, type RoomCounters, type RoomMixerFactory } from './room-host.js';
+import { TickScheduler } from './tick-scheduler.js';
+
+export interface WorkerHostOptions {
+  workerIndex: number;
+  workerCount: number;
+  config: MediaEngineConfig;
+  prompts: PromptPcmEntry[];
+  createMixer: RoomMixerFactory;
+  emit: (callId: string, event: CallEventMessage) => void;
+  log?: (level: 'warn' | 'error', msg: string, fields: Record<string, string | number>) => void;
+  /** false: nobody starts the 20 ms timer; the owner calls scheduler.mixOnce(). */
+  autoTick?: boolean;
+}
+
+/** Linux: this thread's user+system CPU from /proc (clock ticks of 10 ms); null elsewhere. */
+function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    // Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+export class WorkerHost {
+  readonly scheduler: TickScheduler;
+  private readonly calls = new Map<string, CallLeg>();
+  private readonly rooms = new Map<string, RoomHost>();
+  private readonly openingRooms = new Map<string, Promise<RoomHost>>();
+  private readonly allocator: PortAllocator;
+  private readonly legContext: LegContext;
+  private readonly legCounters: LegCounters = { dtmf: { rfc4733: 0, inband: 0 }, srtpFailures: {}, droppedPackets: 0 };
+  private readonly roomCounters: RoomCounters = { droppedPackets: 0, retiredJitterLate: 0, retiredJitterLost: 0 };
+  private readonly now = (): number => performance.now();
+  private tickFailures = 0;
+
+  constructor(private readonly opts: WorkerHostOptions) {
+    const { config } = opts;
+    const slice = PortAllocator.slice(config.rtpMinPort, config.rtpMaxPort, opts.workerIndex, opts.workerCount);
+    this.allocator = new PortAllocator(config.rtpListenIp, slice.lo, slice.hi);
+    this.legContext = {
+      config,
+      allocator: this.allocator,
+      prompts: new PromptLibrary(opts.prompts),
+      counters: this.legCounters,
+      emit: opts.emit,
+    };
+    this.scheduler = new TickScheduler((nowMs) => this.tick(nowMs));
+    if (opts.autoTick !== false) this.scheduler.start();
+  }
+
+  async handle<C extends Command>(command: C): Promise<ReplyValues[C['op']]> {
+    return (await this.dispatch(command)) as ReplyValues[C['op']];
+  }
+
+  private async dispatch(c: Command): Promise<ReplyValues[Command['op']]> {
+    switch (c.op) {
+      case 'openCall': {
+        if (this.calls.has(c.callId)) throw new MediaEngineError('bad_command', `call ${c.callId} is already open`);
+        const { rtp, rtcp } = await this.allocator.allocatePair();
+        const call = new CallLeg(c.callId, rtp, rtcp, this.legContext, this.now);
+        this.calls.set(c.callId, call);
+        return call.local;
+      }
+      case 'configure': {
+        const call = this.call(c.callId);
+        const before = call.codecName;
+        call.configure(c.session);
+        if (call.room && before !== call.codecName) this.rooms.get(call.room.meetingId)?.rejoin(call);
+        return null;
+      }
+      case 'play':
+        return this.call(c.callId).play(c.prompt, c.loop);
+      case 'stopPlayback':
+        this.call(c.callId).stopPlayback();
+        return null;
+      case 'setInbandDtmf':
+        this.call(c.callId).setInbandDtmf(c.enabled);
+        return null;
+      case 'joinRoom': {
+        const call = this.call(c.callId);
+        if (!call.session) throw new MediaEngineError('not_configured', 'configure() the call before joining a room');
+        const room = this.room(c.meetingId);
+        if (call.room === room) return null;
+        if (call.room) this.leaveRoom(call);
+        await call.attachRoom(room, c.target, c.participantId);
+        room.refs++;
+        room.join(call);
+        return null;
+      }
+      case 'leaveRoom':
+        this.leaveRoom(this.call(c.callId));
+        return null;
+      case 'setMuted': {
+        const call = this.call(c.callId);
+        call.muted = c.muted;
+        if (call.room) this.rooms.get(call.room.meetingId)?.setMuted(call, c.muted);
+        return null;
+      }
+      case 'callStats':
+        return this.call(c.callId).stats();
+      case 'closeCall': {
+        const call = this.calls.get(c.callId);
+        if (!call) return null;
+        this.leaveRoom(call);
+        call.close();
+        this.calls.delete(c.callId);
+        return null;
+      }
+      case 'openRoom': {
+        const room = await this.openRoom(c.meetingId);
+        room.refs++;
+        return { tapPort: room.tapPort };
+      }
+      case 'setTapRemote':
+        this.room(c.meetingId).setTapRemote(c.remote);
+        return null;
+      case 'addTapSource':
+        this.room(c.meetingId).addTapSource(c.source);
+        return null;
+      case 'removeTapSource':
+        this.room(c.meetingId).removeTapSource(c.producerId);
+        return null;
+      case 'setTapSourcePaused':
+        this.room(c.meetingId).setTapSourcePaused(c.producerId, c.paused);
+        return null;
+      case 'releaseRoom': {
+        const room = this.rooms.get(c.meetingId);
+        if (room) this.unref(room);
+        return null;
+      }
+      case 'workerStats':
+        return this.counters();
+    }
+  }
+
+  /** One 20 ms tick: every room mixes, then every call sends. */
+  tick(nowMs: number): void {
+    for (const room of this.rooms.values()) {
+      try {
+        room.tick(nowMs);
+      } catch (err) {
+        // A mixer fault costs one frame, never the worker; logged on the 1st and every 500th time.
+        if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'room tick failed', { meetingId: room.meetingId, error: String(err), failures: this.tickFailures });
+      }
+    }
+    for (const call of this.calls.values()) {
+      try {
+        call.tick(nowMs);
+      } catch (err) {
+        if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'call tick failed', { callId: call.callId, error: String(err), failures: this.tickFailures });
+      }
+    }
+  }
+
+  counters(): WorkerCounters {
+    let legs = 0;
+    let late = this.roomCounters.retiredJitterLate;
+    let lost = this.roomCounters.retiredJitterLost;
+    for (const room of this.rooms.values()) {
+      legs += room.calls.size;
+      const j = room.jitterTotals();
+      late += j.late;
+      lost += j.lost;
+    }
+    return {
+      calls: this.calls.size,
+      rooms: this.rooms.size,
+      legs,
+      ticks: this.scheduler.ticks,
+      deadlineMissesTotal: this.scheduler.deadlineMisses,
+      jitterLateTotal: late,
+      jitterLostTotal: lost,
+      dtmfTotal: { ...this.legCounters.dtmf },
+      srtpFailuresTotal: { ...this.legCounters.srtpFailures },
+      droppedPacketsTotal: this.legCounters.droppedPackets + this.roomCounters.droppedPackets,
+      busyMs: performance.eventLoopUtilization().active,
+      threadCpuMs: threadCpuMs(),
+    };
+  }
+
+  close(): void {
+    this.scheduler.stop();
+    for (const call of this.calls.values()) call.close();
+    this.calls.clear();
+    for (const room of this.rooms.values()) room.close();
+    this.rooms.clear();
+  }
+
+  private call(callId: string): CallLeg {
+    const call = this.calls.get(callId);
+    if (!call) throw new MediaEngineError('unknown_call', `no call ${callId} on this worker`);
+    return call;
+  }
+
+  private room(meetingId: string): RoomHost {
+    const room = this.rooms.get(meetingId);
+    if (!room) throw new MediaEngineError('unknown_room', `no room ${meetingId} on this worker (openRoom first)`);
+    return room;
+  }
+
+  private async openRoom(meetingId: string): Promise<RoomHost> {
+    const existing = this.rooms.get(meetingId);
+    if (existing) return existing;
+    let opening = this.openingRooms.get(meetingId);
+    if (!opening) {
+      opening = (async () => {
+        const socket = await this.allocator.allocateSingle();
+        const { config } = this.opts;
+        const mixer = this.opts.createMixer({ maxSpeakers: config.maxSpeakers, jitter: { minMs: config.jitterMinMs, maxMs: config.jitterMaxMs } });
+        const room = new RoomHost(meetingId, mixer, socket, this.allocator, this.roomCounters, config.rtcpIntervalMs, this.now);
+        this.rooms.set(meetingId, room);
+        return room;
+      })().finally(() => this.openingRooms.delete(meetingId));
+      this.openingRooms.set(meetingId, opening);
+    }
+    return opening;
+  }
+
+  private leaveRoom(call: CallLeg): void {
+    const room = call.room ? this.rooms.get(call.room.meetingId) : undefined;
+    call.detachRoom();
+    if (!room) return;
+    room.leave(call);
+    this.unref(room);
+  }
+
+  private unref(room: RoomHost): void {
+    room.refs--;
+    if (room.refs > 0) return;
+    room.close();
+    this.rooms.delete(room.meetingId);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Test support: a real baresip (Debian's 1.0) as a room system or phone calling into Convene. It
+ * sends a WAV (a tone made with sox) as its microphone, records what it hears (the `sndfile`
+ * module's `*-dec.wav` dump) and is driven over its `ctrl_tcp` control socket (dial, DTMF, hang up).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { eventually } from './convene-process.js';
+import { freeUdpTcpPort } from './ports.js';
+
+export interface BaresipCallerOptions {
+  dir: string;
+  /** Our user part and display name. */
+  user: string;
+  displayName?: string;
+  /** The WAV it sends as its microphone (8 kHz or 16 kHz mono, long enough for the test). */
+  sourceWav: string;
+  /** Restricts the codecs it offers, e.g. ['PCMU'] or ['G722']. */
+  audioCodecs?: string[];
+  /** 'srtp-mand' makes it offer RTP/SAVP with SDES keys. */
+  mediaenc?: 'srtp-mand' | 'srtp';
+}
+
+export interface BaresipCaller {
+  /** The directory with its config and the recording of what it heard. */
+  dir: string;
+  output(): string;
+  dial(uri: string): Promise<void>;
+  /** Sends DTMF digits during the call (RFC 4733 telephone-events). */
+  sendDigits(digits: string): Promise<void>;
+  hangup(): Promise<void>;
+  /** The recording of what it heard (the sndfile decoder dump), once it exists. */
+  heardWav(): string | null;
+  stop(): Promise<void>;
+}
+
+export async function startBaresipCaller(opts: BaresipCallerOptions): Promise<BaresipCaller> {
+  const dir = fs.mkdtempSync(path.join(opts.dir, `baresip-${opts.user}-`));
+  const sipPort = await freeUdpTcpPort();
+  const ctrlPort = await freeUdpTcpPort();
+  fs.writeFileSync(
+    path.join(dir, 'config'),
+    [
+      'poll_method\tepoll',
+      `sip_listen\t127.0.0.1:${sipPort}`,
+      'sip_trans_def\tudp',
+      'sip_verify_server\tno',
+      'module_path\t/usr/lib/baresip/modules',
+      'module\tg711.so',
+      'module\tg722.so',
+      'module\topus.so',
+      'module\taufile.so',
+      'module\talsa.so',
+      'module\tsndfile.so',
+      'module\tsrtp.so',
+      'module_app\taccount.so',
+      'module_app\tmenu.so',
+      'module_app\tctrl_tcp.so',
+      `ctrl_tcp_listen\t127.0.0.1:${ctrlPort}`,
+      `audio_source\taufile,${opts.sourceWav}`,
+      'audio_player\talsa,null',
+      'audio_alert\tnone',
+      `snd_path\t${dir}`,
+      '',
+    ].join('\n'),
+  );
+  const params = ['regint=0', ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
+  const name = opts.displayName ? `"${opts.displayName}" ` : '';
+  fs.writeFileSync(path.join(dir, 'accounts'), `${name}<sip:${opts.user}@127.0.0.1>;${params.join(';')}\n`);
+  const child = spawn('baresip', ['-f', dir, '-t', '180'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-40_000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-40_000)));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+
+  const command = async (cmd: string, params = ''): Promise<string> => {
+    const sock = net.connect(ctrlPort, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', () => resolve());
+      sock.once('error', reject);
+    });
+    const json = JSON.stringify({ command: cmd, params, token: String(Date.now()) });
+    sock.write(`${Buffer.byteLength(json)}:${json},`);
+    const reply = await new Promise<string>((resolve) => {
+      let got = '';
+      const done = () => resolve(got);
+      sock.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (/"response"\s*:\s*true/.test(got)) sock.end();
+      });
+      sock.on('close', done);
+      setTimeout(() => sock.destroy(), 3000);
+    });
+    return reply;
+  };
+
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`baresip exited:\n${output}`);
+    return new Promise<boolean>((resolve) => {
+      const s = net.connect(ctrlPort, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+  }, 10_000);
+
+  return {
+    dir,
+    output: () => output,
+    async dial(uri) {
+      await command('dial', uri);
+    },
+    async sendDigits(digits) {
+      for (const d of digits) {
+        await command('sndcode', d);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    async hangup() {
+      await command('hangup');
+    },
+    heardWav() {
+      const f = fs.readdirSync(dir).find((n) => n.endsWith('-dec.wav'));
+      return f ? path.join(dir, f) : null;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
