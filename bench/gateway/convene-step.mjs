@@ -27,8 +27,11 @@ async function pickMediaBase(calls) {
 }
 
 export async function runConveneStep({ node, sipPort, localSipPort, rtpLoadBin, mediaClientBin, mediaDir, room, legs, seconds, warmupS = 3, dir, track, log = () => {} }) {
+  // Calls last until the window is surely over: the ramp, the wait for every leg to be mixed (at
+  // most rampS + 15 s), the warm-up and the window, plus a margin.
   const rampS = legs / CALL_RATE;
-  const callS = rampS + warmupS + seconds + 3;
+  const rampWaitS = rampS + 15;
+  const callS = rampWaitS + warmupS + seconds + 5;
   const pcapFile = writeClipPcap(rtpLoadBin, path.join(dir, `clip-${Math.ceil(callS)}s.pcap`), callS + 1);
   const mediaBase = await pickMediaBase(legs);
   const receiver = await startRtpLoad(rtpLoadBin, legs, track, { basePort: mediaBase + 1, portStep: SIPP_PORT_STEP });
@@ -40,7 +43,7 @@ export async function runConveneStep({ node, sipPort, localSipPort, rtpLoadBin, 
     const receiving = receiver.run(Array(legs).fill(null), callS + 2);
     sipp = startSippCallers({ dir, track, service: DEMO_SERVICE, sipPort, localSipPort, mediaBase, calls: legs, rate: CALL_RATE, callMs: callS * 1000, pcapFile });
     // Measure once every call is in the mixer (or the ramp is long over: then what is there).
-    const rampDeadline = Date.now() + (rampS + 15) * 1000;
+    const rampDeadline = Date.now() + rampWaitS * 1000;
     let mixed = 0;
     while (Date.now() < rampDeadline && sipp.proc.exitCode === null) {
       mixed = (await scrapeMetrics(node.httpUrl).catch(() => ({})))[GATEWAY_METRICS.mixedLegs] ?? 0;
@@ -58,7 +61,7 @@ export async function runConveneStep({ node, sipPort, localSipPort, rtpLoadBin, 
     });
     const m1 = await scrapeMetrics(node.httpUrl);
     const out = await receiving;
-    const sippExit = await Promise.race([sipp.done, sleep(20_000).then(() => 'timeout')]);
+    const sippExit = await Promise.race([sipp.done, sleep(30_000).then(() => 'timeout')]);
     const browserResult = await browser.result();
     const mixedLegs = m1[GATEWAY_METRICS.mixedLegs] ?? null;
     const legSummary = summariseLegs(out.legs);

@@ -29,7 +29,7 @@ export function janusAudioBridgeAvailable() {
  * Starts Janus; `track(proc)` registers the child so the caller can kill it on exit.
  * `rtpPortRange` is where AudioBridge binds its plain-RTP participants' sockets.
  */
-export async function startJanusAudioBridge(workDir, track, { rtpPortRange = '52000-53999' } = {}) {
+export async function startJanusAudioBridge(workDir, track, { rtpPortRange = '56000-57999' } = {}) {
   const dir = path.join(workDir, 'janus');
   for (const sub of ['conf', 'plugins', 'transports', 'events', 'loggers']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   fs.symlinkSync(`${LIB}/plugins/${PLUGIN}`, path.join(dir, 'plugins', PLUGIN));
@@ -49,7 +49,7 @@ export async function startJanusAudioBridge(workDir, track, { rtpPortRange = '52
   server_name = "convene-gateway-bench"
 }
 media: {
-  rtp_port_range = "54000-55999"
+  rtp_port_range = "58000-59999"
 }
 nat: {
   nice_debug = false

@@ -49,3 +49,33 @@ export const treeRssKb = (pids) => pids.reduce((sum, p) => sum + rssKb(p), 0);
 
 /** % of one core used between two tick readings taken `seconds` apart. */
 export const cpuPct = (ticksBefore, ticksAfter, seconds) => ((ticksAfter - ticksBefore) / CLK_TCK / seconds) * 100;
+
+/** Command name of a process or thread (/proc/…/comm), '' when gone. */
+export function commOf(pid, tid = pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** CPU ticks per thread of one process: Map tid → ticks (worker threads show up here). */
+export function threadTicks(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    } catch {
+      // thread ended
+    }
+  }
+  return out;
+}
