@@ -67,12 +67,12 @@ function conveneGatewayAvailable() {
   return true;
 }
 
-async function runConvene(results, skipped, rtpLoadBin) {
+// Each server: start() → a handle with runStep(legs) and stop(). Both run for the whole bench, and
+// every step runs on Convene then on Janus back to back, so the two see the same machine load
+// (an idle server costs the other nothing measurable: CPU is per process tree).
+async function startConvene(rtpLoadBin) {
   const why = conveneGatewayAvailable();
-  if (why !== true) {
-    skipped.convene = why;
-    return;
-  }
+  if (why !== true) throw new Error(why);
   const mediaClientBin = ensureClient();
   const mediaDir = ensureMedia();
   const sipPort = await freeUdpPort();
@@ -80,7 +80,7 @@ async function runConvene(results, skipped, rtpLoadBin) {
     dir: path.join(workDir, 'convene'),
     track,
     configLines: [
-      // One SFU worker, like Janus's one process: the comparison is per core.
+      // One SFU worker: the comparison is per core.
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
       // One media worker thread: a meeting and all its calls live on one worker anyway.
       `sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: ${sipPort} }], media: { workers: 1 } }`,
@@ -91,48 +91,31 @@ async function runConvene(results, skipped, rtpLoadBin) {
     ],
   });
   log(`convene ready (pid ${node.pid}, SIP udp ${sipPort})`);
-  try {
-    for (const legs of steps) {
-      log(`convene N=${legs} …`);
+  return {
+    async runStep(legs) {
       const dir = path.join(workDir, `convene-${legs}`);
       fs.mkdirSync(dir, { recursive: true });
-      try {
-        const r = await runConveneStep({ node, sipPort, localSipPort: await freeUdpPort(), rtpLoadBin, mediaClientBin, mediaDir, room: `${DEMO_SERVICE}@${DOMAIN}`, legs, seconds, warmupS, dir, track, log });
-        results.push(r);
-        log(`  cpu ${r.serverCpuPct.toFixed(1)}% mixed ${r.mixedLegs} misses ${r.deadlineMisses} loss ${r.lossPct?.toFixed(2)}%`);
-      } catch (err) {
-        log(`  failed: ${err.message}`);
-        results.push({ server: 'convene', legs, failed: String(err.message) });
-      }
-    }
-  } finally {
-    await stopProcess(node.proc);
-  }
+      const r = await runConveneStep({ node, sipPort, localSipPort: await freeUdpPort(), rtpLoadBin, mediaClientBin, mediaDir, room: `${DEMO_SERVICE}@${DOMAIN}`, legs, seconds, warmupS, dir, track, log });
+      log(`  cpu ${r.serverCpuPct.toFixed(1)}% mixed ${r.mixedLegs} misses ${r.deadlineMisses} loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}`);
+      return r;
+    },
+    stop: () => stopProcess(node.proc),
+  };
 }
 
-async function runJanus(results, skipped, rtpLoadBin) {
+async function startJanus(rtpLoadBin) {
   const why = janusAudioBridgeAvailable();
-  if (why !== true) {
-    skipped.janus = why;
-    return;
-  }
+  if (why !== true) throw new Error(why);
   const janus = await startJanusAudioBridge(workDir, track);
   log(`janus ready (pid ${janus.pid}, ${janus.baseUrl}); AudioBridge room at ${JANUS_SAMPLING_RATE} Hz`);
-  try {
-    for (const legs of steps) {
-      log(`janus N=${legs} …`);
-      try {
-        const r = await runJanusStep({ janus, rtpLoadBin, legs, seconds, warmupS, track, log });
-        results.push(r);
-        log(`  cpu ${r.serverCpuPct.toFixed(1)}% loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}`);
-      } catch (err) {
-        log(`  failed: ${err.message}`);
-        results.push({ server: 'janus', legs, failed: String(err.message) });
-      }
-    }
-  } finally {
-    await stopProcess(janus.proc);
-  }
+  return {
+    async runStep(legs) {
+      const r = await runJanusStep({ janus, rtpLoadBin, legs, seconds, warmupS, track, log });
+      log(`  cpu ${r.serverCpuPct.toFixed(1)}% loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}`);
+      return r;
+    },
+    stop: () => stopProcess(janus.proc),
+  };
 }
 
 async function main() {
@@ -143,14 +126,30 @@ async function main() {
   const rtpLoadBin = ensureRtpLoad();
   const results = [];
   const skipped = {};
-  for (const [name, run] of [['convene', runConvene], ['janus', runJanus]]) {
+  const servers = [];
+  for (const [name, start] of [['convene', startConvene], ['janus', startJanus]]) {
     if (!wanted.has(name)) continue;
     try {
-      await run(results, skipped, rtpLoadBin);
+      servers.push([name, await start(rtpLoadBin)]);
     } catch (err) {
       skipped[name] = String(err.message ?? err);
       log(`${name} skipped: ${skipped[name]}`);
     }
+  }
+  try {
+    for (const legs of steps) {
+      for (const [name, server] of servers) {
+        log(`${name} N=${legs} …`);
+        try {
+          results.push({ ...(await server.runStep(legs)), loadAverage1m: os.loadavg()[0] });
+        } catch (err) {
+          log(`  failed: ${err.message}`);
+          results.push({ server: name, legs, failed: String(err.message) });
+        }
+      }
+    }
+  } finally {
+    for (const [, server] of servers) await server.stop();
   }
   const summary = {
     kind: quick ? 'quick' : 'full',

@@ -2,7 +2,7 @@
 
 const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 
-export const COLUMNS = ['server', 'N callers', 'mixed legs', 'server CPU %core', 'of it Node %', 'of it media thread %', 'CPU %/mixed leg', 'deadline misses', 'loss % at callers', 'legs hearing the mix', 'signalling p50/p95 ms', 'server RSS MB', 'load CPU %'];
+export const COLUMNS = ['server', 'N callers', 'mixed legs', 'server CPU %core', 'of it Node %', 'of it media thread %', 'CPU %/mixed leg', 'deadline misses', 'loss % at callers', 'legs hearing the mix', 'signalling p50/p95 ms', 'server RSS MB', 'load CPU %', 'load avg 1m'];
 
 function signalling(r) {
   // Convene: SIP OPTIONS and HTTP /healthz; Janus: HTTP info.
@@ -12,7 +12,7 @@ function signalling(r) {
 }
 
 export function stepRow(r) {
-  return [r.server, String(r.legs), r.mixedLegs === null || r.mixedLegs === undefined ? '—' : String(r.mixedLegs), fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), r.server === 'janus' ? '—' : fmt(r.serverBusiestThreadCpuPct), fmt(r.cpuPerLegPct, 2), r.deadlineMisses === null || r.deadlineMisses === undefined ? '—' : String(r.deadlineMisses), fmt(r.lossPct, 2), `${r.legsHearingAudio}/${r.legs}`, signalling(r), fmt(r.serverRssMb, 0), fmt(r.clientCpuPct)];
+  return [r.server, String(r.legs), r.mixedLegs === null || r.mixedLegs === undefined ? '—' : String(r.mixedLegs), fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), r.server === 'janus' ? '—' : fmt(r.serverBusiestThreadCpuPct), fmt(r.cpuPerLegPct, 2), r.deadlineMisses === null || r.deadlineMisses === undefined ? '—' : String(r.deadlineMisses), fmt(r.lossPct, 2), `${r.legsHearingAudio}/${r.legs}`, signalling(r), fmt(r.serverRssMb, 0), fmt(r.clientCpuPct), fmt(r.loadAverage1m)];
 }
 
 /** Markdown table (also readable on a terminal). */
