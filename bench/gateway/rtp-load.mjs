@@ -5,7 +5,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ensureGoBinary } from '../media/setup.mjs';
-import { procStat } from '../media/proc-stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const G711A_PCAP = '/usr/share/sip-tester/g711a.pcap';
@@ -35,8 +34,6 @@ export async function startRtpLoad(bin, legs, track, { pcap = G711A_PCAP, basePo
     proc,
     pid: proc.pid,
     ports,
-    /** Current CPU ticks of the client (for its own CPU %). */
-    ticks: () => procStat(proc.pid)?.ticks ?? 0,
     /**
      * Sends to `targets[i]` (null: leg i only receives) for `seconds`; resolves to the per-leg
      * results once the run is over.

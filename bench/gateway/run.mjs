@@ -164,13 +164,20 @@ async function main() {
   };
   fs.mkdirSync(args.out, { recursive: true });
   const jsonFile = path.join(args.out, `${summary.kind}.json`);
-  fs.writeFileSync(jsonFile, JSON.stringify(summary, null, 2) + '\n');
+  fs.writeFileSync(jsonFile, resultsJson(summary));
   console.log(`\nN G.711 callers in one meeting, mixed mix-minus (${seconds} s per step; Janus AudioBridge room at ${JANUS_SAMPLING_RATE / 1000} kHz)\n`);
   console.log(stepTable(results.filter((r) => !r.failed), steps));
   for (const r of results.filter((x) => x.failed)) console.log(`  ${r.server} N=${r.legs}: failed — ${r.failed}`);
   for (const [n, why] of Object.entries(skipped)) console.log(`\n${n}: skipped — ${why}`);
   console.log(`\nload average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} after, on ${os.cpus().length} cores (CPU % is of one core)`);
   console.log(`results: ${jsonFile}\nlogs: ${workDir}`);
+}
+
+/** Pretty JSON with one line per leg (a 99-leg step stays readable and small). */
+function resultsJson(summary) {
+  const legs = [];
+  const text = JSON.stringify(summary, (key, value) => (key === 'perLeg' && Array.isArray(value) ? value.map((l) => `\u0000${legs.push(JSON.stringify(l)) - 1}`) : value), 2);
+  return `${text.replace(/"\\u0000(\d+)"/g, (_, i) => legs[Number(i)])}\n`;
 }
 
 const stopAll = () => {
