@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port.mjs';
 
 const LIB = '/usr/lib/x86_64-linux-gnu/janus';
 
@@ -15,17 +16,6 @@ export function janusAvailable() {
   if (r.error || !/Janus version/.test(`${r.stdout}${r.stderr}`)) return 'janus not installed (apt-get install -y janus)';
   if (!fs.existsSync(`${LIB}/plugins/libjanus_videoroom.so`) || !fs.existsSync(`${LIB}/transports/libjanus_websockets.so`)) return `janus plugins not found under ${LIB}`;
   return true;
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startJanus(workDir, track) {

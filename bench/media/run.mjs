@@ -10,7 +10,6 @@
 //   --out DIR                           where results go (default bench/media/results)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,12 +17,13 @@ import { parseArgs } from 'node:util';
 import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
 import { startJanus, janusAvailable } from './janus-server.mjs';
 import { renderSvg } from './plot.mjs';
+import { procStat, processTree, treeTicks, treeRssKb, CLK_TCK } from './proc-stats.mjs';
+import { startConveneNode } from './convene-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
 const BOOTSTRAP_TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 const DOMAIN = 'convene.example';
-const CLK_TCK = 100;
 
 const { values: args } = parseArgs({
   options: {
@@ -109,56 +109,7 @@ const SCENARIOS = {
 const HOLD_S = quick ? 6 : 20;
 const JOIN_SPREAD_MS = quick ? 1500 : 5000;
 
-// ---- /proc ------------------------------------------------------------------------------------
-function procStat(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-  } catch {
-    return null;
-  }
-}
-function rssKb(pid) {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-/** pid and all its descendants (Convene: node, its mediasoup workers, its embedded redis). */
-function processTree(root) {
-  const byParent = new Map();
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    const s = procStat(Number(e));
-    if (!s) continue;
-    if (!byParent.has(s.ppid)) byParent.set(s.ppid, []);
-    byParent.get(s.ppid).push(Number(e));
-  }
-  const out = [];
-  const walk = (pid) => {
-    out.push(pid);
-    for (const c of byParent.get(pid) ?? []) walk(c);
-  };
-  walk(root);
-  return out;
-}
-const treeTicks = (pids) => pids.reduce((sum, p) => sum + (procStat(p)?.ticks ?? 0), 0);
-const treeRssKb = (pids) => pids.reduce((sum, p) => sum + rssKb(p), 0);
-
 // ---- servers ----------------------------------------------------------------------------------
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 function track(proc) {
@@ -180,16 +131,10 @@ async function api(httpUrl, method, urlPath, body) {
 }
 
 async function startConvene() {
-  const port = await freePort();
-  const dir = path.join(workDir, 'convene');
-  fs.mkdirSync(dir, { recursive: true });
-  const configFile = path.join(dir, 'config.yaml');
-  fs.writeFileSync(
-    configFile,
-    [
-      'log: { level: warn, pretty: false }',
-      `http: { host: 127.0.0.1, port: ${port} }`,
-      `store: { embedded: { dataDir: ${JSON.stringify(path.join(dir, 'redis'))} } }`,
+  const { proc, httpUrl, wsUrl } = await startConveneNode({
+    dir: path.join(workDir, 'convene'),
+    track,
+    configLines: [
       // One worker, like the raw mediasoup floor: the comparison is per core.
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
       'sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }] }',
@@ -197,24 +142,8 @@ async function startConvene() {
       'signaling: { ratePerSecond: 100, burst: 200 }',
       'demo: { seed: false }',
       'shutdown: { graceMs: 3000 }',
-      '',
-    ].join('\n'),
-  );
-  const logFd = fs.openSync(path.join(dir, 'convene.log'), 'a');
-  const proc = track(spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'bin', 'convene.ts'), '--config', configFile], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
-  fs.closeSync(logFd);
-  const httpUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`convene exited ${proc.exitCode}; see ${dir}/convene.log`);
-    try {
-      if ((await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).ok) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('convene not ready in 90 s');
-    await sleep(300);
-  }
+    ],
+  });
   const maxRooms = Math.max(...Object.values(SCENARIOS).map((s) => s.rooms));
   const company = await api(httpUrl, 'POST', '/companies', { name: `Media bench ${new Date().toISOString()}` });
   await api(httpUrl, 'POST', `/companies/${company.id}/plans`, {
@@ -232,7 +161,7 @@ async function startConvene() {
     return out;
   };
   void maxRooms;
-  return { name: 'convene', label: 'Convene', proc, pid: proc.pid, wsUrl: `ws://127.0.0.1:${port}/ws`, kind: 'convene', newRooms };
+  return { name: 'convene', label: 'Convene', proc, pid: proc.pid, wsUrl, kind: 'convene', newRooms };
 }
 
 async function startRawMediasoup() {

@@ -33,11 +33,19 @@ function run(cmd, args, opts = {}) {
 
 /** Builds the client if its sources changed since the cached binary; returns the binary's path. */
 export function ensureClient() {
+  return ensureGoBinary(clientDir, 'convene-media-load');
+}
+
+/**
+ * Builds the Go program in `srcDir` unless a binary of the same sources is cached (by a hash of its
+ * .go files, go.mod and go.sum); returns the binary's path. Used by the gateway bench's RTP client too.
+ */
+export function ensureGoBinary(srcDir, name) {
   const hash = crypto.createHash('sha256');
-  for (const f of fs.readdirSync(clientDir).sort()) {
-    if (f.endsWith('.go') || f === 'go.mod' || f === 'go.sum') hash.update(f).update(fs.readFileSync(path.join(clientDir, f)));
+  for (const f of fs.readdirSync(srcDir).sort()) {
+    if (f.endsWith('.go') || f === 'go.mod' || f === 'go.sum') hash.update(f).update(fs.readFileSync(path.join(srcDir, f)));
   }
-  const bin = path.join(cacheDir, 'bin', `convene-media-load-${hash.digest('hex').slice(0, 16)}`);
+  const bin = path.join(cacheDir, 'bin', `${name}-${hash.digest('hex').slice(0, 16)}`);
   if (fs.existsSync(bin)) return bin;
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   const env = {
@@ -49,7 +57,7 @@ export function ensureClient() {
   };
   const tmp = `${bin}.tmp-${process.pid}`;
   // Modest parallelism: the machine is shared.
-  run('go', ['build', '-p', '2', '-o', tmp, '.'], { cwd: clientDir, env });
+  run('go', ['build', '-p', '2', '-o', tmp, '.'], { cwd: srcDir, env });
   fs.renameSync(tmp, bin);
   return bin;
 }

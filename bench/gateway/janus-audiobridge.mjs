@@ -1,0 +1,218 @@
+// Janus AudioBridge, the gateway bench's side-by-side anchor: Debian's `janus` (1.1.2) run with a
+// generated config in a temp dir — only the AudioBridge plugin and the plain-HTTP transport (the
+// plugin and transport folders hold just those two, and the rest is disabled by name as well), on
+// loopback and non-default ports — plus the small slice of the Janus HTTP API the bench needs:
+// sessions, handles, an AudioBridge room allowing plain-RTP participants, and `join` with an `rtp`
+// object (Janus answers with where it expects the participant's RTP; it sends the participant's
+// mix to the address given in the join, once it has received RTP from it).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../media/free-port.mjs';
+
+const LIB = '/usr/lib/x86_64-linux-gnu/janus';
+const PLUGIN = 'libjanus_audiobridge.so';
+const TRANSPORT = 'libjanus_http.so';
+const OTHER_PLUGINS = ['duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'].map((p) => `libjanus_${p}.so`);
+const OTHER_TRANSPORTS = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq', 'websockets'].map((t) => `libjanus_${t}.so`);
+
+/** true, or why Janus AudioBridge cannot run here. */
+export function janusAudioBridgeAvailable() {
+  // `janus --version` prints the version and exits 1, so look at what it printed.
+  const r = spawnSync('janus', ['--version'], { encoding: 'utf8' });
+  if (r.error || !/Janus version/.test(`${r.stdout}${r.stderr}`)) return 'janus not installed (apt-get install -y janus)';
+  if (!fs.existsSync(`${LIB}/plugins/${PLUGIN}`) || !fs.existsSync(`${LIB}/transports/${TRANSPORT}`)) return `janus AudioBridge plugin or HTTP transport not found under ${LIB}`;
+  return true;
+}
+
+/**
+ * Starts Janus; `track(proc)` registers the child so the caller can kill it on exit.
+ * `rtpPortRange` is where AudioBridge binds its plain-RTP participants' sockets.
+ */
+export async function startJanusAudioBridge(workDir, track, { rtpPortRange = '56000-57999' } = {}) {
+  const dir = path.join(workDir, 'janus');
+  for (const sub of ['conf', 'plugins', 'transports', 'events', 'loggers']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  fs.symlinkSync(`${LIB}/plugins/${PLUGIN}`, path.join(dir, 'plugins', PLUGIN));
+  fs.symlinkSync(`${LIB}/transports/${TRANSPORT}`, path.join(dir, 'transports', TRANSPORT));
+  const port = await freePort();
+  const conf = path.join(dir, 'conf');
+  fs.writeFileSync(
+    path.join(conf, 'janus.jcfg'),
+    `general: {
+  configs_folder = "${conf}"
+  plugins_folder = "${dir}/plugins"
+  transports_folder = "${dir}/transports"
+  events_folder = "${dir}/events"
+  loggers_folder = "${dir}/loggers"
+  debug_level = 3
+  session_timeout = 120
+  server_name = "convene-gateway-bench"
+}
+media: {
+  rtp_port_range = "58000-59999"
+}
+nat: {
+  nice_debug = false
+  ignore_mdns = true
+}
+plugins: { disable = "${OTHER_PLUGINS.join(',')}" }
+transports: { disable = "${OTHER_TRANSPORTS.join(',')}" }
+events: { broadcast = false }
+`,
+  );
+  fs.writeFileSync(
+    path.join(conf, 'janus.transport.http.jcfg'),
+    `general: {
+  json = "compact"
+  base_path = "/janus"
+  http = true
+  port = ${port}
+  ip = "127.0.0.1"
+  https = false
+}
+admin: { admin_http = false }
+`,
+  );
+  fs.writeFileSync(
+    path.join(conf, 'janus.plugin.audiobridge.jcfg'),
+    `general: {
+  rtp_port_range = "${rtpPortRange}"
+  local_ip = "127.0.0.1"
+  events = false
+}
+`,
+  );
+  const logFd = fs.openSync(path.join(dir, 'janus.log'), 'a');
+  const proc = track(spawn('janus', ['-C', path.join(conf, 'janus.jcfg'), '-F', conf, '-P', `${dir}/plugins`, '-o'], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
+  fs.closeSync(logFd);
+  const baseUrl = `http://127.0.0.1:${port}/janus`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`janus exited ${proc.exitCode}; see ${dir}/janus.log`);
+    try {
+      if ((await fetch(`${baseUrl}/info`, { signal: AbortSignal.timeout(2000) })).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`janus not answering in 30 s; see ${dir}/janus.log`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { proc, pid: proc.pid, baseUrl, logFile: path.join(dir, 'janus.log') };
+}
+
+let txn = 0;
+async function janusPost(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, transaction: `t${++txn}` }), signal: AbortSignal.timeout(15_000) });
+  const json = await res.json();
+  if (json.janus === 'error') throw new Error(`janus ${body.janus}: ${json.error?.code} ${json.error?.reason}`);
+  return json;
+}
+
+/**
+ * One Janus session with an AudioBridge room and plain-RTP participants. Events (join answers,
+ * and the N² "joined" notifications Janus sends everyone) are drained by a long poll.
+ */
+export class AudioBridgeSession {
+  #baseUrl;
+  #sessionUrl;
+  #waiters = new Map();
+  #polling = false;
+  #pollDone = null;
+  #admin = null;
+  room = null;
+
+  constructor(baseUrl) {
+    this.#baseUrl = baseUrl;
+  }
+
+  async open() {
+    const created = await janusPost(this.#baseUrl, { janus: 'create' });
+    this.#sessionUrl = `${this.#baseUrl}/${created.data.id}`;
+    this.#polling = true;
+    this.#pollDone = this.#poll();
+    this.#admin = await this.#attach();
+  }
+
+  async #attach() {
+    const r = await janusPost(this.#sessionUrl, { janus: 'attach', plugin: 'janus.plugin.audiobridge' });
+    return r.data.id;
+  }
+
+  async #poll() {
+    while (this.#polling) {
+      let events;
+      try {
+        const res = await fetch(`${this.#sessionUrl}?maxev=100&rid=${Date.now()}`, { signal: AbortSignal.timeout(40_000) });
+        events = await res.json();
+      } catch {
+        if (!this.#polling) return;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      for (const ev of Array.isArray(events) ? events : [events]) {
+        const waiter = ev?.transaction && this.#waiters.get(ev.transaction);
+        if (waiter && ev.janus === 'event') {
+          this.#waiters.delete(ev.transaction);
+          waiter(ev);
+        }
+      }
+    }
+  }
+
+  /** Creates the room: `samplingRate` is the mixing rate (16000: wideband, like our mixer). */
+  async createRoom({ room, samplingRate }) {
+    const r = await janusPost(`${this.#sessionUrl}/${this.#admin}`, {
+      janus: 'message',
+      body: { request: 'create', room, sampling_rate: samplingRate, allow_rtp_participants: true, audiolevel_ext: false, record: false, is_private: true },
+    });
+    const data = r.plugindata?.data;
+    if (data?.audiobridge !== 'created') throw new Error(`audiobridge create: ${JSON.stringify(data)}`);
+    this.room = room;
+  }
+
+  /**
+   * Joins one plain-RTP participant whose socket is 127.0.0.1:`port` (where Janus sends its mix);
+   * resolves to where Janus expects its RTP.
+   */
+  async joinRtp({ display, port, codec = 'pcma' }) {
+    const handle = await this.#attach();
+    const transaction = `t${++txn}`;
+    const answered = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => (this.#waiters.delete(transaction), reject(new Error(`join ${display}: no answer in 15 s`))), 15_000);
+      this.#waiters.set(transaction, (ev) => (clearTimeout(timer), resolve(ev)));
+    });
+    const res = await fetch(`${this.#sessionUrl}/${handle}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ janus: 'message', transaction, body: { request: 'join', room: this.room, display, codec, rtp: { ip: '127.0.0.1', port } } }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const ack = await res.json();
+    if (ack.janus === 'error') throw new Error(`join ${display}: ${ack.error?.reason}`);
+    const ev = await answered;
+    const data = ev.plugindata?.data;
+    if (data?.audiobridge !== 'joined' || !data.rtp) throw new Error(`join ${display}: ${JSON.stringify(data)}`);
+    return { ip: data.rtp.ip, port: data.rtp.port, payloadType: data.rtp.payload_type };
+  }
+
+  /** Destroys the session (and with it every handle, so the participants leave). */
+  async close() {
+    this.#polling = false;
+    try {
+      if (this.room !== null) await janusPost(`${this.#sessionUrl}/${this.#admin}`, { janus: 'message', body: { request: 'destroy', room: this.room } });
+      await janusPost(this.#sessionUrl, { janus: 'destroy' });
+    } catch {
+      // janus gone or session already timed out: nothing left to free
+    }
+    await Promise.race([this.#pollDone, new Promise((r) => setTimeout(r, 2000))]);
+  }
+}
+
+/** The signalling probe for Janus: round-trip time of an HTTP `info` request, ms. */
+export async function janusInfoRtt(baseUrl) {
+  const t0 = performance.now();
+  const res = await fetch(`${baseUrl}/info`, { signal: AbortSignal.timeout(5000) });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`info → ${res.status}`);
+  return performance.now() - t0;
+}

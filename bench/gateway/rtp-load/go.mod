@@ -1,0 +1,3 @@
+module convene.local/bench/gateway/rtp-load
+
+go 1.21

@@ -1,0 +1,26 @@
+// The side-by-side table: one row per server per step, steps in order, Convene above Janus.
+
+const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
+
+export const COLUMNS = ['server', 'N callers', 'mixed legs', 'server CPU %core', 'of it Node %', 'of it media thread %', 'CPU %/mixed leg', 'deadline misses', 'loss % at callers', 'legs hearing the mix', 'signalling p50/p95 ms', 'server RSS MB', 'load CPU %', 'load avg 1m'];
+
+function signalling(r) {
+  // Convene: SIP OPTIONS and HTTP /healthz; Janus: HTTP info.
+  return Object.entries(r.signalling ?? {})
+    .map(([name, s]) => `${name} ${fmt(s.p50Ms)}/${fmt(s.p95Ms)}${s.failures ? ` (${s.failures} failed)` : ''}`)
+    .join(', ');
+}
+
+export function stepRow(r) {
+  return [r.server, String(r.legs), r.mixedLegs === null || r.mixedLegs === undefined ? '—' : String(r.mixedLegs), fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), r.server === 'janus' ? '—' : fmt(r.serverBusiestThreadCpuPct), fmt(r.cpuPerLegPct, 2), r.deadlineMisses === null || r.deadlineMisses === undefined ? '—' : String(r.deadlineMisses), fmt(r.lossPct, 2), `${r.legsHearingAudio}/${r.legs}`, signalling(r), fmt(r.serverRssMb, 0), fmt(r.clientCpuPct), fmt(r.loadAverage1m)];
+}
+
+/** Markdown table (also readable on a terminal). */
+export function stepTable(results, steps) {
+  const order = ['convene', 'janus'];
+  const rows = [...results].sort((a, b) => steps.indexOf(a.legs) - steps.indexOf(b.legs) || order.indexOf(a.server) - order.indexOf(b.server)).map(stepRow);
+  if (rows.length === 0) return '(no results)';
+  const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((b) => b[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(COLUMNS), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,81 @@
+// CPU and memory of server processes from /proc, shared by the benches (media, gateway).
+// Linux only: utime + stime ticks of a process tree, so a server's workers and helpers count too.
+import fs from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on every Linux we run on). */
+export const CLK_TCK = 100;
+
+/** ppid and CPU ticks (user + system) of one process, or null when it is gone. */
+export function procStat(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+
+export function rssKb(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** pid and all its descendants (Convene: node, its mediasoup workers, its embedded redis). */
+export function processTree(root) {
+  const byParent = new Map();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const s = procStat(Number(e));
+    if (!s) continue;
+    if (!byParent.has(s.ppid)) byParent.set(s.ppid, []);
+    byParent.get(s.ppid).push(Number(e));
+  }
+  const out = [];
+  const walk = (pid) => {
+    out.push(pid);
+    for (const c of byParent.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+export const treeTicks = (pids) => pids.reduce((sum, p) => sum + (procStat(p)?.ticks ?? 0), 0);
+export const treeRssKb = (pids) => pids.reduce((sum, p) => sum + rssKb(p), 0);
+
+/** % of one core used between two tick readings taken `seconds` apart. */
+export const cpuPct = (ticksBefore, ticksAfter, seconds) => ((ticksAfter - ticksBefore) / CLK_TCK / seconds) * 100;
+
+/** Command name of a process or thread (/proc/…/comm), '' when gone. */
+export function commOf(pid, tid = pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** CPU ticks per thread of one process: Map tid → ticks (worker threads show up here). */
+export function threadTicks(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    } catch {
+      // thread ended
+    }
+  }
+  return out;
+}
