@@ -21,6 +21,12 @@ const SCORE_RELEASE = 0.1;
 /** Voice activity: above this level, and for a hangover after it. */
 const VOICE_DBOV = -50;
 const VOICE_HANGOVER_TICKS = 10;
+/**
+ * Room feeds are discontinuous in silence (like a browser's Opus DTX): after the voice hangover
+ * only one frame in this many is encoded and sent, keeping the stream and its level alive. Saves
+ * the Opus encode — most of a leg's cost — for every caller who is not talking.
+ */
+const SILENT_FEED_EVERY_TICKS = 20;
 
 export interface MixerSourceConfig {
   id: string;
@@ -65,6 +71,7 @@ export class MixerSource implements SpeakerCandidate {
   private fifoLen = 0;
   private concealCount = 0;
   private voiceHang = 0;
+  private silentFeedTicks = 0;
 
   private readonly upsampler: Resampler | null;
   private readonly mixFrameBuf = new Int16Array(MIX_FRAME);
@@ -187,6 +194,8 @@ export class MixerSource implements SpeakerCandidate {
   /** The room feed for this tick (leg sources with audio, not muted), else null. */
   roomFeed(): RoomFeedFrame | null {
     if (this.origin !== 'leg' || !this.hasFrame || this.muted) return null;
+    if (this.voiceHang > 0) this.silentFeedTicks = 0;
+    else if (this.silentFeedTicks++ % SILENT_FEED_EVERY_TICKS !== 0) return null;
     this.feedEncoder ??= new OpusVoiceEncoder(this.codec.rate, this.opusSettings);
     return {
       sourceId: this.id,

@@ -154,6 +154,25 @@ describe('RoomMixer: mix-minus across codecs', () => {
     expect(after.at(-1)!.mixed.sort()).toEqual(['B', 'R']);
   });
 
+  it("sends a caller's room feed only now and then while it is silent (like Opus DTX), and every tick again when it talks", () => {
+    const sc = new Scenario();
+    const a = sc.source('A', 'PCMU', 'leg', 500, 8000);
+    sc.mixer.addLeg('A', { codec: { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 }, ownSourceId: 'A' });
+    sc.run(20);
+    expect(sc.run(10).every((f) => f.roomFeeds.length === 1)).toBe(true);
+    a.tone.amplitude = 0; // digital silence: the caller stopped talking
+    sc.run(20); // the voice hangover runs out
+    const silent = sc.run(60);
+    const sent = silent.filter((f) => f.roomFeeds.length === 1).length;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(sent).toBeLessThanOrEqual(4);
+    expect(silent.flatMap((f) => f.roomFeeds).every((r) => !r.voiceActivity && r.audioLevel === 127)).toBe(true);
+    a.tone.amplitude = 8000;
+    const talking = sc.run(20);
+    // Once the jitter buffer plays the new audio out (≤ 120 ms), every tick carries a feed again.
+    expect(talking.slice(8).every((f) => f.roomFeeds.length === 1 && f.roomFeeds[0]!.voiceActivity)).toBe(true);
+  });
+
   it('sends silence frames to every leg when nobody speaks', () => {
     const sc = threeParty();
     for (const s of sc.senders.values()) s.sending = false;
