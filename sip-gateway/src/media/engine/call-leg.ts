@@ -197,6 +197,19 @@ export class CallLeg {
       socket.on('message', () => undefined); // the SFU's RTCP: nothing we need from it
       this.sfuSocket = socket;
     }
+    // A connected socket sends without a per-packet address lookup (the SFU's address is fixed).
+    const socket = this.sfuSocket;
+    const connected = (() => {
+      try {
+        return socket.remoteAddress();
+      } catch {
+        return null;
+      }
+    })();
+    if (!connected || connected.port !== target.port || connected.address !== target.ip) {
+      if (connected) socket.disconnect();
+      await new Promise<void>((resolve, reject) => socket.connect(target.port, target.ip, (err?: Error) => (err ? reject(err) : resolve())));
+    }
     this.room = room;
     this.sfuTarget = target;
     this.participantId = participantId;
@@ -237,7 +250,7 @@ export class CallLeg {
     );
     this.sfuSequence = (this.sfuSequence + 1) & 0xffff;
     this.sfuGap = false;
-    socket.send(out.subarray(0, len), target.port, target.ip);
+    socket.send(out.subarray(0, len));
   }
 
   /** Called after every tick's room mixes: advances the SFU clock whether or not a feed went out. */
