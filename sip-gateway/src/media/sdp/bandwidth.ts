@@ -19,7 +19,8 @@ export const AUDIO_RESERVE_BPS: Record<AudioCodecName, number> = { opus: 48_000,
 
 /** b=AS (kbps) for a video stream of `tiasBps` payload. */
 export function videoAsKbps(tiasBps: number): number {
-  return Math.ceil((tiasBps * (1 + HEADER_BYTES / VIDEO_PAYLOAD_BYTES)) / 1000);
+  // Integer arithmetic: 1.5 Mbps must give exactly 1550, not 1551 from a float's last bit.
+  return Math.ceil((Math.floor(tiasBps) * (VIDEO_PAYLOAD_BYTES + HEADER_BYTES)) / (VIDEO_PAYLOAD_BYTES * 1000));
 }
 
 /** b=AS (kbps) for an audio stream of `tiasBps` payload at 50 packets a second. */
@@ -30,6 +31,6 @@ export function audioAsKbps(tiasBps: number): number {
 /** A video (or whole-call) b= as payload bps: TIAS when given, else AS minus its header share; null when absent. */
 export function offeredVideoBps(b: SdpBandwidth): number | null {
   if (b.tiasBps !== null) return b.tiasBps;
-  if (b.asKbps !== null) return Math.floor((b.asKbps * 1000) / (1 + HEADER_BYTES / VIDEO_PAYLOAD_BYTES));
+  if (b.asKbps !== null) return Math.floor((b.asKbps * 1000 * VIDEO_PAYLOAD_BYTES) / (VIDEO_PAYLOAD_BYTES + HEADER_BYTES));
   return null;
 }

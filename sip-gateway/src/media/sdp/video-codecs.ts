@@ -132,7 +132,7 @@ export function matchVideoFormat(f: OfferedFormat, fmtpConfig: string | undefine
   const p = parseFmtp(fmtpConfig);
   if (enc === 'vp8') return { ok: true, name: 'VP8', payloadType: f.payloadType, vp8: { maxFs: positiveInt(p.get('max-fs'), 1 << 24), maxFr: positiveInt(p.get('max-fr'), 1000) } };
   if (enc !== 'h264') return { ok: false, reason: 'unknown' };
-  // RFC 6184 §8.1: absent packetization-mode means 0.
+  // RFC 6184 §8.1: absent packetization-mode means 0. Mode 2 (interleaved) is no better for us.
   if ((p.get('packetization-mode') ?? '0') !== '1') return { ok: false, reason: 'h264_mode0_only' };
   const profile = parseProfileLevelId(p.get('profile-level-id'));
   if (!profile || profile.profile === 'other') return { ok: false, reason: 'h264_profile' };

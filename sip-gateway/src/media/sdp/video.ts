@@ -48,8 +48,9 @@ export function usableFormats(m: SdpMedia): { usable: Usable[]; why: VideoReject
     if (!f) continue;
     const r = matchVideoFormat(f, m.fmtp.get(f.payloadType));
     if (r.ok) usable.push(r.name === 'H264' ? { name: 'H264', payloadType: r.payloadType, h264: r.h264 } : { name: 'VP8', payloadType: r.payloadType, vp8: r.vp8 });
-    else if (r.reason === 'h264_mode0_only') why = 'h264_mode0_only';
-    else if (r.reason === 'h264_profile' && why === 'no_common_codec') why = 'h264_profile';
+    // A mode-1 format in a profile we cannot send says more than a mode-0 one.
+    else if (r.reason === 'h264_profile') why = 'h264_profile';
+    else if (r.reason === 'h264_mode0_only' && why === 'no_common_codec') why = 'h264_mode0_only';
   }
   return { usable, why };
 }
