@@ -1,7 +1,7 @@
 /**
  * Video offers shaped like room systems' (written for these tests from the vendors' documented SDP
  * features: codec lists, fmtp parameters, rtcp-fb, content/label, BFCP, bandwidth lines). baresip's is
- * the text Debian's baresip 1.0 + baresip-ffmpeg sends (real-offers.e2e.test.ts checks it against the binary).
+ * the text Debian's baresip 1.0 + baresip-ffmpeg sends (real-video-offers.e2e.test.ts checks it against the binary).
  */
 import { sdp } from './fixtures.test-support.js';
 
