@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeWorker());
 
-function startBaresip(dir: string, account: string, listenPort: number, target: number): () => Promise<void> {
+function startBaresip(dir: string, account: string, listenPort: number, target: number, onOutput?: (text: string) => void): () => Promise<void> {
   fs.writeFileSync(
     path.join(dir, 'config'),
     ['poll_method\tepoll', `sip_listen\t127.0.0.1:${listenPort}`, 'sip_trans_def\tudp', 'module_path\t/usr/lib/baresip/modules',
@@ -40,7 +40,8 @@ function startBaresip(dir: string, account: string, listenPort: number, target: 
       'video_source\tfakevideo,nil', 'video_display\tfakevideo,nil', 'video_size\t640x360', 'video_fps\t15', 'video_bitrate\t500000', ''].join('\n'),
   );
   fs.writeFileSync(path.join(dir, 'accounts'), `${account}\n`);
-  const child = spawn('baresip', ['-f', dir, '-t', '25', '-e', `/dial sip:room@127.0.0.1:${target}`], { cwd: dir, stdio: 'ignore' });
+  const child = spawn('baresip', ['-f', dir, '-t', '25', '-e', `/dial sip:room@127.0.0.1:${target}`], { cwd: dir, stdio: ['ignore', onOutput ? 'pipe' : 'ignore', 'ignore'] });
+  child.stdout?.on('data', (d: Buffer) => onOutput?.(d.toString('utf8')));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   return async () => {
     child.kill('SIGTERM');
@@ -80,16 +81,28 @@ interface VideoCallResult {
   answer: string;
   /** First RTP packets on our video port: payload type and first payload byte (the H.264 NAL header). */
   packets: { pt: number; nal: number }[];
+  /** With `echoPayloadType`: baresip reported decoding the stream we sent it. */
+  decoded: boolean;
 }
 
-/** baresip calls us; we answer with video; we collect up to 40 video RTP packets (bounded to 20 s). */
-async function videoCall(account: string, ctx: NegotiateContext): Promise<VideoCallResult> {
+/**
+ * baresip calls us; we answer with video; we collect up to 40 video RTP packets (bounded to 20 s).
+ * With `echoPayloadType`, every packet also goes back to baresip's video port under our own SSRC and
+ * that payload type — an H.264 stream as the meeting would send it — until baresip reports decoding
+ * it ("video: receiving with resolution …") or 8 s pass.
+ */
+async function videoCall(account: string, ctx: NegotiateContext, echoPayloadType?: number): Promise<VideoCallResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-video-'));
   const [sip, audio, video] = await Promise.all([bindUdp(), bindUdp(), bindUdp()]);
-  const stop = startBaresip(dir, account, await freeUdpTcpPort(), sip.address().port);
+  let decoded = false;
+  let onDecoded = () => {};
+  const stop = startBaresip(dir, account, await freeUdpTcpPort(), sip.address().port, echoPayloadType === undefined ? undefined : (text) => {
+    if (/video: receiving with resolution \d+ x \d+/.test(text)) { decoded = true; onDecoded(); }
+  });
   const packets: VideoCallResult['packets'] = [];
   let offer = '';
   let answer = '';
+  let theirVideoPort = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${packets.length} video packets within 20 s`)), 20_000);
@@ -99,6 +112,7 @@ async function videoCall(account: string, ctx: NegotiateContext): Promise<VideoC
         offer = text.slice(text.indexOf('\r\n\r\n') + 4);
         const n = negotiateOffer(offer, ctx);
         if (!n.ok) return reject(new Error(`refused: ${n.warning}`));
+        theirVideoPort = n.video[0]?.remote?.rtpPort ?? 0;
         const local = (s: dgram.Socket) => ({ ip: '127.0.0.1', rtpPort: s.address().port, rtcpPort: s.address().port + 1 });
         answer = buildAnswer({ negotiated: n, local: local(audio), origin: newOrigin(), videoLocal: { main: local(video) } });
         sip.send(okFor(text, answer, sip.address().port), from.port, from.address);
@@ -111,19 +125,26 @@ async function videoCall(account: string, ctx: NegotiateContext): Promise<VideoC
         let off = 12 + cc * 4;
         if (ext && msg.length >= off + 4) off += 4 + msg.readUInt16BE(off + 2) * 4;
         if (off >= msg.length) return;
-        packets.push({ pt: msg[1]! & 0x7f, nal: msg[off]! });
-        if (packets.length >= 40) {
+        if (packets.length < 40) packets.push({ pt: msg[1]! & 0x7f, nal: msg[off]! });
+        if (echoPayloadType !== undefined && theirVideoPort > 0) {
+          const copy = Buffer.from(msg);
+          copy[1] = (copy[1]! & 0x80) | echoPayloadType;
+          copy.writeUInt32BE(0x5eed0001, 8);
+          video.send(copy, theirVideoPort, '127.0.0.1');
+        }
+        if (packets.length === 40) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
+    if (echoPayloadType !== undefined && !decoded) await new Promise<void>((r) => { onDecoded = r; setTimeout(r, 8_000); });
   } finally {
     await stop();
     for (const s of [sip, audio, video]) s.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { offer, answer, packets };
+  return { offer, answer, packets, decoded };
 }
 
 describe('a real room system (baresip + avcodec + fakevideo) with our video answer', () => {
@@ -154,6 +175,14 @@ describe('a real room system (baresip + avcodec + fakevideo) with our video answ
     }
     // The stream starts decodable: parameter sets or an IDR slice come (alone, in a STAP-A or as FU-A start) among the first packets.
     expect(r.packets.some((p) => [5, 7, 8, 24, 28].includes(p.nal & 0x1f))).toBe(true);
+  });
+
+  it('it decodes H.264 we send in the room’s payload type (what our answer says), and not in one neither SDP names', async () => {
+    const ctx: NegotiateContext = { transport: 'udp', video: { codecs: room, callBitrateBps: 1_500_000 } };
+    const ours = await videoCall('<sip:tester@127.0.0.1>;regint=0', ctx, room[0]!.payloadType);
+    expect(ours.decoded).toBe(true);
+    const stranger = await videoCall('<sip:tester@127.0.0.1>;regint=0', ctx, 110);
+    expect(stranger.decoded).toBe(false);
   });
 
   it('with mandatory SRTP its video line is RTP/SAVP with a=crypto: accepted over TLS with its key, ours answered under its tag', async () => {
