@@ -37,6 +37,8 @@ export function offerVideoSections(args: OfferVideoArgs, protocol: 'RTP/AVP' | '
   const lines: string[] = [];
   const pending: PendingVideo[] = [];
   const videoBps = offerVideoBps(args.callBitrateBps);
+  // Too little left after audio: offer audio only rather than a video line nobody can use.
+  if (videoBps < MIN_VIDEO_BPS) return { lines, pending };
   const roles: VideoRole[] = args.slides ? ['main', 'slides'] : ['main'];
   for (const role of roles) {
     const local = args.local[role];

@@ -329,9 +329,12 @@ describe('late offer with video', () => {
     expect(short.ok ? 'ok' : short.reason).toBe('answer_mismatch');
   });
 
-  it('without video args, the offer is audio only, as before', () => {
+  it('without video args, or with a cap that leaves no room for video, the offer is audio only, as before', () => {
     const { sdp: offer, pending } = buildOffer({ transport: 'udp', local: US, origin: newOrigin(), srtp: false });
     expect(sdpTransform.parse(offer).media).toHaveLength(1);
     expect(pending.video).toBeUndefined();
+    const tight = buildOffer({ transport: 'udp', local: US, origin: newOrigin(), srtp: false, video: { codecs: ROOM, callBitrateBps: 100_000, local: US_VIDEO } });
+    expect(sdpTransform.parse(tight.sdp).media.map((m) => m.type)).toEqual(['audio']);
+    expect(tight.sdp).not.toContain('b=');
   });
 });
