@@ -32,7 +32,9 @@ const APT_PACKAGES = {
     // bench/media's load client encodes the clips it loops with ffmpeg (Go comes with the machine image).
     'ffmpeg',
     // sox: the G.711 tests compare our codec with sox byte for byte; the in-band DTMF tests synthesise tones with it.
-    'sox'],
+    'sox',
+    // baresip-ffmpeg: baresip's avcodec module (H.264), so baresip can act as a video room system in the SIP video tests.
+    'baresip-ffmpeg'],
   // The IVR prompts are generated at setup (step 5): espeak-ng speaks them, sox trims, levels and resamples.
   prompts: ['espeak-ng', 'sox'],
 };

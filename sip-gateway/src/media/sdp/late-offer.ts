@@ -5,14 +5,15 @@
  */
 import { isIP } from 'node:net';
 import type { AudioCodecName, CallAudioSession, MediaDirection } from '../engine/types.js';
-import { rtpmapLine, sessionLines, telephoneEventLines } from './answer.js';
+import { bandwidthLines, rtpmapLine, sessionLines, telephoneEventLines } from './answer.js';
+import { offerVideoSections, readVideoAnswer, type OfferVideoArgs } from './late-offer-video.js';
 import { OUR_OPUS_PT, OUR_TELEPHONE_EVENT_PT, codecSdp, isTelephoneEvent8k, matchCodec } from './codecs.js';
 import { newSrtpKey, parseCryptoLine } from './crypto.js';
 import { acceptedCodecs, formatsOf } from './negotiate.js';
 import { readSdp } from './parse.js';
 import { refuse } from './refusal.js';
 import { choosePtime, classifyProfile, readTransport } from './session-fields.js';
-import type { LocalMediaAddress, PendingOffer, SdpOrigin, SdpRefusal, SipTransport } from './types.js';
+import type { LocalMediaAddress, NegotiatedVideo, PendingOffer, SdpOrigin, SdpRefusal, SipTransport } from './types.js';
 
 export interface BuildOfferArgs {
   transport: SipTransport;
@@ -26,6 +27,8 @@ export interface BuildOfferArgs {
   symmetricRtp?: boolean;
   /** On a re-INVITE without SDP: the call's session, whose codec we list first and whose SRTP key we keep. */
   previous?: CallAudioSession | null;
+  /** Offer video too (main, and slides when asked); absent: audio only, as before. */
+  video?: OfferVideoArgs | null;
 }
 
 const OFFER_PTIME = 20;
@@ -63,18 +66,30 @@ export function buildOffer(args: BuildOfferArgs): { sdp: string; pending: Pendin
   lines.push(...telephoneEventLines(OUR_TELEPHONE_EVENT_PT), `a=ptime:${OFFER_PTIME}`, `a=rtcp:${local.rtcpPort}`, 'a=rtcp-mux');
   for (const c of pending.crypto) lines.push(`a=crypto:${c.tag} ${c.suite} inline:${c.keyBase64}`);
   lines.push(`a=${pending.direction}`);
+  if (args.video) {
+    const video = offerVideoSections(args.video, pending.protocol, local.ip);
+    if (video.pending.length > 0) {
+      pending.video = video.pending;
+      lines.push(...video.lines);
+      lines.splice(4, 0, ...bandwidthLines(Math.floor(args.video.callBitrateBps)));
+    }
+  }
   return { sdp: lines.join('\r\n') + '\r\n', pending };
 }
 
 /** Reads the caller's answer to our late offer; never throws. */
-export function applyAnswer(answerSdp: string | Buffer, pending: PendingOffer): { ok: true; session: CallAudioSession } | SdpRefusal {
+export function applyAnswer(
+  answerSdp: string | Buffer,
+  pending: PendingOffer,
+): { ok: true; session: CallAudioSession; /** Video streams the answer accepted (empty for audio-only offers). */ video: NegotiatedVideo[] } | SdpRefusal {
   try {
     const read = readSdp(answerSdp);
     if (!read.ok) return refuse(400, read.reason, 399, `Malformed SDP: ${read.detail}`);
     const m = read.media[0];
-    // RFC 3264 §6: the answer has exactly the offer's m-lines; ours had one, audio.
-    if (read.media.length !== 1 || !m || m.type !== 'audio') {
-      return refuse(488, 'answer_mismatch', 304, 'Answer does not match our offer (one audio m-line)');
+    const offeredVideo = pending.video ?? [];
+    // RFC 3264 §6: the answer has exactly the offer's m-lines; ours had audio first, then our video ones.
+    if (read.media.length !== 1 + offeredVideo.length || !m || m.type !== 'audio') {
+      return refuse(488, 'answer_mismatch', 304, `Answer does not match our offer (audio${offeredVideo.length > 0 ? ` and ${offeredVideo.length} video` : ''} m-lines)`);
     }
     if (m.port === 0) return refuse(488, 'audio_rejected', 304, 'Audio stream rejected in the answer');
     const profile = classifyProfile(m.protocol);
@@ -110,8 +125,14 @@ export function applyAnswer(answerSdp: string | Buffer, pending: PendingOffer): 
     for (const f of formats) if ((codec = matchCodec(f, offered))) break;
     if (!codec) return refuse(488, 'no_common_codec', 305, 'Answer has none of the codecs we offered');
     const te = formats.find(isTelephoneEvent8k);
+    const video: NegotiatedVideo[] = [];
+    offeredVideo.forEach((p, i) => {
+      const v = readVideoAnswer(read.media[i + 1]!, i + 1, p, profile.secure, pending.addressFamily);
+      if (v) video.push(v);
+    });
     return {
       ok: true,
+      video,
       session: {
         codec,
         telephoneEventPayloadType: te ? te.payloadType : null,

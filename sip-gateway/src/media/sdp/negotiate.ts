@@ -6,10 +6,11 @@
  * a re-offer we keep the call's current codec while it is still offered, so a hold/resume or a
  * refresh never re-codes mid-call. We answer with ONE codec plus telephone-event/8000 when offered.
  *
- * The first audio m-line we can accept is the call's audio; every other m-line (video, data, a
+ * The first audio m-line we can accept is the call's audio; every other m-line (data, BFCP, a
  * second audio — including the RTP/AVP twin of an RTP/SAVP line that "best effort SRTP" phones
- * send) is answered with port 0 (RFC 3264 §6). With no acceptable audio line, the refusal of the
- * first audio line is the answer.
+ * send) is answered with port 0 (RFC 3264 §6). Video m-lines too, unless the call opted in
+ * (ctx.video): then video.ts decides each. With no acceptable audio line, the refusal of the first
+ * audio line is the answer.
  *
  * SRTP: RTP/SAVP(F) needs a usable a=crypto; over TLS, SRTP is required. An RTP/AVP line that
  * carries a=crypto ("best effort SRTP", what many PBXes send) is taken as SRTP too. DTLS-SRTP
@@ -19,10 +20,22 @@
 import type { AudioCodecName, AudioCodecSpec, CallAudioSession } from '../engine/types.js';
 import { AUDIO_CODEC_NAMES, DEFAULT_CODECS, codecSdp, isTelephoneEvent8k, matchCodec, staticFormat, type OfferedFormat } from './codecs.js';
 import { newSrtpKey, pickCrypto } from './crypto.js';
-import { readSdp, type SdpMedia } from './parse.js';
+import { AUDIO_RESERVE_BPS, offeredVideoBps } from './bandwidth.js';
+import { readSdp, type SdpBandwidth, type SdpMedia } from './parse.js';
 import { refuse } from './refusal.js';
 import { choosePtime, classifyProfile, profileRefusal, readTransport } from './session-fields.js';
-import type { AnswerMediaLine, NegotiateContext, NegotiatedOffer, SdpRefusal } from './types.js';
+import type {
+  AnswerMediaLine,
+  CallBandwidth,
+  NegotiateContext,
+  NegotiatedOffer,
+  NegotiatedVideo,
+  SdpRefusal,
+  VideoRejection,
+  VideoRejectionReason,
+  VideoRole,
+} from './types.js';
+import { acceptVideo } from './video.js';
 
 export type NegotiateResult = NegotiatedOffer | SdpRefusal;
 
@@ -107,7 +120,7 @@ export function negotiateOffer(offerSdp: string | Buffer, ctx: NegotiateContext)
     const media: AnswerMediaLine[] = [];
     let chosen: AcceptedAudio | null = null;
     let firstRefusal: SdpRefusal | null = null;
-    // One pass over the m-lines, in order; a later issue adds a 'video' branch here.
+    // Pass 1, audio: the first acceptable audio m-line is the call; everything else is port 0 for now.
     for (const m of read.media) {
       if (chosen === null && m.type === 'audio' && m.port !== 0) {
         const r = acceptAudio(m, ctx, accepted);
@@ -118,12 +131,62 @@ export function negotiateOffer(offerSdp: string | Buffer, ctx: NegotiateContext)
         }
         firstRefusal ??= r;
       }
-      media.push({ kind: 'rejected', type: m.type, protocol: m.protocol, formats: m.formats === '' ? '0' : m.formats });
+      media.push(rejectedLine(m));
     }
     if (!chosen) return firstRefusal ?? refuse(488, 'no_audio', 304, 'No audio stream offered');
-    return { ok: true, session: chosen.session, answer: { media, cryptoTag: chosen.cryptoTag, ptimeAsked: chosen.ptimeAsked } };
+    const videoResult = negotiateVideo(read.media, read.bandwidth, media, chosen.session, ctx);
+    return { ok: true, session: chosen.session, answer: { media, cryptoTag: chosen.cryptoTag, ptimeAsked: chosen.ptimeAsked }, ...videoResult };
   } catch {
     // Nothing above should throw; if it ever does, a bad body still gets a SIP answer, not a crash.
     return refuse(400, 'malformed', 399, 'Malformed SDP');
   }
+}
+
+function rejectedLine(m: SdpMedia): AnswerMediaLine {
+  return { kind: 'rejected', type: m.type, protocol: m.protocol, formats: m.formats === '' ? '0' : m.formats };
+}
+
+/**
+ * Pass 2, video (only when the call opted in): the first 'main' and the first 'slides' (RFC 4796
+ * a=content:slides) video m-lines are accepted when usable, in place in `media`; the call's cap is
+ * split between audio and video. Other video m-lines stay at port 0 with a reason.
+ */
+function negotiateVideo(
+  lines: readonly SdpMedia[],
+  sessionBandwidth: SdpBandwidth,
+  media: AnswerMediaLine[],
+  audio: CallAudioSession,
+  ctx: NegotiateContext,
+): Pick<NegotiatedOffer, 'video' | 'videoRejected' | 'bandwidth'> {
+  const video: NegotiatedVideo[] = [];
+  const videoRejected: VideoRejection[] = [];
+  const opts = ctx.video;
+  if (!opts) {
+    lines.forEach((m, index) => { if (m.type === 'video') videoRejected.push({ index, reason: 'video_disabled' }); });
+    return { video, videoRejected, bandwidth: null };
+  }
+  const asked = offeredVideoBps(sessionBandwidth);
+  const callBps = Math.max(0, Math.floor(Math.min(opts.callBitrateBps, asked ?? Infinity)));
+  const audioBps = Math.min(AUDIO_RESERVE_BPS[audio.codec.name], callBps);
+  const bandwidth: CallBandwidth = { callBps, audioBps, videoBps: callBps - audioBps };
+  const videoCtx = { ...ctx, video: opts };
+  lines.forEach((m, index) => {
+    if (m.type !== 'video') return;
+    const role: VideoRole = m.content.includes('slides') ? 'slides' : 'main';
+    let outcome: VideoRejectionReason | null = null;
+    if (m.port === 0) outcome = 'disabled_by_offer';
+    else if (role === 'slides' && opts.slides === false) outcome = 'slides_disabled';
+    else if (video.some((v) => v.role === role)) outcome = 'extra_video_line';
+    if (outcome === null) {
+      const r = acceptVideo(m, index, role, videoCtx, bandwidth.videoBps, m.content.length > 0);
+      if (typeof r === 'string') outcome = r;
+      else {
+        media[index] = { kind: 'video', video: video.length, content: r.content };
+        video.push(r.video);
+        return;
+      }
+    }
+    videoRejected.push({ index, reason: outcome });
+  });
+  return { video, videoRejected, bandwidth };
 }

@@ -35,9 +35,30 @@ export interface SdpMedia {
   ptime: number | null;
   /** Raw a=crypto values (after "crypto:"), in order; parsed by crypto.ts. */
   crypto: string[];
+  /** a=fmtp parameter strings by payload type (the first line per type). */
+  fmtp: Map<number, string>;
+  /** a=rtcp-fb lines (RFC 4585): payload type or '*' for all, type ("nack", "ccm", …), subtype or null. */
+  rtcpFb: RtcpFbLine[];
+  /** a=content (RFC 4796) values, lower-cased; empty when absent. */
+  content: string[];
+  /** a=label (RFC 4574), or null. */
+  label: string | null;
+  bandwidth: SdpBandwidth;
 }
 
-export type SdpReadResult = { ok: true; media: SdpMedia[] } | { ok: false; reason: 'malformed' | 'too_large'; detail: string };
+export interface RtcpFbLine {
+  payloadType: number | '*';
+  type: string;
+  subtype: string | null;
+}
+
+/** b=AS (kbps, with IP/UDP overhead) and b=TIAS (bps, without, RFC 3890); null when absent or unreadable. */
+export interface SdpBandwidth {
+  asKbps: number | null;
+  tiasBps: number | null;
+}
+
+export type SdpReadResult = { ok: true; media: SdpMedia[]; bandwidth: SdpBandwidth } | { ok: false; reason: 'malformed' | 'too_large'; detail: string };
 
 const DIRECTIONS = new Set<string>(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
 
@@ -67,6 +88,47 @@ function rawCryptoBySection(lines: string[]): string[][] {
     else if (line.startsWith('a=crypto:') && out.length > 0) out[out.length - 1]!.push(line.slice('a=crypto:'.length).trim());
   }
   return out;
+}
+
+function readBandwidth(raw: unknown): SdpBandwidth {
+  const out: SdpBandwidth = { asKbps: null, tiasBps: null };
+  if (!Array.isArray(raw)) return out;
+  for (const b of raw as { type?: unknown; limit?: unknown }[]) {
+    // Zero is legal (RFC 3556 uses it for RTCP) but means "no media" for AS/TIAS: kept, the caller decides.
+    if (b.type === 'AS' && out.asKbps === null) out.asKbps = intIn(b.limit, 0, 100_000_000);
+    else if (b.type === 'TIAS' && out.tiasBps === null) out.tiasBps = intIn(b.limit, 0, 100_000_000_000);
+  }
+  return out;
+}
+
+const TOKEN = /^[A-Za-z0-9_.+-]{1,32}$/;
+
+function readRtcpFb(raw: unknown): RtcpFbLine[] {
+  const out: RtcpFbLine[] = [];
+  if (!Array.isArray(raw)) return out;
+  for (const f of raw as { payload?: unknown; type?: unknown; subtype?: unknown }[]) {
+    const payloadType = f.payload === '*' ? '*' : intIn(f.payload, 0, 127);
+    if (payloadType === null || typeof f.type !== 'string' || !TOKEN.test(f.type)) continue;
+    const subtype = typeof f.subtype === 'string' && TOKEN.test(f.subtype) ? f.subtype.toLowerCase() : null;
+    if (out.length < 64) out.push({ payloadType, type: f.type.toLowerCase(), subtype });
+  }
+  return out;
+}
+
+function readFmtp(raw: unknown): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!Array.isArray(raw)) return out;
+  for (const f of raw as { payload?: unknown; config?: unknown }[]) {
+    const pt = intIn(f.payload, 0, 127);
+    if (pt !== null && typeof f.config === 'string' && !out.has(pt)) out.set(pt, f.config.slice(0, 1024));
+  }
+  return out;
+}
+
+/** a=content:slides,main → ['slides', 'main'] (RFC 4796 allows a list). */
+function readContent(raw: unknown): string[] {
+  if (typeof raw !== 'string') return [];
+  return raw.toLowerCase().split(',').map((c) => c.trim()).filter((c) => TOKEN.test(c)).slice(0, 8);
 }
 
 export function readSdp(body: string | Buffer): SdpReadResult {
@@ -121,7 +183,12 @@ export function readSdp(body: string | Buffer): SdpReadResult {
       rtcpMux: m.rtcpMux === 'rtcp-mux',
       ptime: Number.isFinite(ptimeRaw) && ptimeRaw > 0 ? ptimeRaw : null,
       crypto: crypto[i]!,
+      fmtp: readFmtp(m.fmtp),
+      rtcpFb: readRtcpFb(m.rtcpFb),
+      content: readContent((m as { content?: unknown }).content),
+      label: (typeof m.label === 'string' || typeof m.label === 'number') && /^[\x21-\x7e]{1,64}$/.test(String(m.label)) ? String(m.label) : null,
+      bandwidth: readBandwidth(m.bandwidth),
     });
   }
-  return { ok: true, media };
+  return { ok: true, media, bandwidth: readBandwidth(parsed.bandwidth) };
 }
