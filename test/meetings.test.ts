@@ -224,6 +224,10 @@ describe('call bandwidth policy (SPEC §4)', () => {
     const free = await join(await connect(), (await createRoom(f, companyId)).address, { bandwidthKbps: 2400 });
     expect(free.bandwidth).toEqual({ requestedKbps: 2400, kbps: 2400, cappedBy: 'requested', maxVideoHeight: 720 });
 
+    // Operators see how often the policy bites.
+    const metrics = await (await fetch(`${f.httpUrl}/metrics`)).text();
+    expect(Number(/^convene_join_bandwidth_capped_total\{kind="browser",capped_by="company_policy"\} (\d+)/m.exec(metrics)?.[1])).toBe(1);
+
     // A policy changed later applies to the next join.
     await f.api('PATCH', `/companies/${frugal}`, { maxCallBandwidthKbps: null });
     expect((await join(await connect(), room.address, { bandwidthKbps: 2400 })).bandwidth).toMatchObject({ kbps: 2400, cappedBy: 'requested' });

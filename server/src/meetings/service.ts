@@ -8,7 +8,7 @@ import type { MeetingsConfig } from './config.js';
 import { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingRoomRecord } from './directory.js';
 import { DomainError } from '../errors.js';
 import { MeetingError } from './errors.js';
-import type { MeetingLifecycleEvents, MeetingSummary, ParticipantSummary } from './events.js';
+import type { MeetingLifecycleEvents, MeetingSummary, ParticipantKind, ParticipantSummary } from './events.js';
 import { LocalParticipantHandle } from './handle.js';
 import type { EndpointVerifier } from './host-evidence.js';
 import type { HostLinks } from './host-link.js';
@@ -32,6 +32,8 @@ export type { JoinRequest } from './api.js';
 /** Observability hooks; behaviour never depends on them. */
 export type MeetingServiceObserverEvents = {
   joinRefused: [reason: string];
+  /** A participant was given less than it asked for, and by which limit (company_policy, endpoint_tier, sdp, service_max). */
+  bandwidthCapped: [kind: ParticipantKind, cappedBy: string];
   participantJoined: [role: Role, mode: JoinMode];
   participantLeft: [role: Role, mode: JoinMode, reason: LeaveReason];
   meetingOpened: [];
@@ -266,6 +268,7 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
       );
       // Checks the lock again: it may have been set while the seat was being reserved.
       meeting.add(participant);
+      if (cap.cappedBy !== 'requested') this.observer.emit('bandwidthCapped', participant.kind, cap.cappedBy);
       return new LocalParticipantHandle(participant, meeting);
     } catch (err) {
       await this.seats.release(room.id, room.companyId, participantId);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { buildWebApp } from '../web/build.mjs';
-import { launchChromium } from './support/browser.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { buildWebApp } from '../build.mjs';
+import { launchChromium } from '../../test/support/browser.js';
+import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 
 /**
  * Issue 10, item 5, browser half: a company's call bandwidth policy caps its browsers on the media
