@@ -211,6 +211,29 @@ describe('limits hold under concurrency', () => {
   });
 });
 
+describe('call bandwidth policy (SPEC §4)', () => {
+  it("a browser of a company with a 576 kbps policy asking for 2400 joins at 576; the company's other rooms too; a company without one keeps the choice", async () => {
+    const frugal = await createCompany(f);
+    await f.api('PATCH', `/companies/${frugal}`, { maxCallBandwidthKbps: 576 });
+    const room = await createRoom(f, frugal);
+    const capped = await join(await connect(), room.address, { bandwidthKbps: 2400 });
+    expect(capped.bandwidth).toEqual({ requestedKbps: 2400, kbps: 576, cappedBy: 'company_policy', maxVideoHeight: 720 });
+    const low = await join(await connect(), (await createRoom(f, frugal)).address, { bandwidthKbps: 256 });
+    expect(low.bandwidth).toMatchObject({ kbps: 256, cappedBy: 'requested' });
+
+    const free = await join(await connect(), (await createRoom(f, companyId)).address, { bandwidthKbps: 2400 });
+    expect(free.bandwidth).toEqual({ requestedKbps: 2400, kbps: 2400, cappedBy: 'requested', maxVideoHeight: 720 });
+
+    // Operators see how often the policy bites.
+    const metrics = await (await fetch(`${f.httpUrl}/metrics`)).text();
+    expect(Number(/^convene_join_bandwidth_capped_total\{kind="browser",capped_by="company_policy"\} (\d+)/m.exec(metrics)?.[1])).toBe(1);
+
+    // A policy changed later applies to the next join.
+    await f.api('PATCH', `/companies/${frugal}`, { maxCallBandwidthKbps: null });
+    expect((await join(await connect(), room.address, { bandwidthKbps: 2400 })).bandwidth).toMatchObject({ kbps: 2400, cappedBy: 'requested' });
+  });
+});
+
 describe('protocol robustness', () => {
   it('malformed, oversized, unknown and out-of-order messages get error responses; others keep being served', async () => {
     const bystander = await connect();

@@ -1,5 +1,5 @@
 import type { MeetingSnapshot } from './meeting/index.js';
-import type { RemoteStats } from './media/index.js';
+import type { RemoteStats, SendStats } from './media/index.js';
 import { App } from './ui/app.js';
 import type { JoinFormValues } from './ui/validation.js';
 
@@ -7,6 +7,8 @@ import type { JoinFormValues } from './ui/validation.js';
 export interface ConveneHook {
   readonly state: MeetingSnapshot;
   stats(): Promise<Record<string, RemoteStats>>;
+  /** Bytes this participant has sent, by kind (to measure its outgoing bitrate). */
+  sendStats(): Promise<SendStats>;
   /** Closes the signalling socket as a network failure would; the app then resumes its session. */
   dropConnection(): void;
   /** The phases this page went through, oldest first (at most 200). */
@@ -57,6 +59,7 @@ window.convene = {
     return app.snapshot;
   },
   stats: () => app.stats(),
+  sendStats: () => app.sendStats(),
   dropConnection: () => app.ctl.signaling.dropForTest(),
   phases: () => [...app.phaseLog],
   iceCandidateTypes: async () => (app.ctl.media ? app.ctl.media.selectedCandidateTypes() : { send: null, recv: null }),

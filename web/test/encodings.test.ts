@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_BANDWIDTHS_KBPS } from '../../server/src/protocol/index.js';
-import { cameraEncodings, screenMaxBitrate } from '../src/media/encodings.js';
+import { cameraConstraints, cameraEncodings, screenMaxBitrate } from '../src/media/encodings.js';
 
 describe('camera simulcast encodings', () => {
   it.each(CALL_BANDWIDTHS_KBPS)('at %i kbps: three VP8 layers, rising, that together fit the call bandwidth', (kbps) => {
@@ -15,5 +15,14 @@ describe('camera simulcast encodings', () => {
 
   it('gives a faster call a better top layer', () => {
     expect(cameraEncodings(4000)[2]!.maxBitrate).toBeGreaterThan(cameraEncodings(576)[2]!.maxBitrate);
+  });
+});
+
+describe('camera capture size', () => {
+  it('never asks for more than 720p unless the join answer allows 1080p (a FullHD add-on)', () => {
+    expect(cameraConstraints(4000)).toMatchObject({ height: { ideal: 720, max: 720 } });
+    expect(cameraConstraints(4000, 720)).toMatchObject({ height: { ideal: 720, max: 720 } });
+    expect(cameraConstraints(4000, 1080)).toMatchObject({ height: { ideal: 1080, max: 1080 } });
+    expect(cameraConstraints(576, 1080)).toMatchObject({ height: { ideal: 360 } });
   });
 });

@@ -3,7 +3,7 @@ import type { JoinResult, ParticipantView } from '../../server/src/protocol/inde
 import { MeetingState } from '../src/meeting/index.js';
 
 function person(id: string, patch: Partial<ParticipantView> = {}): ParticipantView {
-  return { id, displayName: id.toUpperCase(), role: 'guest', mode: 'video', kind: 'browser', state: 'joined', audioMuted: false, videoMuted: false, handRaised: false, presenting: false, ...patch };
+  return { id, displayName: id.toUpperCase(), role: 'guest', mode: 'video', kind: 'browser', address: null, state: 'joined', audioMuted: false, videoMuted: false, handRaised: false, presenting: false, ...patch };
 }
 
 function joined(roster: ParticipantView[], patch: Partial<JoinResult> = {}): JoinResult {
@@ -11,6 +11,7 @@ function joined(roster: ParticipantView[], patch: Partial<JoinResult> = {}): Joi
     participantId: 'me',
     role: 'guest',
     state: 'joined',
+    bandwidth: { requestedKbps: 1200, kbps: 1200, cappedBy: 'requested', maxVideoHeight: 720 },
     meeting: { id: 'm1', displayName: 'Team room', locked: false, presenterId: null, activeSpeakerId: null },
     routerRtpCapabilities: {},
     roster,
@@ -26,6 +27,16 @@ describe('MeetingState', () => {
     expect(snap.phase).toBe('joined');
     expect(snap.participantId).toBe('me');
     expect(snap.roster.map((p) => p.id)).toEqual(['me', 'h']);
+  });
+
+  it("keeps the call bandwidth that applies, and knows when our organisation capped it", () => {
+    const s = new MeetingState();
+    s.applyJoin(joined([person('me')]), 'video');
+    expect(s.snapshot().bandwidth).toEqual({ requestedKbps: 1200, kbps: 1200, cappedBy: 'requested', maxVideoHeight: 720 });
+    expect(s.cappedByOrganisation).toBe(false);
+    s.applyJoin(joined([person('me')], { bandwidth: { requestedKbps: 2400, kbps: 576, cappedBy: 'company_policy', maxVideoHeight: 720 } }), 'video');
+    expect(s.cappedByOrganisation).toBe(true);
+    expect(s.snapshot().bandwidth?.kbps).toBe(576);
   });
 
   it('starts in the lobby when the join answer says so', () => {

@@ -95,8 +95,13 @@ export const AdminConfigSchema = z.strictObject({
     .strictObject({
       participantsPerEul: z.number().int().positive().default(10),
       evaluationConcurrent: z.number().int().positive().default(20),
+      /**
+       * Call bandwidth (kbps) for browsers and unregistered callers in a company's meetings when the
+       * company sets none (its maxCallBandwidthKbps is null). 4000 = the highest a browser can choose.
+       */
+      defaultMaxCallBandwidthKbps: z.number().int().min(64).max(4000).default(4000),
     })
-    .default({ participantsPerEul: 10, evaluationConcurrent: 20 }),
+    .default({ participantsPerEul: 10, evaluationConcurrent: 20, defaultMaxCallBandwidthKbps: 4000 }),
 });
 export type AdminConfig = z.infer<typeof AdminConfigSchema>;
 export type AdminConfigInput = z.input<typeof AdminConfigSchema>;

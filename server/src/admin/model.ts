@@ -43,6 +43,12 @@ export const CompanySchema = z.object({
   /** Optional lower per-meeting participant limit (≤ 100). */
   maxParticipantsPerMeeting: z.number().int().nullable(),
   /**
+   * Call bandwidth policy (kbps) for browsers and unregistered callers in the company's meetings;
+   * null = the service default (admin.limits.defaultMaxCallBandwidthKbps). Provisioned endpoints
+   * keep their tier's rate. Absent on records written before it existed (= null).
+   */
+  maxCallBandwidthKbps: z.number().int().nullable().optional(),
+  /**
    * Set when the partner deleted the company: its consumers are deactivated and their addresses
    * released; its orders, plans and call records stay readable to the partner until recordsKeptUntil.
    */

@@ -22,8 +22,15 @@ export interface JoinRequest {
   /** A signed start link token (member portal): the owner joins as host without a PIN. */
   hostToken?: string | undefined;
   mode: JoinMode;
-  /** The call bandwidth, both ways (the SFU enforces it). */
+  /**
+   * The call bandwidth the participant asks for (a browser's choice; the gateway's own default for
+   * callers). The core caps it — endpoint tier, company policy, SDP, service ceiling, lowest wins
+   * (licensing/callBandwidthCap) — and the participant, its join result and its media leg get
+   * the capped rate, both ways.
+   */
   bandwidthKbps: number;
+  /** The call bandwidth the caller's SDP asks for (b=AS, or b=TIAS / 1000), set by the SIP gateway. */
+  sdpBandwidthKbps?: number | null | undefined;
   /** What the participant joins from; default `browser`. */
   kind?: ParticipantKind | undefined;
   /** SIP URI or phone number where known (null/absent for browsers). */
@@ -33,7 +40,7 @@ export interface JoinRequest {
    * room's company joins as host without a PIN. Never taken from a browser.
    */
   caller?: CallerIdentity | undefined;
-  /** A provisioned endpoint's bandwidth tier (call records), when the caller is one. */
+  /** A provisioned endpoint's bandwidth tier (its call rate cap, call records), when the caller is one. */
   endpoint?: { address: string; tier: string | null } | undefined;
   /** Network source address of the caller (PIN rate limits, logs, call records). */
   source: string;

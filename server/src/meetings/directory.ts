@@ -25,6 +25,11 @@ export interface MeetingLimits {
   perMeeting: number;
   /** Concurrent participants across all of the company's meetings; null = no company-wide cap. */
   companyConcurrent: number | null;
+  /**
+   * The company's call bandwidth policy (kbps) for browsers and unregistered callers in its
+   * meetings; absent/null = none (only the service ceiling). Provisioned endpoints get their tier.
+   */
+  maxCallBandwidthKbps?: number | null | undefined;
 }
 
 export interface MeetingDirectory {

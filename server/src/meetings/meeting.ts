@@ -97,6 +97,7 @@ export class Meeting<R extends MeetingMediaRoom = MeetingMediaRoom> {
       participantId: p.id,
       role: p.role,
       state: p.state === 'joined' ? 'joined' : 'lobby',
+      bandwidth: { ...p.bandwidth },
       meeting: this.view(),
       roster: p.state !== 'joined' ? [] : p.role === 'guest' ? this.roster().map(viewForGuest) : this.roster(),
     };

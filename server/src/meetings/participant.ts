@@ -1,5 +1,5 @@
 import { Emitter } from '../../../common/src/index.js';
-import type { JoinMode, LeaveReason, NotificationData, NotificationName, ParticipantView, Role } from '../protocol/index.js';
+import type { CallBandwidthView, JoinMode, LeaveReason, NotificationData, NotificationName, ParticipantView, Role } from '../protocol/index.js';
 import type { ParticipantEvents } from './api.js';
 import type { ParticipantKind } from './events.js';
 import type { CoreMediaPort } from './media.js';
@@ -26,7 +26,10 @@ export interface ParticipantInit {
   role: Role;
   mode: JoinMode;
   kind: ParticipantKind;
+  /** The call bandwidth that applies (already capped by the policy). */
   bandwidthKbps: number;
+  /** How `bandwidthKbps` came about; absent = the participant's own choice, at most 720p. */
+  bandwidthGrant?: { requestedKbps: number | null; cappedBy: CallBandwidthView['cappedBy']; maxVideoHeight: number } | undefined;
   source: string;
   callerAddress: string | null;
   tier: string | null;
@@ -83,6 +86,8 @@ export class Participant {
   readonly mode: JoinMode;
   readonly kind: ParticipantKind;
   readonly bandwidthKbps: number;
+  /** The call bandwidth as the participant is told it (join result). */
+  readonly bandwidth: Readonly<CallBandwidthView>;
   /** Source address, for PIN rate limits, logs and call records. */
   readonly source: string;
   readonly callerAddress: string | null;
@@ -106,6 +111,8 @@ export class Participant {
     this.mode = init.mode;
     this.kind = init.kind;
     this.bandwidthKbps = init.bandwidthKbps;
+    const grant = init.bandwidthGrant ?? { requestedKbps: init.bandwidthKbps, cappedBy: 'requested', maxVideoHeight: 720 };
+    this.bandwidth = Object.freeze({ requestedKbps: grant.requestedKbps, kbps: init.bandwidthKbps, cappedBy: grant.cappedBy, maxVideoHeight: grant.maxVideoHeight });
     this.source = init.source;
     this.callerAddress = init.callerAddress;
     this.tier = init.tier;

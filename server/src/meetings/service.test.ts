@@ -249,3 +249,56 @@ describe('MeetingService: host controls on a non-browser participant', () => {
     svc.close();
   });
 });
+
+describe('MeetingService: call bandwidth (SPEC §4)', () => {
+  it("a browser of a company with a 576 kbps policy asking for 2400 joins at 576, and is told why", async () => {
+    const { svc, join, lifecycle } = service();
+    const companyId = `co-policy-${randomUUID().slice(0, 8)}`;
+    book.limits.set(companyId, { perMeeting: 100, companyConcurrent: null, maxCallBandwidthKbps: 576 });
+    const room = await addRoom({ companyId });
+    const browser = await join(room, { bandwidthKbps: 2400, displayName: 'Capped' });
+    expect((await browser.joinResult()).bandwidth).toEqual({ requestedKbps: 2400, kbps: 576, cappedBy: 'company_policy', maxVideoHeight: 720 });
+    // Call records and webhooks carry the rate that applied, not the wish.
+    expect(lifecycle.find((e) => e.event === 'participantJoined')!.args[0]).toMatchObject({ participantId: browser.participantId, bandwidthKbps: 576 });
+    // A choice under the policy stands.
+    expect((await (await join(room, { bandwidthKbps: 256 })).joinResult()).bandwidth).toMatchObject({ kbps: 256, cappedBy: 'requested' });
+    svc.close();
+  });
+
+  it('a company without a policy: the browser gets its own choice (up to the service ceiling)', async () => {
+    const { svc, join } = service();
+    const room = await addRoom();
+    expect((await (await join(room, { bandwidthKbps: 2400 })).joinResult()).bandwidth).toEqual({ requestedKbps: 2400, kbps: 2400, cappedBy: 'requested', maxVideoHeight: 720 });
+    svc.close();
+  });
+
+  it("SIP callers: a provisioned endpoint gets its tier, not the browsers' policy; an unregistered caller the policy or its SDP's rate", async () => {
+    const { svc, join } = service();
+    const companyId = `co-policy-${randomUUID().slice(0, 8)}`;
+    book.limits.set(companyId, { perMeeting: 100, companyConcurrent: null, maxCallBandwidthKbps: 1200 });
+    const room = await addRoom({ companyId });
+    const sip = { kind: 'sip' as const, mode: 'video' as const, bandwidthKbps: 4000, callerAddress: 'sip:room@example.com' };
+    const basic = await join(room, { ...sip, endpoint: { address: 'basic@convene.example', tier: 'basic' } });
+    expect((await basic.joinResult()).bandwidth).toMatchObject({ kbps: 768, cappedBy: 'endpoint_tier' });
+    const premium = await join(room, { ...sip, endpoint: { address: 'premium@convene.example', tier: 'premium' } });
+    expect((await premium.joinResult()).bandwidth.kbps).toBe(4000);
+    const premiumLowSdp = await join(room, { ...sip, sdpBandwidthKbps: 1024, endpoint: { address: 'premium@convene.example', tier: 'premium' } });
+    expect((await premiumLowSdp.joinResult()).bandwidth).toMatchObject({ kbps: 1024, cappedBy: 'sdp' });
+    const unregistered = await join(room, { ...sip, sdpBandwidthKbps: 2048 });
+    expect((await unregistered.joinResult()).bandwidth).toMatchObject({ kbps: 1200, cappedBy: 'company_policy' });
+    svc.close();
+  });
+
+  it('a guest admitted from the lobby is told the same capped rate', async () => {
+    const { svc, join } = service();
+    const companyId = `co-policy-${randomUUID().slice(0, 8)}`;
+    book.limits.set(companyId, { perMeeting: 100, companyConcurrent: null, maxCallBandwidthKbps: 576 });
+    const room = await addRoom({ companyId, hostPin: '4321', guestPin: '8765' });
+    const guest = await join(room, { pin: '8765', bandwidthKbps: 4000 });
+    expect((await guest.joinResult()).bandwidth.kbps).toBe(576);
+    const admitted = new Promise<{ bandwidth: unknown }>((resolve) => guest.events.once('admitted', resolve));
+    await join(room, { pin: '4321' });
+    expect((await admitted).bandwidth).toEqual({ requestedKbps: 4000, kbps: 576, cappedBy: 'company_policy', maxVideoHeight: 720 });
+    svc.close();
+  });
+});

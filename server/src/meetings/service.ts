@@ -8,7 +8,7 @@ import type { MeetingsConfig } from './config.js';
 import { SERVICE_MAX_PARTICIPANTS, type MeetingDirectory, type MeetingRoomRecord } from './directory.js';
 import { DomainError } from '../errors.js';
 import { MeetingError } from './errors.js';
-import type { MeetingLifecycleEvents, MeetingSummary, ParticipantSummary } from './events.js';
+import type { MeetingLifecycleEvents, MeetingSummary, ParticipantKind, ParticipantSummary } from './events.js';
 import { LocalParticipantHandle } from './handle.js';
 import type { EndpointVerifier } from './host-evidence.js';
 import type { HostLinks } from './host-link.js';
@@ -19,12 +19,21 @@ import { PinGuard } from './pin-guard.js';
 import { assertAdmitted, type JoinAdmission } from './admission.js';
 import { LookupThrottle } from './lookup-throttle.js';
 import { SeatLedger } from './seats.js';
+import { callBandwidthCap, videoResolutionCap } from '../licensing/index.js';
+
+/**
+ * Participants of our VMRs are `meeting` calls: seed 002's FullHD add-ons are for interop calls
+ * (CVI, Teams Rooms, Zoom Rooms), so no add-on lifts a meeting above 720p (licensing/resolution.ts).
+ */
+const MEETING_RESOLUTION = videoResolutionCap('meeting', { cvi: false, teamsRooms: false, zoomRooms: false });
 
 export type { JoinRequest } from './api.js';
 
 /** Observability hooks; behaviour never depends on them. */
 export type MeetingServiceObserverEvents = {
   joinRefused: [reason: string];
+  /** A participant was given less than it asked for, and by which limit (company_policy, endpoint_tier, sdp, service_max). */
+  bandwidthCapped: [kind: ParticipantKind, cappedBy: string];
   participantJoined: [role: Role, mode: JoinMode];
   participantLeft: [role: Role, mode: JoinMode, reason: LeaveReason];
   meetingOpened: [];
@@ -229,6 +238,13 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
       const code = seat === 'meeting_full' && limits.perMeeting < roomCap ? 'licence_limit' : seat;
       throw new MeetingError(code, code === 'meeting_full' ? 'the meeting is full' : "the organisation's licences do not allow more participants in its meetings right now");
     }
+    // SPEC §4: the participant's choice, its endpoint tier or the company's policy, its SDP — lowest wins.
+    const cap = callBandwidthCap({
+      requestedKbps: req.bandwidthKbps,
+      endpointTier: req.endpoint?.tier ?? null,
+      companyMaxKbps: limits.maxCallBandwidthKbps ?? null,
+      sdpAsKbps: req.sdpBandwidthKbps ?? null,
+    });
     try {
       const meeting = await this.meetingFor(room);
       // Accepted now: seat held and about to be placed (lifecycle times follow placement order).
@@ -240,7 +256,8 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
           role,
           mode: req.mode,
           kind: req.kind ?? 'browser',
-          bandwidthKbps: req.bandwidthKbps,
+          bandwidthKbps: cap.kbps,
+          bandwidthGrant: { requestedKbps: cap.requestedKbps, cappedBy: cap.cappedBy, maxVideoHeight: MEETING_RESOLUTION.height },
           source: req.source,
           callerAddress: req.callerAddress ?? req.caller?.endpointAddress ?? null,
           tier: req.endpoint?.tier ?? null,
@@ -251,6 +268,7 @@ export class MeetingService<R extends MeetingMediaRoom = MeetingMediaRoom> imple
       );
       // Checks the lock again: it may have been set while the seat was being reserved.
       meeting.add(participant);
+      if (cap.cappedBy !== 'requested') this.observer.emit('bandwidthCapped', participant.kind, cap.cappedBy);
       return new LocalParticipantHandle(participant, meeting);
     } catch (err) {
       await this.seats.release(room.id, room.companyId, participantId);

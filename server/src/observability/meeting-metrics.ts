@@ -6,6 +6,7 @@ export interface ObservableMeetings {
   liveMeetings(): { participants: Map<string, { role: string; mode: string; state: string }> }[];
   observer: {
     on(event: 'joinRefused', fn: (reason: string) => void): unknown;
+    on(event: 'bandwidthCapped', fn: (kind: string, cappedBy: string) => void): unknown;
     on(event: 'participantLeft', fn: (role: string, mode: string, reason: string) => void): unknown;
   };
 }
@@ -64,6 +65,13 @@ export function registerMeetingMetrics(
   });
   const refusals = new Counter({ name: 'convene_join_refusals_total', help: 'Refused joins by reason', labelNames: ['reason'], registers: [registry] });
   meetings.observer.on('joinRefused', (reason) => refusals.inc({ reason }));
+  const capped = new Counter({
+    name: 'convene_join_bandwidth_capped_total',
+    help: 'Joins given less call bandwidth than asked for, by participant kind and the limit that applied (company_policy, endpoint_tier, sdp, service_max)',
+    labelNames: ['kind', 'capped_by'],
+    registers: [registry],
+  });
+  meetings.observer.on('bandwidthCapped', (kind, cappedBy) => capped.inc({ kind, capped_by: cappedBy }));
   const left = new Counter({
     name: 'convene_participants_left_total',
     help: 'Participants that left, by reason',

@@ -53,11 +53,27 @@ export interface MeetingView {
   activeSpeakerId: string | null;
 }
 
+/** What set a participant's call bandwidth: its own choice, or the limit that capped it. */
+export type BandwidthCapReason = 'requested' | 'endpoint_tier' | 'company_policy' | 'sdp' | 'service_max';
+
+/** The call bandwidth and video size a participant may use, both ways (the SFU enforces the rate). */
+export interface CallBandwidthView {
+  /** What the participant asked for. */
+  requestedKbps: number | null;
+  /** What applies: the lowest of its choice, its endpoint tier or its company's policy, its SDP, the service ceiling. */
+  kbps: number;
+  cappedBy: BandwidthCapReason;
+  /** Highest video the participant should send (720, or 1080 where a FullHD add-on applies). */
+  maxVideoHeight: number;
+}
+
 export interface JoinResult {
   participantId: string;
   role: Role;
   /** `lobby`: wait for `lobby.admitted` before setting up media. */
   state: 'joined' | 'lobby';
+  /** The call bandwidth that applies: send no more; size encodings to `bandwidth.kbps`. */
+  bandwidth: CallBandwidthView;
   meeting: MeetingView;
   /** Present once joined (also in `lobby.admitted`). */
   routerRtpCapabilities?: Record<string, unknown>;

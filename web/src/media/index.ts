@@ -1,2 +1,2 @@
-export { MediaSession, type IceSettings, type RemoteTrack, type RemoteStats, type LocalSource } from './session.js';
+export { MediaSession, type IceSettings, type RemoteTrack, type RemoteStats, type SendStats, type LocalSource } from './session.js';
 export { cameraEncodings, cameraConstraints, screenMaxBitrate } from './encodings.js';

@@ -29,6 +29,12 @@ export interface RemoteStats {
   framesDecoded: number;
 }
 
+/** What we have sent so far (RTP payload and header bytes, all our producers of each kind). */
+export interface SendStats {
+  audioBytesSent: number;
+  videoBytesSent: number;
+}
+
 type MediaEvents = {
   trackAdded: [RemoteTrack];
   trackRemoved: [RemoteTrack];
@@ -61,6 +67,8 @@ export class MediaSession {
     private readonly mode: JoinMode,
     private readonly bandwidthKbps: number,
     private readonly ice: IceSettings = { iceServers: [], iceTransportPolicy: 'all' },
+    /** Highest video we may send (the join answer's `bandwidth.maxVideoHeight`). */
+    private readonly maxVideoHeight = 720,
   ) {}
 
   /** Loads the device and creates both transports. */
@@ -99,7 +107,7 @@ export class MediaSession {
   /** Starts the camera as VP8 with three simulcast layers sized to the call bandwidth. */
   async startCamera(): Promise<void> {
     if (this.mode !== 'video') return;
-    const stream = await getUserMedia({ video: cameraConstraints(this.bandwidthKbps) });
+    const stream = await getUserMedia({ video: cameraConstraints(this.bandwidthKbps, this.maxVideoHeight) });
     const track = stream.getVideoTracks()[0];
     if (!track) throw new SignalingError('media_unavailable', 'No camera track.');
     const codec = this.device?.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
@@ -172,6 +180,19 @@ export class MediaSession {
       await this.signaling.request('producer.close', { producerId: producer.id }).catch(() => undefined);
       await this.signaling.request('presentation.stop', {}).catch(() => undefined);
     }
+  }
+
+  /** Bytes sent on the send transport so far (outbound-rtp payload + headers, by kind). */
+  async sendStats(): Promise<SendStats> {
+    const out: SendStats = { audioBytesSent: 0, videoBytesSent: 0 };
+    const report = await this.sendTransport?.getStats();
+    report?.forEach((s: { type?: string; kind?: string; bytesSent?: number; headerBytesSent?: number }) => {
+      if (s.type !== 'outbound-rtp') return;
+      const bytes = (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
+      if (s.kind === 'video') out.videoBytesSent += bytes;
+      else if (s.kind === 'audio') out.audioBytesSent += bytes;
+    });
+    return out;
   }
 
   /** A `consumer.added` notification: consume, then ask the server to resume it. */

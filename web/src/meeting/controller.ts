@@ -1,7 +1,7 @@
 import type { JoinMode, JoinResult, NotificationData } from '../../../server/src/protocol/index.js';
 import type { PROTOCOL_VERSION } from '../../../server/src/protocol/index.js';
 import { Emitter } from '../../../common/src/emitter.js';
-import { MediaSession, type IceSettings, type RemoteStats } from '../media/index.js';
+import { MediaSession, type IceSettings, type RemoteStats, type SendStats } from '../media/index.js';
 import { SignalingClient, SignalingError, errorMessage, leaveReasonMessage, type WebSocketLike } from '../signaling/index.js';
 import { MeetingState } from './state.js';
 
@@ -195,6 +195,10 @@ export class MeetingController {
     return this.media ? this.media.stats() : {};
   }
 
+  async sendStats(): Promise<SendStats> {
+    return this.media ? this.media.sendStats() : { audioBytesSent: 0, videoBytesSent: 0 };
+  }
+
   // ---- internals ----
 
   private setIce(hello: Partial<IceSettings>): void {
@@ -208,7 +212,9 @@ export class MeetingController {
     const req = this.request;
     if (!req || !result.routerRtpCapabilities) return;
     this.media?.close();
-    const media = new MediaSession(this.signaling, req.mode, req.bandwidthKbps, this.ice);
+    // The server's answer, not our choice: our organisation may have capped it, and the SFU drops
+    // what goes over it, so encode for what applies.
+    const media = new MediaSession(this.signaling, req.mode, result.bandwidth.kbps, this.ice, result.bandwidth.maxVideoHeight);
     this.media = media;
     this.events.emit('media');
     try {

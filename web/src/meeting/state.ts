@@ -1,4 +1,4 @@
-import type { JoinMode, JoinResult, MeetingView, NotificationData, ParticipantView, Role } from '../../../server/src/protocol/index.js';
+import type { CallBandwidthView, JoinMode, JoinResult, MeetingView, NotificationData, ParticipantView, Role } from '../../../server/src/protocol/index.js';
 import { Emitter } from '../../../common/src/emitter.js';
 
 /** Where this page is in its lifecycle. */
@@ -24,6 +24,8 @@ export interface MeetingSnapshot {
   chat: ChatEntry[];
   presenterId: string | null;
   activeSpeakerId: string | null;
+  /** The call bandwidth that applies to us (from the join answer); null before joining. */
+  bandwidth: CallBandwidthView | null;
   /** Human sentence for the current error or end state, if any. */
   notice: string | null;
 }
@@ -41,6 +43,7 @@ export class MeetingState {
   role: Role | null = null;
   mode: JoinMode | null = null;
   meeting: MeetingView | null = null;
+  bandwidth: CallBandwidthView | null = null;
   readonly roster = new Map<string, ParticipantView>();
   lobby: ParticipantView[] = [];
   readonly chat: ChatEntry[] = [];
@@ -62,6 +65,11 @@ export class MeetingState {
     return this.meeting?.activeSpeakerId ?? null;
   }
 
+  /** Our organisation's policy lowered the bandwidth we chose (the page says so). */
+  get cappedByOrganisation(): boolean {
+    return this.bandwidth?.cappedBy === 'company_policy';
+  }
+
   setPhase(phase: Phase, notice: string | null = this.notice): void {
     this.phase = phase;
     this.notice = notice;
@@ -79,6 +87,7 @@ export class MeetingState {
     this.role = result.role;
     this.mode = mode;
     this.meeting = { ...result.meeting };
+    this.bandwidth = { ...result.bandwidth };
     this.roster.clear();
     for (const p of result.roster) this.roster.set(p.id, p);
     this.phase = result.state === 'lobby' ? 'lobby' : 'joined';
@@ -169,6 +178,7 @@ export class MeetingState {
       chat: [...this.chat],
       presenterId: this.presenterId,
       activeSpeakerId: this.activeSpeakerId,
+      bandwidth: this.bandwidth ? { ...this.bandwidth } : null,
       notice: this.notice,
     };
   }

@@ -1,6 +1,6 @@
 import { MeetingController } from '../meeting/index.js';
 import type { Phase } from '../meeting/index.js';
-import type { RemoteStats } from '../media/index.js';
+import type { RemoteStats, SendStats } from '../media/index.js';
 import { SignalingError, errorMessage } from '../signaling/index.js';
 import { replaceChildren } from './dom.js';
 import { renderJoinPage } from './join-page.js';
@@ -36,6 +36,10 @@ export class App {
 
   get snapshot(): ReturnType<MeetingController['state']['snapshot']> {
     return this.ctl.state.snapshot();
+  }
+
+  sendStats(): Promise<SendStats> {
+    return this.ctl.sendStats();
   }
 
   stats(): Promise<Record<string, RemoteStats>> {

@@ -3,6 +3,7 @@ import type { MeetingController } from '../meeting/index.js';
 import type { MediaSession, RemoteTrack } from '../media/index.js';
 import { h, replaceChildren } from './dom.js';
 import { icon, type IconName } from './icons.js';
+import { formatBandwidth } from './validation.js';
 import { kindFlag } from './kind.js';
 import { AudioSink, TileGrid, type TileInput } from './tiles.js';
 
@@ -117,6 +118,18 @@ export class MeetingPage {
       h('span', {}, count === 1 ? '1 participant' : `${count} participants`),
       meeting?.locked ? h('span', { class: 'badge badge-warn', 'data-testid': 'locked-badge' }, icon('lock'), 'Locked') : null,
       s.phase === 'reconnecting' ? h('span', { class: 'badge badge-warn', 'data-testid': 'reconnecting-badge' }, 'Reconnecting…') : null,
+      s.cappedByOrganisation && s.bandwidth
+        ? h(
+            'span',
+            {
+              class: 'badge badge-info',
+              'data-testid': 'bandwidth-capped',
+              'data-kbps': String(s.bandwidth.kbps),
+              title: `You chose ${formatBandwidth(s.bandwidth.requestedKbps ?? s.bandwidth.kbps)}; your organisation allows ${formatBandwidth(s.bandwidth.kbps)} per call.`,
+            },
+            `${formatBandwidth(s.bandwidth.kbps)} · capped by your organisation`,
+          )
+        : null,
     );
     this.renderStage(media);
     this.renderPeople();
@@ -406,3 +419,4 @@ function formatTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
+

@@ -3,6 +3,8 @@
  * "pools"; consumers draw from pools (EUL per user/team VMR, an endpoint tier per endpoint,
  * Domain Hosting per custom domain). -1 means unlimited (Enterprise Wide Agreement).
  */
+import { ENDPOINT_TIER_KBPS } from '../../licensing/index.js';
+
 export const LICENCE_POOLS = [
   'eul',
   'endpoint_basic',
@@ -185,8 +187,8 @@ export function addTerm(fromMs: number, plan: PaymentPlan, terms = 1): number {
   return target.getTime();
 }
 
-/** Endpoint tiers and their bandwidth caps (seed 002, SPEC §4). */
-export const ENDPOINT_TIERS = { basic: 768, plus: 1500, premium: 4000 } as const;
+/** Endpoint tiers and their bandwidth caps (seed 002, SPEC §4); the policy that applies them is licensing/. */
+export const ENDPOINT_TIERS = ENDPOINT_TIER_KBPS;
 export type EndpointTier = keyof typeof ENDPOINT_TIERS;
 export const ENDPOINT_TIER_NAMES = ['basic', 'plus', 'premium'] as const;
 

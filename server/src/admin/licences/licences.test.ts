@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UNLIMITED, addTerm, companyLimits, planType, planTypes, sumCapacity } from './index.js';
 
-const policy = { participantsPerEul: 10, evaluationConcurrent: 20 };
+const policy = { participantsPerEul: 10, evaluationConcurrent: 20, defaultMaxCallBandwidthKbps: 4000 };
 
 describe('plan catalog (seed 002)', () => {
   it('ERC Basic is renewal-only; Connect Standard/Essentials and ERC include one Domain Hosting licence', () => {
@@ -36,5 +36,15 @@ describe('company limits from licences', () => {
     expect(companyLimits({ connect_microsoft: 4, fullhd_cvi: 1, byoc: 2, endpoint_plus: 3 }, { perMeetingOverride: null, evaluationOpen: false, policy })).toMatchObject({ cviMicrosoft: 4, fullHdCvi: true, byoc: 2 });
     // BYOC is usable only up to the Endpoint licences (1 per endpoint licence), e.g. after an endpoint plan lapsed.
     expect(companyLimits({ byoc: 2, endpoint_basic: 1 }, { perMeetingOverride: null, evaluationOpen: false, policy }).byoc).toBe(1);
+  });
+
+  it("gives the company's call bandwidth policy, else the service default, and each FullHD add-on separately", () => {
+    const opts = { perMeetingOverride: null, evaluationOpen: false, policy };
+    expect(companyLimits({ eul: 1 }, opts).maxCallBandwidthKbps).toBe(4000);
+    expect(companyLimits({ eul: 1 }, { ...opts, maxCallBandwidthKbps: null }).maxCallBandwidthKbps).toBe(4000);
+    expect(companyLimits({ eul: 1 }, { ...opts, maxCallBandwidthKbps: 576 }).maxCallBandwidthKbps).toBe(576);
+    expect(companyLimits({ eul: 1 }, { ...opts, policy: { ...policy, defaultMaxCallBandwidthKbps: 1200 } }).maxCallBandwidthKbps).toBe(1200);
+    expect(companyLimits({ fullhd_teams_rooms: 2 }, opts)).toMatchObject({ fullHdCvi: false, fullHdTeamsRooms: true, fullHdZoomRooms: false });
+    expect(companyLimits({ fullhd_zoom_rooms: 1 }, opts)).toMatchObject({ fullHdCvi: false, fullHdTeamsRooms: false, fullHdZoomRooms: true });
   });
 });

@@ -13,8 +13,16 @@ export interface CompanyLimits {
   cviGoogle: number;
   /** Whether FullHD (1080p) is allowed on CVI calls. */
   fullHdCvi: boolean;
+  /** Whether FullHD (1080p) is allowed on Teams Rooms / Zoom Rooms calls (seed 002 add-ons). */
+  fullHdTeamsRooms: boolean;
+  fullHdZoomRooms: boolean;
   branding: boolean;
   byoc: number;
+  /**
+   * Call bandwidth (kbps) for browsers and unregistered callers in the company's meetings: the
+   * company's own setting, else the service default. Provisioned endpoints get their tier instead.
+   */
+  maxCallBandwidthKbps: number;
 }
 
 export interface LimitPolicy {
@@ -22,6 +30,8 @@ export interface LimitPolicy {
   participantsPerEul: number;
   /** Cap on a company in Evaluation Mode without paid licences. */
   evaluationConcurrent: number;
+  /** Call bandwidth for browsers/unregistered callers when a company sets none. */
+  defaultMaxCallBandwidthKbps: number;
 }
 
 /**
@@ -31,7 +41,7 @@ export interface LimitPolicy {
  */
 export function companyLimits(
   capacity: Partial<Record<LicencePool, number>>,
-  opts: { perMeetingOverride: number | null; evaluationOpen: boolean; policy: LimitPolicy },
+  opts: { perMeetingOverride: number | null; evaluationOpen: boolean; policy: LimitPolicy; maxCallBandwidthKbps?: number | null | undefined },
 ): CompanyLimits {
   const eul = capacity.eul ?? 0;
   const endpoints = (capacity.endpoint_basic ?? 0) + (capacity.endpoint_plus ?? 0) + (capacity.endpoint_premium ?? 0);
@@ -48,8 +58,11 @@ export function companyLimits(
     cviMicrosoft: Math.max(0, capacity.connect_microsoft ?? 0),
     cviGoogle: Math.max(0, capacity.connect_google ?? 0),
     fullHdCvi: (capacity.fullhd_cvi ?? 0) !== 0,
+    fullHdTeamsRooms: (capacity.fullhd_teams_rooms ?? 0) !== 0,
+    fullHdZoomRooms: (capacity.fullhd_zoom_rooms ?? 0) !== 0,
     branding: (capacity.branding ?? 0) !== 0,
     // BYOC needs an Endpoint licence each; if endpoint plans lapsed, the usable BYOC count shrinks too.
     byoc: Math.max(0, Math.min(capacity.byoc ?? 0, endpoints)),
+    maxCallBandwidthKbps: opts.maxCallBandwidthKbps ?? opts.policy.defaultMaxCallBandwidthKbps,
   };
 }

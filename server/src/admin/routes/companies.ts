@@ -14,6 +14,9 @@ const CompanyBody = z.object({
   contactEmail: z.email().max(320).nullable().optional(),
   evaluationEndsAt: z.iso.datetime().nullable().optional(),
   maxParticipantsPerMeeting: z.number().int().min(2).max(100).nullable().optional(),
+  maxCallBandwidthKbps: z
+    .number().int().min(64).max(4000).nullable().optional()
+    .describe('Call bandwidth cap (kbps) for browsers and unregistered callers in this company\'s meetings; null = the service default. Provisioned endpoints keep their tier (768/1500/4000).'),
 });
 
 const OrderBody = z.object({
@@ -131,9 +134,12 @@ export function companyRoutes(r: RouteRegistrar, ctx: AdminContext, s: AdminServ
   r.add({
     method: 'PATCH', path: '/companies/:companyId', summary: 'Update a company (incl. Evaluation Mode end)', tag: 'companies', roles: PARTNER,
     params: CompanyParams, body: CompanyBody.partial(), response: CompanyViewSchema,
-    handler: async ({ principal, params, body, request }) => {
+    handler: async ({ principal, params, body, request, audit }) => {
       refuseRemovedFields(request.body);
-      const company = await s.companies.update(await loadCompany(ctx, principal, params.companyId, 'partner'), body);
+      const before = await loadCompany(ctx, principal, params.companyId, 'partner');
+      audit.before(before);
+      const company = await s.companies.update(before, body);
+      audit.after(company);
       // Closing Evaluation Mode (clearing or back-dating its end) ends the trial consumers now,
       // not at the next expiry pass: a trial must never outlive the evaluation (seed 001).
       if (body.evaluationEndsAt !== undefined) await endTrials(ctx, s.consumers, company);

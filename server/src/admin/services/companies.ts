@@ -12,6 +12,8 @@ export interface CompanyInput {
   contactEmail?: string | null | undefined;
   evaluationEndsAt?: string | null | undefined;
   maxParticipantsPerMeeting?: number | null | undefined;
+  /** Call bandwidth policy for browsers and unregistered callers (kbps); null = the service default. */
+  maxCallBandwidthKbps?: number | null | undefined;
 }
 
 export interface LicenceSummaryRow {
@@ -38,6 +40,7 @@ export class CompanyService {
       createdAt: nowIso(this.ctx),
       evaluation: input.evaluationEndsAt ? { endsAt: new Date(input.evaluationEndsAt).toISOString() } : null,
       maxParticipantsPerMeeting: input.maxParticipantsPerMeeting ?? null,
+      maxCallBandwidthKbps: input.maxCallBandwidthKbps ?? null,
       deletedAt: null,
       recordsKeptUntil: null,
     };
@@ -51,6 +54,7 @@ export class CompanyService {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.contactEmail !== undefined ? { contactEmail: patch.contactEmail } : {}),
       ...(patch.maxParticipantsPerMeeting !== undefined ? { maxParticipantsPerMeeting: patch.maxParticipantsPerMeeting } : {}),
+      ...(patch.maxCallBandwidthKbps !== undefined ? { maxCallBandwidthKbps: patch.maxCallBandwidthKbps } : {}),
       ...(patch.evaluationEndsAt !== undefined
         ? { evaluation: patch.evaluationEndsAt ? { endsAt: new Date(patch.evaluationEndsAt).toISOString() } : null }
         : {}),
@@ -96,6 +100,7 @@ export class CompanyService {
       perMeetingOverride: company.maxParticipantsPerMeeting,
       evaluationOpen: evaluationOpen(this.ctx, company),
       policy: this.ctx.config.limits,
+      maxCallBandwidthKbps: company.maxCallBandwidthKbps,
     });
   }
 }

@@ -12,8 +12,10 @@ export const sessionHandlers: HandlerTable = {
       // Named fields only: a browser never supplies a caller identity (that is the SIP gateway's evidence).
       const { address, displayName, pin, hostToken, mode, bandwidthKbps } = data;
       const handle = await ctx.meetings.join({ address, displayName, pin, hostToken, mode, bandwidthKbps, kind: 'browser', callerAddress: null, source: s.source });
-      s.link = ctx.links.bind(handle, bandwidthKbps, s.channel, s.resumeToken);
-      return await webRtcJoinResult(handle);
+      const result = await handle.joinResult();
+      // The capped rate, not the requested one: the WebRTC leg's transport limits are taken from the link.
+      s.link = ctx.links.bind(handle, result.bandwidth.kbps, s.channel, s.resumeToken);
+      return await webRtcJoinResult(handle, result);
     } catch (err) {
       if (err instanceof MeetingError && err.code === 'wrong_pin') {
         s.pinFailures++;
