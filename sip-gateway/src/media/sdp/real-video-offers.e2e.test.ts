@@ -91,7 +91,20 @@ interface VideoCallResult {
  * that payload type — an H.264 stream as the meeting would send it — until baresip reports decoding
  * it ("video: receiving with resolution …") or 8 s pass.
  */
+/**
+ * One retry when baresip never got going (no INVITE, or no video at all): its listen port comes from
+ * a free-port probe that a parallel test can take before baresip binds it.
+ */
 async function videoCall(account: string, ctx: NegotiateContext, echoPayloadType?: number): Promise<VideoCallResult> {
+  try {
+    return await videoCallOnce(account, ctx, echoPayloadType);
+  } catch (err) {
+    if (!/^only 0 video packets/.test((err as Error).message)) throw err;
+    return videoCallOnce(account, ctx, echoPayloadType);
+  }
+}
+
+async function videoCallOnce(account: string, ctx: NegotiateContext, echoPayloadType?: number): Promise<VideoCallResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-video-'));
   const [sip, audio, video] = await Promise.all([bindUdp(), bindUdp(), bindUdp()]);
   let decoded = false;
@@ -105,7 +118,7 @@ async function videoCall(account: string, ctx: NegotiateContext, echoPayloadType
   let theirVideoPort = 0;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${packets.length} video packets within 20 s`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`only ${packets.length} video packets within 20 s (${offer ? 'the call was answered' : 'no INVITE arrived'})`)), 20_000);
       sip.on('message', (msg, from) => {
         const text = msg.toString('utf8');
         if (!text.startsWith('INVITE ') || offer) return;
