@@ -150,6 +150,7 @@ export class SwitchedVideoStream {
   };
 
   private readonly sink: SwitchedVideoStreamSink;
+  private readonly outputSsrcInt: number;
   private readonly clockPerMs: number;
   private readonly keyframeTimeoutMs: number;
   private readonly maxKeyframeRequests: number;
@@ -157,6 +158,7 @@ export class SwitchedVideoStream {
   private readonly minEndpointKeyframeIntervalMs: number;
 
   private readonly sources = new Map<string, Source>();
+  /** Keyed by the SSRC as int32 (`| 0`): a small integer key, so a lookup allocates nothing. */
   private readonly bySsrc = new Map<number, Source>();
   private current: Source | null = null;
   private pending: Source | null = null;
@@ -181,7 +183,9 @@ export class SwitchedVideoStream {
   private holding = false;
   private holdStartMs = 0;
 
-  // The packet being handled, parsed without allocating.
+  // The packet being handled, parsed without allocating. 32-bit fields (timestamps, SSRCs, and the
+  // offsets and output timestamp below) are kept as int32, which V8 holds unboxed; uint32 values
+  // above 2^31 would be heap numbers, allocated per packet.
   private pMarker = false;
   private pPt = 0;
   private pSeq = 0;
@@ -207,7 +211,8 @@ export class SwitchedVideoStream {
     this.maxHoldMs = options.maxHoldMs ?? 100;
     this.minEndpointKeyframeIntervalMs = options.minEndpointKeyframeIntervalMs ?? 250;
     this.lastOutSeq = ((options.initialSequenceNumber ?? Math.floor(Math.random() * 0x10000)) - 1) & 0xffff;
-    this.lastOutTs = (options.initialTimestamp ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
+    this.lastOutTs = (options.initialTimestamp ?? Math.floor(Math.random() * 0x1_0000_0000)) | 0;
+    this.outputSsrcInt = this.outputSsrc | 0;
     this.holdSlots = Array.from({ length: holdPackets }, () => new Uint8Array(maxPacketBytes));
     this.holdLengths = new Int32Array(holdPackets);
   }
@@ -224,7 +229,7 @@ export class SwitchedVideoStream {
 
   addSource(id: string, options: VideoSourceOptions): void {
     const ssrc = options.ssrc >>> 0;
-    if (this.sources.has(id) || this.bySsrc.has(ssrc)) throw new VideoSwitchError('duplicate_source', `source ${id} or SSRC ${ssrc} already added`);
+    if (this.sources.has(id) || this.bySsrc.has(ssrc | 0)) throw new VideoSwitchError('duplicate_source', `source ${id} or SSRC ${ssrc} already added`);
     const source = new Source(id, ssrc);
     for (const pt of options.payloadTypes) {
       for (const v of [pt.payloadType, pt.outputPayloadType]) {
@@ -234,7 +239,7 @@ export class SwitchedVideoStream {
       source.codec[pt.payloadType] = pt.codec === 'vp8' ? CODEC_VP8 : CODEC_H264;
     }
     this.sources.set(id, source);
-    this.bySsrc.set(ssrc, source);
+    this.bySsrc.set(ssrc | 0, source);
   }
 
   /**
@@ -252,7 +257,7 @@ export class SwitchedVideoStream {
       if (this.holding) this.flushHold(nowMs);
     }
     this.sources.delete(id);
-    this.bySsrc.delete(source.ssrc);
+    this.bySsrc.delete(source.ssrc | 0);
   }
 
   /**
@@ -442,9 +447,9 @@ export class SwitchedVideoStream {
       source.highestTs = ts;
       const outSeq = (this.lastOutSeq + 1) & 0xffff;
       let outTs = this.lastOutTs;
-      if (this.anySent) outTs = (outTs + Math.max(1, Math.round((nowMs - this.lastOutWallMs) * this.clockPerMs))) >>> 0;
+      if (this.anySent) outTs = (outTs + Math.max(1, Math.round((nowMs - this.lastOutWallMs) * this.clockPerMs))) | 0;
       source.seqOffset = (outSeq - seq) & 0xffff;
-      source.tsOffset = (outTs - ts) >>> 0;
+      source.tsOffset = (outTs - ts) | 0;
     } else if (seqDiff(seq, source.firstSeq) < 0 && seqDiff(source.highestSeq, source.firstSeq) < 0x4000) {
       // Older than the keyframe we switched at: the endpoint must not get the frame before it, and
       // its sequence numbers already belong to the previous source's packets.
@@ -452,7 +457,7 @@ export class SwitchedVideoStream {
       return 'before_switch';
     }
     const outSeq = (seq + source.seqOffset) & 0xffff;
-    const outTs = (ts + source.tsOffset) >>> 0;
+    const outTs = (ts + source.tsOffset) | 0;
     const inOrder = seqNewer(seq, source.highestSeq) || seq === source.firstSeq;
     if (inOrder) {
       source.highestSeq = seq;
@@ -472,7 +477,7 @@ export class SwitchedVideoStream {
     buf[5] = (outTs >>> 16) & 0xff;
     buf[6] = (outTs >>> 8) & 0xff;
     buf[7] = outTs & 0xff;
-    const ssrc = this.outputSsrc;
+    const ssrc = this.outputSsrcInt;
     buf[8] = ssrc >>> 24;
     buf[9] = (ssrc >>> 16) & 0xff;
     buf[10] = (ssrc >>> 8) & 0xff;
@@ -504,8 +509,8 @@ export class SwitchedVideoStream {
     this.pMarker = (b1 & 0x80) !== 0;
     this.pPt = b1 & 0x7f;
     this.pSeq = (buf[2]! << 8) | buf[3]!;
-    this.pTs = ((buf[4]! << 24) | (buf[5]! << 16) | (buf[6]! << 8) | buf[7]!) >>> 0;
-    this.pSsrc = ((buf[8]! << 24) | (buf[9]! << 16) | (buf[10]! << 8) | buf[11]!) >>> 0;
+    this.pTs = (buf[4]! << 24) | (buf[5]! << 16) | (buf[6]! << 8) | buf[7]!;
+    this.pSsrc = (buf[8]! << 24) | (buf[9]! << 16) | (buf[10]! << 8) | buf[11]!;
     this.pPayloadOffset = offset;
     this.pPayloadLength = length - offset - padding;
     return true;
