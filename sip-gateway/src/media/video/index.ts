@@ -28,5 +28,6 @@ export {
   type SwitchedVideoStreamOptions,
   type SwitchedVideoStreamCounters,
   type PacketOutcome,
+  type OutputSenderInfo,
 } from './switched-stream.js';
 export { SpeakerSwitchPolicy, type SpeakerSwitchPolicyOptions } from './speaker-switch-policy.js';

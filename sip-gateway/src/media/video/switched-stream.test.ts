@@ -319,6 +319,17 @@ describe('SwitchedVideoStream', () => {
     expect(requests).toEqual(['A', 'A']);
   });
 
+  it('gives sender-report fields for the output: packets, payload octets, and the timestamp run on by the wall clock', () => {
+    const { stream, a, feed } = harness();
+    expect(stream.senderInfo(0)).toBeNull();
+    stream.select('A', 0);
+    const frame = a.frameOf(true);
+    feed(100, frame);
+    const payloadOctets = frame.reduce((n, p) => n + p.length - 12, 0);
+    expect(stream.senderInfo(100)).toEqual({ rtpTimestamp: 500_000, packetCount: 2, octetCount: payloadOctets });
+    expect(stream.senderInfo(600)!.rtpTimestamp).toBe(500_000 + 45_000);
+  });
+
   it('VP8 sources switch at a VP8 keyframe', () => {
     const sent: string[] = [];
     const stream = new SwitchedVideoStream({ outputSsrc: OUT_SSRC }, { send: (p) => sent.push(p[12 + 4]!.toString(16)), requestKeyframe: () => {} });

@@ -97,6 +97,16 @@ export interface SwitchedVideoStreamCounters {
   keyframeRequests: number;
   endpointKeyframeRequests: number;
   switches: number;
+  /** Payload octets sent (RFC 3550 §6.4.1 sender's octet count). */
+  octetsSent: number;
+}
+
+/** What an RTCP sender report for the output SSRC needs (RFC 3550 §6.4.1). */
+export interface OutputSenderInfo {
+  /** The output's RTP timestamp at `nowMs`, extrapolated from the last packet sent. */
+  rtpTimestamp: number;
+  packetCount: number;
+  octetCount: number;
 }
 
 class Source {
@@ -147,6 +157,7 @@ export class SwitchedVideoStream {
     keyframeRequests: 0,
     endpointKeyframeRequests: 0,
     switches: 0,
+    octetsSent: 0,
   };
 
   private readonly sink: SwitchedVideoStreamSink;
@@ -313,6 +324,16 @@ export class SwitchedVideoStream {
     this.counters.keyframeRequests++;
     this.sink.requestKeyframe(source.id, source.ssrc);
     return true;
+  }
+
+  /**
+   * For the output's sender reports: null before the first packet. The timestamp runs on from the
+   * last packet by the wall clock, so it stays in step with what a switch will produce next.
+   */
+  senderInfo(nowMs: number): OutputSenderInfo | null {
+    if (!this.anySent) return null;
+    const elapsed = Math.max(0, Math.round((nowMs - this.lastOutWallMs) * this.clockPerMs));
+    return { rtpTimestamp: (this.lastOutTs + elapsed) >>> 0, packetCount: this.counters.forwarded >>> 0, octetCount: this.counters.octetsSent >>> 0 };
   }
 
   /**
@@ -483,6 +504,7 @@ export class SwitchedVideoStream {
     buf[10] = (ssrc >>> 8) & 0xff;
     buf[11] = ssrc & 0xff;
     this.counters.forwarded++;
+    this.counters.octetsSent += this.pPayloadLength;
     this.sink.send(buf, length);
     return 'forwarded';
   }
