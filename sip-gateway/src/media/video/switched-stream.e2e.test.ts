@@ -1,6 +1,6 @@
 /**
- * The switched stream against real peers: two ffmpeg encoders send H.264 RTP (testsrc and
- * smptebars, different SSRCs, payload types and sequence starts — one wraps) to our sockets; a
+ * The switched stream against real peers, for H.264 and for VP8: two ffmpeg encoders (testsrc and
+ * smptebars, different SSRCs, payload types and sequence starts — one wraps) send RTP to our sockets; a
  * SwitchedVideoStream switches between them every 2 s and sends its output as RTP to a third ffmpeg,
  * which decodes it. The decoder reports no error, concealment, corruption or missed packets, and its
  * frames show both patterns, each frame matching a clean picture of one of them.
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRtp } from '../rtp/index.js';
+import type { VideoCodec } from './keyframe.js';
 import { SwitchedVideoStream, type SwitchReport } from './switched-stream.js';
 import { bindUdp, encoderArgs, freePortPair, startFfmpeg, waitUntilBound } from './testing/ffmpeg-rtp.js';
 
@@ -47,7 +48,7 @@ function nearest(frame: Buffer, refs: Buffer[]): number {
   return best;
 }
 
-describe('SwitchedVideoStream with ffmpeg H.264 sources and an ffmpeg decoder', () => {
+describe.each<VideoCodec>(['h264', 'vp8'])('SwitchedVideoStream with ffmpeg %s sources and an ffmpeg decoder', (codec) => {
   it('switching every 2 s gives one continuous stream that decodes cleanly and shows both sources', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'convene-vswitch-'));
     dirs.push(dir);
@@ -71,7 +72,7 @@ describe('SwitchedVideoStream with ffmpeg H.264 sources and an ffmpeg decoder', 
     const outPort = await freePortPair();
     writeFileSync(
       join(dir, 'out.sdp'),
-      ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=switched', 'c=IN IP4 127.0.0.1', 't=0 0', `m=video ${outPort} RTP/AVP 102`, 'a=rtpmap:102 H264/90000', 'a=fmtp:102 packetization-mode=1', ''].join('\n'),
+      ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=switched', 'c=IN IP4 127.0.0.1', 't=0 0', `m=video ${outPort} RTP/AVP 102`, ...(codec === 'h264' ? ['a=rtpmap:102 H264/90000', 'a=fmtp:102 packetization-mode=1'] : ['a=rtpmap:102 VP8/90000']), ''].join('\n'),
     );
     const decodedPath = join(dir, 'decoded.rgb');
     const decoder = startFfmpeg(
@@ -106,8 +107,8 @@ describe('SwitchedVideoStream with ffmpeg H.264 sources and an ffmpeg decoder', 
         },
       },
     );
-    stream.addSource('A', { ssrc: 0x70a0a0a0, payloadTypes: [{ payloadType: 96, outputPayloadType: 102, codec: 'h264' }] });
-    stream.addSource('B', { ssrc: 0x30b0b0b0, payloadTypes: [{ payloadType: 97, outputPayloadType: 102, codec: 'h264' }] });
+    stream.addSource('A', { ssrc: 0x70a0a0a0, payloadTypes: [{ payloadType: 96, outputPayloadType: 102, codec }] });
+    stream.addSource('B', { ssrc: 0x30b0b0b0, payloadTypes: [{ payloadType: 97, outputPayloadType: 102, codec }] });
 
     const inputSeqs: Record<string, number[]> = { A: [], B: [] };
     const t0 = performance.now();
@@ -124,8 +125,8 @@ describe('SwitchedVideoStream with ffmpeg H.264 sources and an ffmpeg decoder', 
     const ticker = setInterval(() => stream.tick(now()), 20);
     const schedule = [2000, 4000, 6000].map((at, i) => setTimeout(() => stream.select(i % 2 === 0 ? 'B' : 'A', now()), at));
     const encoders = [
-      startFfmpeg(encoderArgs({ codec: 'h264', source: 'testsrc', port: sources[0]!.address().port, seconds: SECONDS, payloadType: 96, ssrc: 0x70a0a0a0, startSequence: 65_450 }), 30_000, children),
-      startFfmpeg(encoderArgs({ codec: 'h264', source: 'smptebars', port: sources[1]!.address().port, seconds: SECONDS, payloadType: 97, ssrc: 0x30b0b0b0, startSequence: 100 }), 30_000, children),
+      startFfmpeg(encoderArgs({ codec, source: 'testsrc', port: sources[0]!.address().port, seconds: SECONDS, payloadType: 96, ssrc: 0x70a0a0a0, startSequence: 65_450 }), 30_000, children),
+      startFfmpeg(encoderArgs({ codec, source: 'smptebars', port: sources[1]!.address().port, seconds: SECONDS, payloadType: 97, ssrc: 0x30b0b0b0, startSequence: 100 }), 30_000, children),
     ];
     const decoded = await decoder.done;
     clearInterval(ticker);
