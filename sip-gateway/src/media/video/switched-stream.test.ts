@@ -181,6 +181,19 @@ describe('SwitchedVideoStream', () => {
     expect(stream.counters.beforeSwitch).toBe(1);
   });
 
+  it('a late duplicate of the switch packet does not rewind the output: the next switch still continues after the newest', () => {
+    const { stream, sent, a, b, feed } = harness();
+    stream.select('A', 0);
+    const key = a.frameOf(true);
+    const duplicate = Uint8Array.from(key[0]!); // before the rewrite in place
+    feed(0, key);
+    feed(33, a.frameOf(false));
+    expect(stream.handlePacket(duplicate, 40)).toBe('forwarded'); // a network duplicate
+    stream.select('B', 50);
+    feed(60, b.frameOf(true));
+    expect(sent.map((s) => s.seq)).toEqual([1000, 1001, 1002, 1003, 1000, 1004, 1005]);
+  });
+
   it("the source's own losses stay gaps; dropped packets of the other source never use a sequence number", () => {
     const { stream, sent, a, b, feed } = harness();
     stream.select('A', 0);

@@ -120,7 +120,6 @@ class Source {
   started = false;
   firstSeq = 0;
   highestSeq = 0;
-  highestTs = 0;
   /** Last timestamp seen on this source (any packet): a new one starts a frame. */
   lastTs = 0;
   hasLastTs = false;
@@ -464,8 +463,7 @@ export class SwitchedVideoStream {
       // sequence, and in time by the wall clock since then (never the same timestamp: a new frame).
       source.started = true;
       source.firstSeq = seq;
-      source.highestSeq = seq;
-      source.highestTs = ts;
+      source.highestSeq = (seq - 1) & 0xffff; // so this packet is the newest so far
       const outSeq = (this.lastOutSeq + 1) & 0xffff;
       let outTs = this.lastOutTs;
       if (this.anySent) outTs = (outTs + Math.max(1, Math.round((nowMs - this.lastOutWallMs) * this.clockPerMs))) | 0;
@@ -479,14 +477,12 @@ export class SwitchedVideoStream {
     }
     const outSeq = (seq + source.seqOffset) & 0xffff;
     const outTs = (ts + source.tsOffset) | 0;
-    const inOrder = seqNewer(seq, source.highestSeq) || seq === source.firstSeq;
-    if (inOrder) {
+    if (seqNewer(seq, source.highestSeq)) {
       source.highestSeq = seq;
       this.lastOutSeq = outSeq;
       this.frameOpen = !this.pMarker;
     }
     if (!this.anySent || tsNewerOrEqual(outTs, this.lastOutTs)) {
-      source.highestTs = ts;
       this.lastOutTs = outTs;
       this.lastOutWallMs = nowMs;
     }
