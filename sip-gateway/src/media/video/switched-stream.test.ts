@@ -244,6 +244,42 @@ describe('SwitchedVideoStream', () => {
     expectContinuous(u.sent);
   });
 
+  it('a hold ends cleanly when the selection changes or the old source goes away', () => {
+    // Selecting the current source again while the keyframe waits: the held packets are discarded.
+    const t = harness();
+    t.stream.select('A', 0);
+    t.feed(0, t.a.frameOf(true));
+    t.stream.select('B', 10);
+    const open = t.a.frameOf(false, 3);
+    t.feed(20, [open[0]!]);
+    expect(t.feed(25, t.b.frameOf(true))).toEqual(['held', 'held']);
+    t.stream.select('A', 30);
+    t.feed(40, [open[1]!, open[2]!]);
+    t.feed(60, t.b.frameOf(false));
+    expect(t.sent.map((s) => s.tag)).toEqual(['A:0:0', 'A:0:1', 'A:1:0', 'A:1:1', 'A:1:2']);
+    expect(t.stream.currentSourceId).toBe('A');
+
+    // The old source is removed mid-frame while the keyframe waits: the keyframe goes out at once.
+    const u = harness();
+    u.stream.select('A', 0);
+    u.feed(0, u.a.frameOf(true));
+    u.stream.select('B', 10);
+    u.feed(20, [u.a.frameOf(false, 3)[0]!]);
+    u.feed(25, u.b.frameOf(true));
+    u.stream.removeSource('A', 30);
+    expect(u.stream.currentSourceId).toBe('B');
+    expect(u.sent.map((s) => s.tag)).toEqual(['A:0:0', 'A:0:1', 'A:1:0', 'B:0:0', 'B:0:1']);
+    expectContinuous(u.sent);
+  });
+
+  it('selecting the pending source again does not ask for another keyframe', () => {
+    const { stream, requests } = harness();
+    stream.select('A', 0);
+    stream.select('A', 10);
+    stream.select('A', 20);
+    expect(requests).toEqual(['A']);
+  });
+
   it('re-requests a late keyframe every keyframeTimeoutMs, at most maxKeyframeRequests times, and still switches on a natural one', () => {
     const { stream, requests, reports, a, b, feed } = harness({ keyframeTimeoutMs: 1000, maxKeyframeRequests: 3 });
     stream.select('A', 0);
