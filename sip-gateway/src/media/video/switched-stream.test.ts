@@ -391,6 +391,32 @@ describe('SwitchedVideoStream', () => {
     expect(stream.handlePacket(vp8(3, 3, false), 0)).toBe('forwarded');
   });
 
+  it('VP8 PictureID and TL0PICIDX continue across a switch (and the 15-bit wrap); 7-bit IDs stay 7 bits', () => {
+    const out: Array<{ pid: number; tl0: number }> = [];
+    const stream = new SwitchedVideoStream({ outputSsrc: OUT_SSRC }, {
+      send: (p) => out.push({ pid: p[14]! & 0x80 ? ((p[14]! & 0x7f) << 8) | p[15]! : p[14]!, tl0: p[14]! & 0x80 ? p[16]! : p[15]! }),
+      requestKeyframe: () => {},
+    });
+    stream.addSource('A', { ssrc: 1, payloadTypes: [{ payloadType: 96, outputPayloadType: 96, codec: 'vp8' }] });
+    stream.addSource('B', { ssrc: 2, payloadTypes: [{ payloadType: 96, outputPayloadType: 96, codec: 'vp8' }] });
+    stream.addSource('C', { ssrc: 3, payloadTypes: [{ payloadType: 96, outputPayloadType: 96, codec: 'vp8' }] });
+    /** One-packet VP8 frame: X=1, S=1; I and L; 15-bit (or 7-bit) PictureID; TL0PICIDX. */
+    const vp8 = (ssrc: number, n: number, pid: number, tl0: number, key: boolean, long = true): Uint8Array => {
+      const pidBytes = long ? [0x80 | (pid >> 8), pid & 0xff] : [pid & 0x7f];
+      return Uint8Array.from([0x80, 0xe0, 0, n, 0, 0, n >> 8, n & 0xff, 0, 0, 0, ssrc, 0x90, 0xc0, ...pidBytes, tl0, key ? 0x50 : 0x51, 0x42, 0, 0x9d, 0x01, 0x2a]);
+    };
+    stream.select('A', 0);
+    for (let i = 0; i < 4; i++) stream.handlePacket(vp8(1, 10 + i, (32_766 + i) & 0x7fff, 200 + i, i === 0), i);
+    stream.select('B', 4);
+    stream.handlePacket(vp8(2, 50, 7, 9, true), 5);
+    stream.handlePacket(vp8(2, 51, 8, 10, false), 6);
+    stream.select('C', 7);
+    stream.handlePacket(vp8(3, 70, 100, 3, true, false), 8);
+    stream.handlePacket(vp8(3, 71, 101, 4, false, false), 9);
+    expect(out.map((o) => o.pid)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(out.map((o) => o.tl0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('never throws on garbage, truncated or RTCP input; counts it', () => {
     const { stream, a, feed } = harness();
     stream.select('A', 0);

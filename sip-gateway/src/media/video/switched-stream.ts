@@ -123,6 +123,10 @@ class Source {
   /** Last timestamp seen on this source (any packet): a new one starts a frame. */
   lastTs = 0;
   hasLastTs = false;
+  /** VP8 PictureID (mod 2^15) and TL0PICIDX (mod 2^8) offsets; set on its first VP8 packet forwarded. */
+  pictureIdOffset = 0;
+  tl0PicIdxOffset = 0;
+  vp8Started = false;
   constructor(
     readonly id: string,
     readonly ssrc: number,
@@ -185,6 +189,9 @@ export class SwitchedVideoStream {
   private lastOutWallMs = 0;
   /** The last in-order packet forwarded from the current source had no marker: a frame is open. */
   private frameOpen = false;
+  /** Last VP8 PictureID / TL0PICIDX sent (-1: none yet), so a new source continues them. */
+  private lastOutPictureId = -1;
+  private lastOutTl0PicIdx = -1;
 
   // Hold ring: the new source's first packets while the old one finishes its frame.
   private readonly holdSlots: Uint8Array[];
@@ -462,6 +469,7 @@ export class SwitchedVideoStream {
       // This source starts (again) here: put its first packet right after the last one sent, in
       // sequence, and in time by the wall clock since then (never the same timestamp: a new frame).
       source.started = true;
+      source.vp8Started = false;
       source.firstSeq = seq;
       source.highestSeq = (seq - 1) & 0xffff; // so this packet is the newest so far
       const outSeq = (this.lastOutSeq + 1) & 0xffff;
@@ -477,11 +485,13 @@ export class SwitchedVideoStream {
     }
     const outSeq = (seq + source.seqOffset) & 0xffff;
     const outTs = (ts + source.tsOffset) | 0;
-    if (seqNewer(seq, source.highestSeq)) {
+    const inOrder = seqNewer(seq, source.highestSeq);
+    if (inOrder) {
       source.highestSeq = seq;
       this.lastOutSeq = outSeq;
       this.frameOpen = !this.pMarker;
     }
+    if (source.codec[this.pPt] === CODEC_VP8) this.rewriteVp8Descriptor(source, buf, inOrder);
     if (!this.anySent || tsNewerOrEqual(outTs, this.lastOutTs)) {
       this.lastOutTs = outTs;
       this.lastOutWallMs = nowMs;
@@ -503,6 +513,45 @@ export class SwitchedVideoStream {
     this.counters.octetsSent += this.pPayloadLength;
     this.sink.send(buf, length);
     return 'forwarded';
+  }
+
+  /**
+   * RFC 7741 §4.2: a receiver follows PictureID and TL0PICIDX across frames, so they continue from
+   * the last ones sent, like the sequence number: each source gets offsets when it starts. A
+   * 7-bit PictureID stays 7 bits (continuing mod 2^7).
+   */
+  private rewriteVp8Descriptor(source: Source, buf: Uint8Array, inOrder: boolean): void {
+    let at = this.pPayloadOffset;
+    const end = at + this.pPayloadLength;
+    if (at + 1 >= end || (buf[at]! & 0x80) === 0) return; // no X: neither field present
+    const x = buf[at + 1]!;
+    at += 2;
+    const starting = !source.vp8Started;
+    source.vp8Started = true;
+    if (x & 0x80) {
+      if (at >= end) return;
+      const long = (buf[at]! & 0x80) !== 0;
+      if (long && at + 1 >= end) return;
+      const pictureId = long ? ((buf[at]! & 0x7f) << 8) | buf[at + 1]! : buf[at]! & 0x7f;
+      if (starting) source.pictureIdOffset = (this.lastOutPictureId + 1 - pictureId) & 0x7fff;
+      const out = (pictureId + source.pictureIdOffset) & (long ? 0x7fff : 0x7f);
+      if (long) {
+        buf[at] = 0x80 | (out >> 8);
+        buf[at + 1] = out & 0xff;
+      } else {
+        buf[at] = out;
+      }
+      if (inOrder || starting) this.lastOutPictureId = out;
+      at += long ? 2 : 1;
+    }
+    if (x & 0x40) {
+      if (at >= end) return;
+      const tl0 = buf[at]!;
+      if (starting) source.tl0PicIdxOffset = (this.lastOutTl0PicIdx + 1 - tl0) & 0xff;
+      const out = (tl0 + source.tl0PicIdxOffset) & 0xff;
+      buf[at] = out;
+      if (inOrder || starting) this.lastOutTl0PicIdx = out;
+    }
   }
 
   /** RFC 3550 §5.1 header checks and fields into this.p*; false if not a valid RTP packet. */
