@@ -22,9 +22,9 @@ const SCORE_RELEASE = 0.1;
 const VOICE_DBOV = -50;
 const VOICE_HANGOVER_TICKS = 10;
 /**
- * Room feeds are discontinuous in silence (like a browser's Opus DTX): after the voice hangover
- * only one frame in this many is encoded and sent, keeping the stream and its level alive. Saves
- * the Opus encode — most of a leg's cost — for every caller who is not talking.
+ * Room feeds are discontinuous in silence (like a browser's Opus DTX) and for callers who are not
+ * among the room's loudest: only one frame in this many is encoded and sent, keeping the stream and
+ * its level alive. Saves the Opus encode — most of a leg's cost — for every caller not heard.
  */
 const SILENT_FEED_EVERY_TICKS = 20;
 
@@ -191,10 +191,13 @@ export class MixerSource implements SpeakerCandidate {
     return this.mixFrameBuf;
   }
 
-  /** The room feed for this tick (leg sources with audio, not muted), else null. */
-  roomFeed(): RoomFeedFrame | null {
+  /**
+   * The room feed for this tick (leg sources with audio, not muted), else null. Every tick while
+   * the caller talks and is among the room's loudest callers (`loud`); otherwise now and then.
+   */
+  roomFeed(loud: boolean): RoomFeedFrame | null {
     if (this.origin !== 'leg' || !this.hasFrame || this.muted) return null;
-    if (this.voiceHang > 0) this.silentFeedTicks = 0;
+    if (this.voiceHang > 0 && loud) this.silentFeedTicks = 0;
     else if (this.silentFeedTicks++ % SILENT_FEED_EVERY_TICKS !== 0) return null;
     this.feedEncoder ??= new OpusVoiceEncoder(this.codec.rate, this.opusSettings);
     return {

@@ -173,6 +173,21 @@ describe('RoomMixer: mix-minus across codecs', () => {
     expect(talking.slice(8).every((f) => f.roomFeeds.length === 1 && f.roomFeeds[0]!.voiceActivity)).toBe(true);
   });
 
+  it('sends the room every tick only the loudest callers (roomFeedSpeakers), the rest now and then', () => {
+    const sc = new Scenario({ roomFeedSpeakers: 3 });
+    // Six callers talking at once, from loud (L0) to quiet (L5).
+    for (let i = 0; i < 6; i++) sc.source(`L${i}`, 'PCMU', 'leg', 400 + 100 * i, 12_000 - 1800 * i);
+    sc.run(30);
+    const frames = sc.run(60);
+    const sentBy = (id: string) => frames.filter((f) => f.roomFeeds.some((r) => r.sourceId === id)).length;
+    for (const id of ['L0', 'L1', 'L2']) expect(sentBy(id), id).toBe(60);
+    for (const id of ['L3', 'L4', 'L5']) expect(sentBy(id), id).toBeLessThanOrEqual(4);
+    // A quiet caller who gets loud is heard every tick again.
+    sc.senders.get('L5')!.tone.amplitude = 20_000;
+    const louder = sc.run(40);
+    expect(louder.slice(-10).every((f) => f.roomFeeds.some((r) => r.sourceId === 'L5'))).toBe(true);
+  });
+
   it('sends silence frames to every leg when nobody speaks', () => {
     const sc = threeParty();
     for (const s of sc.senders.values()) s.sending = false;

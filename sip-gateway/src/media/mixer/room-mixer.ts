@@ -30,6 +30,13 @@ export interface RoomMixerOptions {
   jitter?: { minDelayMs?: number; maxDelayMs?: number };
   /** Opus encoder settings for room feeds and Opus legs (default: 24 kbit/s, complexity 1, no FEC). */
   opus?: Partial<OpusEncoderSettings>;
+  /**
+   * Callers whose voice goes to the room every tick: the loudest this many talking SIP sources
+   * (default 8). The others send a room feed only now and then (their level keeps the SFU's
+   * active-speaker view current) until they are among the loudest — loudest-N audio forwarding,
+   * which keeps the Opus encode of a 100-phone meeting to the few who can be heard.
+   */
+  roomFeedSpeakers?: number;
 }
 
 const CODECS: readonly AudioCodecName[] = ['opus', 'G722', 'PCMU', 'PCMA'];
@@ -64,6 +71,9 @@ export class RoomMixer implements RoomMixerApi {
   private roundRobin = 0;
   /** Room sources decoded in the last tick (metrics, bench). */
   decodedRoomSources = 0;
+  private readonly roomFeedSpeakers: number;
+  /** This tick's loudest leg sources (by smoothed level), at most roomFeedSpeakers; reused. */
+  private readonly loudLegs: (MixerSource | null)[];
   /** Packets dropped before the jitter buffer (unknown source, malformed header fields). */
   droppedPackets = 0;
 
@@ -78,6 +88,11 @@ export class RoomMixer implements RoomMixerApi {
       throw new MixerError('invalid_options', `jitter delays must satisfy 0 ≤ min ≤ max ≤ 1000 ms (got ${this.minDelayMs}, ${this.maxDelayMs})`);
     }
     this.selection = new SpeakerSelection(maxSpeakers);
+    this.roomFeedSpeakers = opts.roomFeedSpeakers ?? 8;
+    if (!Number.isInteger(this.roomFeedSpeakers) || this.roomFeedSpeakers < 1 || this.roomFeedSpeakers > 64) {
+      throw new MixerError('invalid_options', `roomFeedSpeakers must be an integer in 1..64 (got ${this.roomFeedSpeakers})`);
+    }
+    this.loudLegs = new Array<MixerSource | null>(this.roomFeedSpeakers).fill(null);
     this.logger = opts.logger;
     this.opus = { ...DEFAULT_OPUS_SETTINGS, ...opts.opus };
   }
@@ -201,12 +216,30 @@ export class RoomMixer implements RoomMixerApi {
     if (!shared8Ready) this.sharedDownsampler.process(shared16, this.shared8);
 
     const roomFeeds: RoomFeedFrame[] = [];
+    this.rankLoudLegs();
     for (const source of this.sources.values()) {
-      const feed = source.roomFeed();
+      const feed = source.roomFeed(this.loudLegs.includes(source));
       if (feed) roomFeeds.push(feed);
     }
     const mixed = selected.map((s) => s.id);
     return { legs, roomFeeds, mixed };
+  }
+
+  /** The loudest `roomFeedSpeakers` leg sources with audio this tick (insertion into a small sorted array). */
+  private rankLoudLegs(): void {
+    const top = this.loudLegs;
+    top.fill(null);
+    for (const s of this.sources.values()) {
+      if (s.origin !== 'leg' || !s.hasFrame || s.muted) continue;
+      let i = top.length - 1;
+      const last = top[i];
+      if (last && last.score >= s.score) continue;
+      while (i > 0 && (top[i - 1] === null || top[i - 1]!.score < s.score)) {
+        top[i] = top[i - 1]!;
+        i--;
+      }
+      top[i] = s;
+    }
   }
 
   /**
