@@ -207,6 +207,26 @@ describe('media inactivity', () => {
   });
 });
 
+describe('media capacity', () => {
+  it('a call the media engine has no ports for gets 503 with Retry-After, and the calls already in go on', async () => {
+    // Four media ports: one call's RTP/RTCP pair, the meeting's tap and the call's SFU-facing socket.
+    const small = await startServiceFixture({ sip: { media: { workers: 1, rtpMinPort: 35_100, rtpMaxPort: 35_103 } } });
+    try {
+      const port = small.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
+      const room = await createRoom(small, await createCompany(small));
+      const first = runCall(dir, port, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [{ pauseMs: 4000 }], end: 'bye' }, 30);
+      await eventually(() => small.service.calls.list().some((c) => c.state === 'in_meeting'), 20_000);
+      const second = await runCall(dir, port, { to: room.address.split('@')[0]!, offer: PCMU_ONLY, steps: [], end: 'bye', refusedWith: 503 }, 30);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.messages).toMatch(/SIP\/2\.0 503[\s\S]*Retry-After: 10/);
+      const done = await first;
+      expect(done.code, done.stderr).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  }, 60_000);
+});
+
 describe('node drain', () => {
   it('a node that stops hangs up its calls with BYE and Reason server_shutdown', async () => {
     const node = await startServiceFixture();

@@ -19,6 +19,7 @@ import { MeetingError, RtpLegPort, sipResponseFor, type ParticipantHandle, type 
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
 import type { CallAudioSession, CallMedia, PromptId } from '../media/engine/types.js';
+import { MediaEngineError } from '../media/engine/index.js';
 import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
 import { DialogEndReason, isSipUri, unquote, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
 import type { MeetingAudio, MeetingAudioBridges } from './meeting-audio.js';
@@ -174,7 +175,16 @@ export class InboundCall {
       this.session = negotiated.session;
     }
 
-    this.media = await deps.engine.openCall({ callId: this.callId, meetingId: this.room.meetingId });
+    try {
+      this.media = await deps.engine.openCall({ callId: this.callId, meetingId: this.room.meetingId });
+    } catch (err) {
+      // No media port or worker for a new call: the node is full for now, not broken.
+      if (err instanceof MediaEngineError && (err.code === 'ports_exhausted' || err.code === 'worker_failed' || err.code === 'engine_closed')) {
+        this.log.warn({ code: err.code }, 'no media for a new call');
+        return this.refuse(503, 'Service Unavailable', `media_${err.code}`, { 'Retry-After': '10' });
+      }
+      throw err;
+    }
     if (this.state === 'ending' || this.state === 'ended') {
       await this.media.close();
       throw new CallGone();
