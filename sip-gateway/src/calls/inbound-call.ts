@@ -13,18 +13,20 @@
  * until a host admits it. in_meeting: the caller's audio is in the room mixer, and its Opus in
  * the SFU. ending: BYE (with a Reason) and every resource given back, once.
  */
-import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { MeetingError, RtpLegPort, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo } from '../../../server/src/meetings/index.js';
+import { MeetingError, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo } from '../../../server/src/meetings/index.js';
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
-import type { CallAudioSession, CallMedia, PromptId } from '../media/engine/types.js';
+import type { CallAudioSession, CallMedia } from '../media/engine/types.js';
 import { MediaEngineError } from '../media/engine/index.js';
 import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
-import { DialogEndReason, isSipUri, unquote, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
+import { DialogEndReason, isSipUri, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
+import { attachCallerAudioLeg } from './caller-audio-leg.js';
+import { callerIdentity, stripScheme } from './caller-identity.js';
 import type { MeetingAudio, MeetingAudioBridges } from './meeting-audio.js';
 import type { CallMetrics } from './metrics.js';
-import { PinEntry } from './pin-entry.js';
+import { PinIvr } from './pin-ivr.js';
+import { refusalPrompt } from './refusal-prompts.js';
 import type { CallsDeps, CallingEndpoint } from './ports.js';
 import { CallEndReason, reasonHeader } from './reasons.js';
 import { routeRequestUri } from './routing.js';
@@ -41,19 +43,6 @@ const TRANSITIONS: Record<CallState, readonly CallState[]> = {
   ended: [],
 };
 
-const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-
-/** The prompt a refusal plays before the call ends (SPEC §3 / §5). */
-const REFUSAL_PROMPT: Partial<Record<RefusalCode, PromptId>> = {
-  meeting_full: 'meeting_full',
-  licence_limit: 'licence_limit',
-  meeting_locked: 'meeting_locked',
-  pin_locked_out: 'locked_out',
-  pin_throttled: 'locked_out',
-  node_overloaded: 'unavailable',
-  not_ready: 'unavailable',
-  lookup_throttled: 'unavailable',
-};
 
 /** Thrown inside the call's own flow to unwind it when the call has ended meanwhile. */
 class CallGone extends Error {
@@ -85,9 +74,7 @@ export class InboundCall {
   private dialog: Dialog | null = null;
   private handle: ParticipantHandle<MediaRoomApi> | null = null;
   private meetingAudio: MeetingAudio | null = null;
-  private pinEntry: PinEntry | null = null;
-  /** Keys pressed in the IVR while no PIN round is open (during a prompt between rounds): they count for the next round. */
-  private readonly typeAhead: DtmfKey[] = [];
+  private ivr: PinIvr<ParticipantHandle<MediaRoomApi>> | null = null;
   private finalStatus: number | null = null;
   private endReason: string | null = null;
   private readonly cleanups: (() => void)[] = [];
@@ -241,8 +228,8 @@ export class InboundCall {
   /** A refusal with a prompt: as early media (183) when we could answer the offer, then the final status. */
   private async refuseWithPrompt(code: RefusalCode, earlyAnswer: string | null): Promise<void> {
     const sip = sipResponseFor(code);
-    const prompt = REFUSAL_PROMPT[code];
-    if (prompt && earlyAnswer && this.media && this.session && !this.incoming.answered) {
+    const prompt = refusalPrompt(code);
+    if (earlyAnswer && this.media && this.session && !this.incoming.answered) {
       this.incoming.respond(183, { body: earlyAnswer });
       await this.media.configure(this.session);
       this.assertLive();
@@ -288,69 +275,36 @@ export class InboundCall {
 
   private async runIvr(endpoint: CallingEndpoint | null, guestPin: boolean): Promise<void> {
     this.transition('ivr');
-    const { config } = this.ctx.deps;
-    const media = this.media!;
-    const inband = this.session?.telephoneEventPayloadType == null;
-    if (inband) await media.setInbandDtmf(true);
-    let wrong = 0;
-    let silentRounds = 0;
-    let prompt: PromptId = guestPin ? 'enter_pin_or_guest' : 'enter_host_pin';
-    await media.play('welcome');
-    this.assertLive();
-    for (;;) {
-      const entry = new PinEntry(this.ctx.deps.clock, { maxDigits: config.pinMaxDigits, digitTimeoutMs: config.pinDigitTimeoutMs }, () => void media.stopPlayback());
-      this.pinEntry = entry;
-      const played = media.play(prompt).then(() => entry.armTimer());
-      for (const key of this.typeAhead.splice(0)) entry.key(key);
-      const result = await entry.result;
-      await played.catch(() => undefined);
-      this.pinEntry = null;
-      this.assertLive();
-      if (result.kind === 'timeout') {
-        if (++silentRounds >= config.pinTimeouts) return this.endWithPrompt(CallEndReason.PinTimeout, 'goodbye', 408);
-        continue;
-      }
-      silentRounds = 0;
-      const attempt = await this.tryJoin(endpoint, result.pin);
-      this.assertLive();
-      if (attempt.kind === 'joined') {
-        if (inband) await media.setInbandDtmf(false);
-        this.handle = attempt.handle;
-        return this.afterJoin();
-      }
-      if (attempt.code === 'wrong_pin') {
-        this.ctx.metrics.wrongPin();
-        if (++wrong >= config.pinAttempts) {
-          await media.play('wrong_pin');
-          return this.endWithPrompt(CallEndReason.TooManyPinAttempts, 'goodbye', sipResponseFor('wrong_pin').status);
-        }
-        await media.play('wrong_pin');
-        this.assertLive();
-        prompt = guestPin ? 'enter_pin_or_guest' : 'enter_host_pin';
-        continue;
-      }
-      if (attempt.code === 'pin_required') continue; // an empty PIN: ask again
-      const refusal = REFUSAL_PROMPT[attempt.code] ?? 'unavailable';
-      this.ctx.metrics.refused(attempt.code);
-      return this.endWithPrompt(CallEndReason.Refused, refusal, sipResponseFor(attempt.code).status, attempt.code);
+    const ivr = new PinIvr<ParticipantHandle<MediaRoomApi>>(
+      {
+        media: this.media!,
+        clock: this.ctx.deps.clock,
+        config: this.ctx.deps.config,
+        join: async (pin) => {
+          const attempt = await this.tryJoin(endpoint, pin);
+          return attempt.kind === 'joined' ? attempt : { kind: 'refused', code: attempt.code };
+        },
+        wrongPin: () => this.ctx.metrics.wrongPin(),
+        refused: (code) => this.ctx.metrics.refused(code),
+        assertLive: () => this.assertLive(),
+      },
+      { guestPin, inbandDtmf: this.session?.telephoneEventPayloadType == null },
+    );
+    this.ivr = ivr;
+    const outcome = await ivr.run();
+    this.ivr = null;
+    if (outcome.kind === 'joined') {
+      this.handle = outcome.handle;
+      return this.afterJoin();
     }
-  }
-
-  private async endWithPrompt(reason: CallEndReason, prompt: PromptId, cause: number, code?: string): Promise<void> {
-    const media = this.media;
-    if (media) {
-      await media.play(prompt).catch(() => undefined);
-      if (prompt !== 'goodbye') await media.play('goodbye').catch(() => undefined);
-    }
-    await this.end(reason, { byeCause: cause, status: cause, ...(code ? { code } : {}) });
+    for (const prompt of outcome.prompts) await this.media?.play(prompt).catch(() => undefined);
+    await this.end(outcome.reason, { byeCause: outcome.cause, status: outcome.cause, ...(outcome.code ? { code: outcome.code } : {}) });
   }
 
   /** A key from any DTMF path. */
   private onKey(key: DtmfKey, method: DtmfMethod): void {
     if (method === 'sip_info') this.ctx.metrics.sipInfoDigit();
-    if (!isPinKey(key)) return;
-    if (this.pinEntry) this.pinEntry.key(key);
-    else if (this.state === 'ivr' && this.typeAhead.length < 32) this.typeAhead.push(key);
+    if (isPinKey(key)) this.ivr?.key(key);
   }
 
   // ── in the meeting ──────────────────────────────────────────────────────────────────────────
@@ -376,38 +330,7 @@ export class InboundCall {
 
   private async enterRoom(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
     const media = this.media!;
-    const { config } = this.ctx.deps;
-    const opusPt = await handle.readMediaRoom((room) => room.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'audio/opus')?.preferredPayloadType);
-    if (opusPt === undefined) throw new Error('the meeting has no Opus codec');
-    const extId = config.audioLevelExtensionId;
-    const leg = await handle.attachMedia(async (room) =>
-      new RtpLegPort(
-        await room.addRtpLeg(handle.participantId, {
-          mode: 'audio-only',
-          maxIncomingBitrateBps: 0,
-          maxOutgoingBitrateBps: 0,
-          rtpCapabilities: {
-            codecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: opusPt, parameters: {}, rtcpFeedback: [] }],
-            headerExtensions: [{ kind: 'audio', uri: AUDIO_LEVEL_URI, preferredId: extId, direction: 'sendrecv' }],
-          },
-        }),
-        this.log,
-      ),
-    );
-    this.assertLive();
-    const transport = await leg.sfu.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
-    const ssrc = randomInt(1, 0xffffffff);
-    const producerId = await leg.produce({
-      transportId: transport.id,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: opusPt, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
-        headerExtensions: [{ uri: AUDIO_LEVEL_URI, id: extId }],
-        encodings: [{ ssrc }],
-        rtcp: { cname: `sip-${handle.participantId.slice(0, 8)}`, reducedSize: false },
-      },
-    });
+    const { target, producerId, leg } = await attachCallerAudioLeg(handle, { audioLevelExtensionId: this.ctx.deps.config.audioLevelExtensionId, logger: this.log });
     this.assertLive();
     // Host mute pauses the producer in the SFU; the mixer must stop mixing the caller too.
     this.cleanups.push(
@@ -420,7 +343,7 @@ export class InboundCall {
       this.meetingAudio = null;
       throw new CallGone();
     }
-    await media.joinRoom(this.meetingAudio.room, { ip: transport.ip, port: transport.port, payloadType: opusPt, ssrc, audioLevelExtensionId: extId }, handle.participantId);
+    await media.joinRoom(this.meetingAudio.room, target, handle.participantId);
     this.transition('in_meeting');
     this.log.info({ participant: handle.participantId, codec: this.session?.codec.name }, 'caller audio is in the meeting');
   }
@@ -518,7 +441,7 @@ export class InboundCall {
     this.ending = (async () => {
       if (this.state !== 'ending') this.state = 'ending';
       this.endReason = opts.code ?? reason;
-      this.pinEntry?.cancel();
+      this.ivr?.cancel();
       for (const off of this.cleanups.splice(0)) off();
       if (!this.incoming.answered) {
         const status = opts.status ?? 480;
@@ -600,33 +523,4 @@ function leaveReasonFor(reason: CallEndReason): 'left' | 'removed_by_host' | 'me
     default:
       return 'left';
   }
-}
-
-/** Caller identity from P-Asserted-Identity (when present) or From: a display name and `sip:user@host`. */
-function callerIdentity(req: SipRequest): { displayName: string; address: string | null } {
-  const from = req.from;
-  const uri = from.uri;
-  let name = from.displayName;
-  const pai = req.get('P-Asserted-Identity');
-  if (pai) {
-    const m = /^\s*(?:"([^"]*)"\s*)?<([^>]+)>/.exec(pai);
-    if (m?.[2] && /^sips?:|^tel:/i.test(m[2])) {
-      name = m[1] ?? name;
-      const addr = m[2].split(';')[0]!;
-      return { displayName: cleanName(name, addr), address: addr };
-    }
-  }
-  const address = isSipUri(uri) && uri.user ? `sip:${uri.user}@${uri.host}` : isSipUri(uri) ? `sip:${uri.host}` : null;
-  return { displayName: cleanName(name, address), address };
-}
-
-function cleanName(name: string | undefined, address: string | null): string {
-  const trimmed = unquote((name ?? '').trim()).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
-  if (trimmed) return trimmed;
-  const user = address ? /^(?:sips?|tel):([^@;]+)/i.exec(address)?.[1] : undefined;
-  return user ? user.slice(0, 64) : 'SIP caller';
-}
-
-function stripScheme(address: string): string {
-  return address.replace(/^sips?:/i, '');
 }
