@@ -40,7 +40,22 @@ export interface BaresipCaller {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts it and waits for its control socket. Its ports come from free-port probes that a parallel
+ * test can take before baresip binds them: then it exits ("Address already in use"), and it is
+ * started again on fresh ports (three tries).
+ */
 export async function startBaresipCaller(opts: BaresipCallerOptions): Promise<BaresipCaller> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBaresipCallerOnce(opts);
+    } catch (err) {
+      if (attempt === 3 || !/Address already in use|baresip exited|not met/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<BaresipCaller> {
   const dir = fs.mkdtempSync(path.join(opts.dir, `baresip-${opts.user}-`));
   const sipPort = await freeUdpTcpPort();
   const ctrlPort = await freeUdpTcpPort();
@@ -105,17 +120,22 @@ export async function startBaresipCaller(opts: BaresipCallerOptions): Promise<Ba
     return reply;
   };
 
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`baresip exited:\n${output}`);
-    return new Promise<boolean>((resolve) => {
-      const s = net.connect(ctrlPort, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`baresip exited:\n${output}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(ctrlPort, '127.0.0.1');
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
       });
-      s.once('error', () => resolve(false));
-    });
-  }, 10_000);
+    }, 10_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
 
   return {
     dir,
