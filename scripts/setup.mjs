@@ -34,7 +34,9 @@ const APT_PACKAGES = {
     // sox: the G.711 tests compare our codec with sox byte for byte; the in-band DTMF tests synthesise tones with it.
     'sox',
     // baresip-ffmpeg: baresip's avcodec module (H.264), so baresip can act as a video room system in the SIP video tests.
-    'baresip-ffmpeg'],
+    'baresip-ffmpeg',
+    // janus: the benches' side-by-side anchor (VideoRoom, AudioBridge); bench/gateway's Janus test runs it.
+    'janus'],
   // The IVR prompts are generated at setup (step 5): espeak-ng speaks them, sox trims, levels and resamples.
   prompts: ['espeak-ng', 'sox'],
 };
@@ -89,13 +91,15 @@ function ensureAptPackages() {
   const [bin, ...pre] = [...sudo, 'apt-get'];
   run(bin, [...pre, 'update', '-qq'], { env });
   run(bin, [...pre, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
-  // Convene runs its own turnserver (turn.embedded) from a config it writes; Debian enables its
-  // coturn service on install, which would hold port 3478 with /etc/turnserver.conf. Only when
-  // this run installed coturn, so an operator's own coturn service is left alone.
-  if (missing.includes('coturn') && fs.existsSync('/run/systemd/system')) {
-    const [cmd, ...args] = [...sudo, 'systemctl', 'disable', '--now', 'coturn'];
+  // Convene runs its own turnserver (turn.embedded) from a config it writes, and the benches start
+  // Janus from generated configs; Debian enables both services on install, which would hold ports
+  // (3478; Janus's 8088/8188 and RTP). Only for what this run installed, so an operator's own
+  // services are left alone.
+  for (const service of ['coturn', 'janus']) {
+    if (!missing.includes(service) || !fs.existsSync('/run/systemd/system')) continue;
+    const [cmd, ...args] = [...sudo, 'systemctl', 'disable', '--now', service];
     const r = capture(cmd, args);
-    log(r.ok ? 'apt: disabled Debian\'s coturn service (Convene starts its own turnserver when turn.embedded.enabled)' : 'apt: could not disable the coturn service');
+    log(r.ok ? `apt: disabled Debian's ${service} service (Convene and its benches start their own)` : `apt: could not disable the ${service} service`);
   }
 }
 
