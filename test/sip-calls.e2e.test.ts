@@ -131,6 +131,13 @@ describe('refusals', () => {
     expect(done.code, done.stderr).toBe(0);
   });
 
+  it('an offer with media addresses of another IP family than our media sockets gets 488 with Warning 301', async () => {
+    const room = await createRoom(f, companyId);
+    const done = await runCall(dir, sipPort, { to: room.address.split('@')[0]!, offer: { ...PCMU_ONLY, connection: 'IN IP6 ::1' }, steps: [], end: 'bye', refusedWith: 488 });
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.messages).toMatch(/Warning: 301 convene "Incompatible network address format/);
+  });
+
   it('a full meeting refuses the 101st participant, browser or SIP, with the shared code and status (486 Meeting Full)', async () => {
     const room = await createRoom(f, companyId);
     const joins = await Promise.allSettled(

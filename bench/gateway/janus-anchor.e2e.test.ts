@@ -11,7 +11,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const hasJanus = fs.existsSync('/usr/lib/x86_64-linux-gnu/janus/plugins/libjanus_audiobridge.so') && fs.existsSync('/usr/share/sip-tester/g711a.pcap');
 
 interface LegResult {
   received: number;
@@ -41,7 +40,7 @@ function runBench(outDir: string): Promise<{ code: number | null; output: string
   });
 }
 
-describe.skipIf(!hasJanus)('gateway bench: Janus AudioBridge anchor', () => {
+describe('gateway bench: Janus AudioBridge anchor', () => {
   it('mixes three G.711 plain-RTP participants: each one hears the others', { timeout: 120_000 }, async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-test-'));
     try {

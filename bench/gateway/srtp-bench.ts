@@ -6,32 +6,15 @@
  *
  *   npx tsx bench/gateway/srtp-bench.ts [seconds-per-case, default 1]
  */
+import { callsPerCpuSecond } from './cpu-rate.js';
 import { randomBytes } from 'node:crypto';
 import { SrtpContext, buildReceiverReport, writeRtpPacket, type SrtpSuite } from '../../sip-gateway/src/media/rtp/index.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const POOL = 20_000;
 
-/**
- * Run `step` repeatedly for about `seconds` of this process's CPU time (after a warm-up) and return
- * calls per CPU-second: the machine is shared, so wall time would measure the neighbours too.
- */
-function measure(step: () => void): number {
-  const warmUntil = performance.now() + 200;
-  while (performance.now() < warmUntil) step();
-  let calls = 0;
-  const start = process.cpuUsage();
-  const budgetUs = seconds * 1e6;
-  const wallEnd = performance.now() + seconds * 10_000; // bound in wall time too
-  let usedUs = 0;
-  while (usedUs < budgetUs && performance.now() < wallEnd) {
-    for (let i = 0; i < 200; i++) step();
-    calls += 200;
-    const d = process.cpuUsage(start);
-    usedUs = d.user + d.system;
-  }
-  return calls / (usedUs / 1e6);
-}
+/** Calls per CPU-second of `step` (see cpu-rate.ts). */
+const measure = (step: () => void): number => callsPerCpuSecond(step, seconds, 200);
 
 const key = new Uint8Array(randomBytes(30));
 const payload = new Uint8Array(randomBytes(160));

@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/gateway/video-switch-bench.ts [seconds-per-case, default 2]
  */
+import { callsPerCpuSecond } from './cpu-rate.js';
 import { SwitchedVideoStream } from '../../sip-gateway/src/media/video/index.js';
 
 const seconds = Number(process.argv[2] ?? 2);
@@ -38,23 +39,8 @@ function sourcePackets(ssrc: number, frames: number): Uint8Array[] {
   return out;
 }
 
-/** Calls per CPU-second of `step`, after a warm-up; bounded in wall time too (shared machine). */
-function measure(step: () => void): number {
-  const warmUntil = performance.now() + 200;
-  while (performance.now() < warmUntil) step();
-  let calls = 0;
-  const start = process.cpuUsage();
-  const budgetUs = seconds * 1e6;
-  const wallEnd = performance.now() + seconds * 10_000;
-  let usedUs = 0;
-  while (usedUs < budgetUs && performance.now() < wallEnd) {
-    for (let i = 0; i < 500; i++) step();
-    calls += 500;
-    const d = process.cpuUsage(start);
-    usedUs = d.user + d.system;
-  }
-  return calls / (usedUs / 1e6);
-}
+/** Calls per CPU-second of `step` (see cpu-rate.ts). */
+const measure = (step: () => void): number => callsPerCpuSecond(step, seconds, 500);
 
 const FRAMES = 300;
 const a = sourcePackets(0x0a0a0001, FRAMES);

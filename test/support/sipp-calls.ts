@@ -24,7 +24,7 @@ export interface CallScenario {
   fromUser?: string;
   fromDisplayName?: string;
   /** SDP offer codecs: payload types with rtpmap lines; `null` = no offer (late offer). */
-  offer: { payloadTypes: number[]; rtpmaps: string[] } | null;
+  offer: { payloadTypes: number[]; rtpmaps: string[]; connection?: string } | null;
   steps: CallStep[];
   /** After the steps: 'bye' = we hang up; 'expect-bye' = the gateway must hang up on us. */
   end: 'bye' | 'expect-bye';
@@ -41,7 +41,7 @@ function sdp(offer: NonNullable<CallScenario['offer']>, direction = 'sendrecv'):
     'v=0',
     'o=sipp 53655765 [cseq] IN IP[local_ip_type] [local_ip]',
     's=-',
-    'c=IN IP[media_ip_type] [media_ip]',
+    `c=${offer.connection ?? 'IN IP[media_ip_type] [media_ip]'}`,
     't=0 0',
     `m=audio [media_port] RTP/AVP ${offer.payloadTypes.join(' ')}`,
     ...offer.rtpmaps.map((r) => `a=rtpmap:${r}`),

@@ -13,6 +13,7 @@
  * until a host admits it. in_meeting: the caller's audio is in the room mixer, and its Opus in
  * the SFU. ending: BYE (with a Reason) and every resource given back, once.
  */
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { MeetingError, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo } from '../../../server/src/meetings/index.js';
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
@@ -150,18 +151,6 @@ export class InboundCall {
     this.assertLive();
     this.log.info({ room: this.room.meetingId, address: route.address, from: this.callerAddress }, 'call for a meeting');
 
-    // The offer (if any) must be acceptable before anything is reserved.
-    const offer = req.body.length > 0 ? req.body : null;
-    let negotiated: ReturnType<typeof negotiateOffer> | null = null;
-    if (offer) {
-      negotiated = negotiateOffer(offer, { transport: this.source.transport });
-      if (!negotiated.ok) {
-        this.log.info({ reason: negotiated.reason, warning: negotiated.warning }, 'offer refused');
-        return this.refuse(negotiated.status, 'Not Acceptable Here', `sdp_${negotiated.reason}`, { Warning: negotiated.warning });
-      }
-      this.session = negotiated.session;
-    }
-
     try {
       this.media = await deps.engine.openCall({ callId: this.callId, meetingId: this.room.meetingId });
     } catch (err) {
@@ -177,6 +166,19 @@ export class InboundCall {
       throw new CallGone();
     }
     this.watchMedia(this.media);
+
+    // The offer (if any) must be acceptable before a seat is taken; its addresses must be of our
+    // media socket's family (ending the call frees the socket just opened).
+    const offer = req.body.length > 0 ? req.body : null;
+    let negotiated: ReturnType<typeof negotiateOffer> | null = null;
+    if (offer) {
+      negotiated = negotiateOffer(offer, { transport: this.source.transport, addressFamily: this.mediaFamily() });
+      if (!negotiated.ok) {
+        this.log.info({ reason: negotiated.reason, warning: negotiated.warning }, 'offer refused');
+        return this.refuse(negotiated.status, 'Not Acceptable Here', `sdp_${negotiated.reason}`, { Warning: negotiated.warning });
+      }
+      this.session = negotiated.session;
+    }
 
     const endpoint = this.callerAddress
       ? await deps.endpoints.identify(stripScheme(this.callerAddress), this.source).catch((err: unknown) => {
@@ -215,6 +217,11 @@ export class InboundCall {
       return this.afterJoin();
     }
     return this.runIvr(endpoint, first.guestPin);
+  }
+
+  /** The IP family of our media socket: an offer must give addresses of the same family. */
+  private mediaFamily(): 4 | 6 {
+    return isIP(this.media!.local.ip) === 6 ? 6 : 4;
   }
 
   /** Before answering: a final response, and the call is over. */
@@ -416,7 +423,7 @@ export class InboundCall {
       }
       return;
     }
-    const negotiated = negotiateOffer(req.body, { transport: this.source.transport, previous: this.session });
+    const negotiated = negotiateOffer(req.body, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily() });
     if (!negotiated.ok) {
       incoming.respond(488, { headers: { Warning: negotiated.warning } });
       return;

@@ -351,3 +351,26 @@ describe('a call through the media engine', () => {
     expect(text).toMatch(/gateway_media_calls \d+/);
   });
 });
+
+describe('media ports under concurrent calls', () => {
+  it('200 calls opened at once on a 10-port range: exactly 5 get a port pair, the rest ports_exhausted; closed pairs are reused', async () => {
+    const small = await createMediaEngine({ workers: 1, rtpMinPort: 35_200, rtpMaxPort: 35_209 }, { logger, prompts });
+    try {
+      const attempts = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => small.openCall({ callId: `c${i}`, meetingId: 'm1' })));
+      const opened = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+      const refused = attempts.flatMap((a) => (a.status === 'rejected' ? [a.reason as { code?: string }] : []));
+      expect(opened).toHaveLength(5);
+      expect(refused.every((e) => e.code === 'ports_exhausted')).toBe(true);
+      // Every pair distinct, RTP even, inside the range.
+      const ports = opened.map((c) => c.local.rtpPort);
+      expect(new Set(ports).size).toBe(5);
+      expect(ports.every((p) => p % 2 === 0 && p >= 35_200 && p + 1 <= 35_209)).toBe(true);
+      await Promise.all(opened.map((c) => c.close()));
+      const again = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => small.openCall({ callId: `d${i}`, meetingId: 'm1' })));
+      expect(again.filter((a) => a.status === 'fulfilled')).toHaveLength(5);
+      await Promise.all(again.flatMap((a) => (a.status === 'fulfilled' ? [a.value.close()] : [])));
+    } finally {
+      await small.close();
+    }
+  });
+});
