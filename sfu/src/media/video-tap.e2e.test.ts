@@ -131,7 +131,7 @@ function senderReport(ssrc: number, rtpTimestamp: number, packets: number, octet
 
 function record(tap: VideoTapApi): { [K in keyof VideoTapEvents]: VideoTapEvents[K][] } {
   const log = { sourceAdded: [], sourceRemoved: [], sourcePaused: [], sourceResumed: [], streamClosed: [], closed: [] } as { [K in keyof VideoTapEvents]: VideoTapEvents[K][] };
-  for (const k of Object.keys(log) as (keyof VideoTapEvents)[]) tap.events.on(k, (...args: never[]) => (log[k] as unknown[]).push(args));
+  for (const k of Object.keys(log) as (keyof VideoTapEvents)[]) tap.events.on(k, ((...args: unknown[]) => (log[k] as unknown[]).push(args)) as never);
   return log;
 }
 

@@ -34,7 +34,14 @@ export function cameraEncodings(bandwidthKbps: number): SimulcastEncoding[] {
  * Capture size: no point capturing 720p for a 256 kbps call, and never above `maxHeight` (the
  * licence's resolution cap from the join answer: 720 unless a FullHD add-on applies).
  */
-export function cameraConstraints(bandwidthKbps: number, maxHeight = 720): MediaTrackConstraints {
+/** The capture constraints we use (a MediaTrackConstraints; plain data, so Node benches can read it too). */
+export interface CameraConstraints {
+  width: { ideal: number };
+  height: { ideal: number; max?: number };
+  frameRate: { ideal: number };
+}
+
+export function cameraConstraints(bandwidthKbps: number, maxHeight = 720): CameraConstraints {
   if (bandwidthKbps <= 576 || maxHeight < 720) return { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
   if (bandwidthKbps <= 2400 || maxHeight < 1080) return { width: { ideal: 1280 }, height: { ideal: 720, max: 720 }, frameRate: { ideal: 30 } };
   return { width: { ideal: 1920 }, height: { ideal: 1080, max: 1080 }, frameRate: { ideal: 30 } };
