@@ -59,13 +59,13 @@ export interface DeviceCodec {
 }
 
 /**
- * The camera's codec: H.264 constrained baseline, packetization-mode 1, whenever the meeting's
+ * The camera's and the screen share's codec: H.264 constrained baseline, packetization-mode 1, whenever the meeting's
  * router offers it (so it is in the device's capabilities) and this browser can encode it
  * (`RTCRtpSender.getCapabilities('video')`): SIP room systems then receive the browsers' cameras
  * without transcoding. Otherwise VP8; undefined = let mediasoup-client pick. See web/README.md
  * for the measurements behind this (3 simulcast layers either way in Chromium).
  */
-export function chooseCameraCodec<C extends DeviceCodec>(deviceCodecs: readonly C[], senderFmtpLines: readonly { mimeType: string; sdpFmtpLine?: string }[] | null): C | undefined {
+export function chooseVideoCodec<C extends DeviceCodec>(deviceCodecs: readonly C[], senderFmtpLines: readonly { mimeType: string; sdpFmtpLine?: string }[] | null): C | undefined {
   const h264 = deviceCodecs.find((c) => c.mimeType.toLowerCase() === 'video/h264' && isConstrainedBaselineMode1(c.parameters ?? {}));
   const canEncode = (senderFmtpLines ?? []).some((c) => c.mimeType.toLowerCase() === 'video/h264' && isConstrainedBaselineMode1(parseFmtp(c.sdpFmtpLine ?? '')));
   if (h264 && canEncode) return h264;
