@@ -4,7 +4,7 @@ import type { ConsumerView, IceServerView, JoinMode, MediaSource as SourceName, 
 import { Emitter } from '../../../common/src/emitter.js';
 import type { SignalingClient } from '../signaling/index.js';
 import { SignalingError } from '../signaling/index.js';
-import { cameraConstraints, cameraEncodings, screenMaxBitrate } from './encodings.js';
+import { cameraConstraints, cameraEncodings, chooseVideoCodec, screenMaxBitrate } from './encodings.js';
 
 export interface RemoteTrack {
   consumerId: string;
@@ -104,13 +104,16 @@ export class MediaSession {
     await this.produce('mic', track, { codecOptions: { opusDtx: true, opusFec: true } });
   }
 
-  /** Starts the camera as VP8 with three simulcast layers sized to the call bandwidth. */
+  /**
+   * Starts the camera with three simulcast layers sized to the call bandwidth, as H.264 constrained
+   * baseline when the router and this browser allow it (room systems need no transcoding), else VP8.
+   */
   async startCamera(): Promise<void> {
     if (this.mode !== 'video') return;
     const stream = await getUserMedia({ video: cameraConstraints(this.bandwidthKbps, this.maxVideoHeight) });
     const track = stream.getVideoTracks()[0];
     if (!track) throw new SignalingError('media_unavailable', 'No camera track.');
-    const codec = this.device?.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+    const codec = chooseVideoCodec(this.device?.rtpCapabilities.codecs ?? [], senderVideoCodecs());
     await this.produce('camera', track, {
       encodings: cameraEncodings(this.bandwidthKbps),
       codecOptions: { videoGoogleStartBitrate: 300 },
@@ -158,7 +161,9 @@ export class MediaSession {
       throw err;
     });
     try {
-      await this.produce('screen', track, { encodings: [{ maxBitrate: screenMaxBitrate(this.bandwidthKbps) }] });
+      // Same codec rule as the camera: room systems show the presentation without transcoding.
+      const codec = chooseVideoCodec(this.device?.rtpCapabilities.codecs ?? [], senderVideoCodecs());
+      await this.produce('screen', track, { encodings: [{ maxBitrate: screenMaxBitrate(this.bandwidthKbps) }], ...(codec ? { codec } : {}) });
     } catch (err) {
       track.stop();
       await this.signaling.request('presentation.stop', {}).catch(() => undefined);
@@ -380,6 +385,11 @@ export class MediaSession {
     });
     return transport;
   }
+}
+
+/** What this browser can encode (null where the API is missing). */
+function senderVideoCodecs(): { mimeType: string; sdpFmtpLine?: string }[] | null {
+  return typeof RTCRtpSender !== 'undefined' && typeof RTCRtpSender.getCapabilities === 'function' ? (RTCRtpSender.getCapabilities('video')?.codecs ?? null) : null;
 }
 
 async function getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
