@@ -75,14 +75,17 @@ interface Row {
   total: number;
   perLeg: number;
   mbpsPerLeg: number;
+  /** What the side itself counted as sent, per leg (tells its own drops from the receivers'). */
+  sentMbpsPerLeg: number;
 }
 
-/** Per-leg CPU scaled to exactly 1.5 Mbit/s delivered (the load's pacing varies a little between runs). */
-const atNominal = (r: Row): number => (r.mbpsPerLeg > 0 ? (r.perLeg * 1.5) / r.mbpsPerLeg : NaN);
+/** Per-leg CPU scaled to exactly 1.5 Mbit/s sent (by the side's own count; pacing varies a little between runs). */
+const atNominal = (r: Row): number => (r.sentMbpsPerLeg > 0 ? (r.perLeg * 1.5) / r.sentMbpsPerLeg : NaN);
 
 /** Runs `source` into `send` and measures `cpuMs()` over the window; returns % of a core and delivered bits. */
-async function window(cpuMs: () => Promise<number>): Promise<{ pct: number; bps: number }> {
+async function window(cpuMs: () => Promise<number>, sentBytes: () => Promise<number> = async () => 0): Promise<{ pct: number; bps: number; sentBps: number }> {
   await sleep(WARMUP_MS);
+  const s0 = await sentBytes();
   const c0 = await cpuMs();
   const b0 = await sinkBytes();
   const t0 = performance.now();
@@ -90,7 +93,8 @@ async function window(cpuMs: () => Promise<number>): Promise<{ pct: number; bps:
   const c1 = await cpuMs();
   const b1 = await sinkBytes();
   const elapsed = performance.now() - t0;
-  return { pct: ((c1 - c0) / elapsed) * 100, bps: ((b1 - b0) * 8 * 1000) / elapsed };
+  const s1 = await sentBytes();
+  return { pct: ((c1 - c0) / elapsed) * 100, bps: ((b1 - b0) * 8 * 1000) / elapsed, sentBps: ((s1 - s0) * 8 * 1000) / elapsed };
 }
 
 async function engineCase(legs: number, srtp: boolean): Promise<Row> {
@@ -123,12 +127,13 @@ async function engineCase(legs: number, srtp: boolean): Promise<Row> {
     await room.select(call.callId, 'main', 'cam');
     calls.push(call);
   }
-  const run = await window(cpu);
+  const sent = async (): Promise<number> => (await Promise.all(calls.map((c) => c.videoStats('main')))).reduce((n, st) => n + st.bytesSent, 0);
+  const run = await window(cpu, sent);
   await resetPeers();
   for (const c of calls) await c.close();
   await room.release();
   await engine.close();
-  return { side: 'engine (worker thread)', legs, srtp, baseline: base.pct, total: run.pct, perLeg: (run.pct - base.pct) / legs, mbpsPerLeg: run.bps / legs / 1e6 };
+  return { side: 'engine (worker thread)', legs, srtp, baseline: base.pct, total: run.pct, perLeg: (run.pct - base.pct) / legs, mbpsPerLeg: run.bps / legs / 1e6, sentMbpsPerLeg: run.sentBps / legs / 1e6 };
 }
 
 async function mediasoupCase(worker: Mediasoup.types.Worker, legs: number, srtp: boolean): Promise<Row> {
@@ -143,15 +148,17 @@ async function mediasoupCase(worker: Mediasoup.types.Worker, legs: number, srtp:
   const cpu = async (): Promise<number> => procCpuMs(worker.pid);
   const base = await window(cpu);
   const ports = await openSinks(legs);
+  const consumers: Mediasoup.types.Consumer[] = [];
   for (let i = 0; i < legs; i++) {
     const t = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false, ...(srtp ? { enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const } : {}) });
     await t.connect({ ip: '127.0.0.1', port: ports[i]!, ...(srtp ? { srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const, keyBase64: randomBytes(30).toString('base64') } } : {}) });
-    await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+    consumers.push(await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities }));
   }
-  const run = await window(cpu);
+  const sent = async (): Promise<number> => (await Promise.all(consumers.map((c) => c.getStats()))).reduce((n, st) => n + (st.find((x) => x.type === 'outbound-rtp')?.byteCount ?? 0), 0);
+  const run = await window(cpu, sent);
   await resetPeers();
   router.close();
-  return { side: 'mediasoup (worker process)', legs, srtp, baseline: base.pct, total: run.pct, perLeg: (run.pct - base.pct) / legs, mbpsPerLeg: run.bps / legs / 1e6 };
+  return { side: 'mediasoup (worker process)', legs, srtp, baseline: base.pct, total: run.pct, perLeg: (run.pct - base.pct) / legs, mbpsPerLeg: run.bps / legs / 1e6, sentMbpsPerLeg: run.sentBps / legs / 1e6 };
 }
 
 async function switchTimes(worker: Mediasoup.types.Worker): Promise<number[]> {
@@ -256,9 +263,9 @@ for (const legs of legCounts) {
     console.log(JSON.stringify(rows.at(-1)));
   }
 }
-console.log('\n| side | legs | SRTP | baseline %core (stream, no leg) | total %core | %core per leg | Mbit/s delivered per leg | %core per 1.5 Mbit/s leg |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.side} | ${r.legs} | ${r.srtp ? 'yes' : 'no'} | ${r.baseline.toFixed(1)} | ${r.total.toFixed(1)} | ${r.perLeg.toFixed(2)} | ${r.mbpsPerLeg.toFixed(2)} | ${atNominal(r).toFixed(2)} |`);
+console.log('\n| side | legs | SRTP | baseline %core (stream, no leg) | total %core | %core per leg | Mbit/s sent per leg (own count) | Mbit/s received per leg | %core per 1.5 Mbit/s leg |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.side} | ${r.legs} | ${r.srtp ? 'yes' : 'no'} | ${r.baseline.toFixed(1)} | ${r.total.toFixed(1)} | ${r.perLeg.toFixed(2)} | ${r.sentMbpsPerLeg.toFixed(2)} | ${r.mbpsPerLeg.toFixed(2)} | ${atNominal(r).toFixed(2)} |`);
 
 console.log('\nper forwarded packet in-process (one core, cpu-rate.ts):');
 for (const m of perPacketMicro()) console.log(`  ${m.name}: ${m.usPerPacket.toFixed(2)} µs/packet`);

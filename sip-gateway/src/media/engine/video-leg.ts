@@ -11,7 +11,7 @@ import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, ReceptionSta
 import { buildFir, buildPli, buildRemb, buildTmmbr, keyframeRequestFor, SwitchedVideoStream, type SwitchReport } from '../video/index.js';
 import type { LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
-import { MediaEngineError, type PortAllocator } from './port-allocator.js';
+import { MediaEngineError, setReceiveBuffer, type PortAllocator } from './port-allocator.js';
 import type { CallEventMessage } from './protocol.js';
 import { createSrtpSession, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
 import type { CallVideoSession, CallVideoStats, VideoRole, VideoSendTarget } from './types.js';
@@ -37,6 +37,7 @@ export interface VideoLegRoom {
 }
 
 const CNAME = 'convene-gateway';
+const CALLER_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 const RTCP_BYTES = 256;
 /** TMMBR/REMB are repeated this often while a cap is set (a lost one must not leave the caller uncapped). */
 const CAP_REPEAT_MS = 5000;
@@ -152,6 +153,8 @@ export class VideoLeg {
     });
     rtpSocket.on('error', () => undefined);
     rtcpSocket.on('error', () => undefined);
+    // A caller's keyframe arrives as a burst of packets.
+    setReceiveBuffer(rtpSocket, CALLER_RECEIVE_BUFFER_BYTES);
     this.windowStartMs = now();
   }
 
