@@ -139,6 +139,33 @@ describe('caller video into the meeting (ingress)', () => {
     expect((await none.call.videoStats('main')).keyframeRequestsToCaller).toEqual({ pli: 0, fir: 0, event: 1 });
   });
 
+  it("relays the SFU's generic NACKs for the caller's stream to a caller that negotiated nack, FCIs untouched, for its SSRC", async () => {
+    const { caller, sfu, local, target, call } = await callerWithIngress({ pli: true, fir: false, nack: true, remb: false, tmmbr: false });
+    const src = new H264Source({ ssrc: 0x0a0a0b0b, payloadType: CALLER_PT, tag: 0x21 });
+    for (const p of src.nextFrame()) caller.send(p, local.rtpPort);
+    await sfu.waitUntil(() => sfu.rtp.length >= 4, 3000, 'relayed');
+    // RR + NACK (PT 205 FMT 1) for target.ssrc: PID 1002, BLP 0x0005 (also 1003 and 1005 lost).
+    const nack = Buffer.alloc(8 + 16);
+    nack.set([0x80, 201, 0, 1]);
+    nack.writeUInt32BE(0x77777777, 4);
+    nack.set([0x81, 205, 0, 3], 8);
+    nack.writeUInt32BE(0x77777777, 12);
+    nack.writeUInt32BE(target.ssrc, 16);
+    nack.writeUInt32BE((1002 << 16) | 0x0005, 20);
+    sfu.send(nack, sfu.rtp[0]!.from.port);
+    const nacksAtCaller = () =>
+      caller.rtcp.flatMap((r) => {
+        const found: Array<{ media: number; fci: number }> = [];
+        for (let at = 0; at + 4 <= r.data.length; at += ((r.data[at + 2]! << 8) | r.data[at + 3]!) * 4 + 4) {
+          if (r.data[at + 1] === 205 && (r.data[at]! & 0x1f) === 1) found.push({ media: Buffer.from(r.data).readUInt32BE(at + 8), fci: Buffer.from(r.data).readUInt32BE(at + 12) });
+        }
+        return found;
+      });
+    await caller.waitUntil(() => nacksAtCaller().length > 0, 3000, 'NACK at the caller');
+    expect(nacksAtCaller()).toEqual([{ media: 0x0a0a0b0b, fci: ((1002 << 16) | 0x0005) >>> 0 }]);
+    expect((await call.videoStats('main')).nacksToCaller).toBe(1);
+  });
+
   it('sends the caller TMMBR with the cap (and REMB when negotiated) once its SSRC is known, and again later', async () => {
     const { caller, local } = await callerWithIngress({ pli: true, fir: false, nack: false, remb: true, tmmbr: true }, { capBps: 768_000 });
     const src = new H264Source({ ssrc: 0x12345678, payloadType: CALLER_PT, tag: 0x44 });
