@@ -173,8 +173,11 @@ export class VideoLeg {
     if (!Number.isInteger(session.codec.payloadType) || session.codec.payloadType < 0 || session.codec.payloadType > 127) {
       throw new MediaEngineError('bad_command', `video payload type ${session.codec.payloadType} is not 0–127`);
     }
-    const srtp = session.srtp ? createSrtpSession(session.srtp) : null;
     const prev = this.session;
+    // Same keys on a re-offer: keep the contexts (their rollover counters and replay windows go on).
+    const sameKeys =
+      prev?.srtp && session.srtp && prev.srtp.suite === session.srtp.suite && prev.srtp.localKeyBase64 === session.srtp.localKeyBase64 && prev.srtp.remoteKeyBase64 === session.srtp.remoteKeyBase64;
+    const srtp = session.srtp ? (sameKeys && this.srtp ? this.srtp : createSrtpSession(session.srtp)) : null;
     const wasSending = this.sends();
     this.session = session;
     this.srtp = srtp;

@@ -184,13 +184,14 @@ describe('caller video into the meeting (ingress)', () => {
     const callerKey = randomBytes(30);
     const ourKey = randomBytes(30);
     const keys: SrtpSessionKeys = { suite: 'AES_CM_128_HMAC_SHA1_80', localKeyBase64: ourKey.toString('base64'), remoteKeyBase64: callerKey.toString('base64') };
-    const { caller, sfu, local, target } = await callerWithIngress({ pli: true, fir: false, nack: false, remb: false, tmmbr: true }, { srtp: keys, capBps: 500_000 });
+    const { caller, sfu, local, target, call } = await callerWithIngress({ pli: true, fir: false, nack: false, remb: false, tmmbr: true }, { srtp: keys, capBps: 500_000 });
     const callerTx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', callerKey);
     const callerRx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', ourKey);
     caller.inboundRtcp = (raw) => callerRx.unprotectRtcp(raw);
     const src = new H264Source({ ssrc: 0x2468ace0, payloadType: CALLER_PT, tag: 0x55 });
     const plain: Uint8Array[] = [];
-    for (let f = 0; f < 3; f++) for (const p of src.nextFrame()) plain.push(p), caller.send(callerTx.protectRtp(p), local.rtpPort);
+    const secured: Uint8Array[] = [];
+    for (let f = 0; f < 3; f++) for (const p of src.nextFrame()) plain.push(p), secured.push(callerTx.protectRtp(p)), caller.send(secured.at(-1)!, local.rtpPort);
     // A forgery (plain RTP on an SRTP leg) must not pass.
     const forged = new H264Source({ ssrc: 0x2468ace0, payloadType: CALLER_PT, tag: 0x66, startSequence: 5000 });
     for (const p of forged.nextFrame()) caller.send(p, local.rtpPort);
@@ -204,6 +205,13 @@ describe('caller video into the meeting (ingress)', () => {
     sfu.send(pli, sfu.rtp[0]!.from.port);
     await caller.waitUntil(() => caller.rtcp.some((r) => keyframeRequestFor(r.data, 0x2468ace0) === 'pli'), 3000, 'SRTCP PLI');
     await caller.waitUntil(() => caller.rtcp.some((r) => parseBitrateRequests(r.data).some((c) => c.kind === 'tmmbr' && c.bps <= 500_000 && c.overheadBytes === 50)), 3000, 'SRTCP TMMBR');
+    // A re-offer with the same keys keeps the SRTP state: a replayed packet is still refused.
+    await call.configureVideo('main', videoSession(caller, { srtp: keys, capBps: 500_000, feedback: { pli: true, fir: false, nack: false, remb: false, tmmbr: true } }));
+    caller.send(secured[2]!, local.rtpPort);
+    for (const p of src.nextFrame()) caller.send(callerTx.protectRtp(p), local.rtpPort);
+    await sfu.waitUntil(() => sfu.rtp.length >= 16, 3000, 'relayed after the re-offer');
+    await sleep(100);
+    expect(sfu.rtp.length).toBe(16);
   });
 
   it('latches symmetric RTP to where the caller really sends from', async () => {
