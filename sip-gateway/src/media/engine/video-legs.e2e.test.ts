@@ -351,6 +351,31 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     await c2.leaveRoomVideo();
   });
 
+  it("a call's main and slides m-lines show two streams at once, each with its own SSRC and PT", async () => {
+    const call = await newCall();
+    const mainPeer = await peer();
+    const slidesPeer = await peer();
+    await call.openVideo('main');
+    const slidesLocal = await call.openVideo('slides');
+    expect(slidesLocal.rtpPort).not.toBe((await call.openVideo('main')).rtpPort);
+    await call.configureVideo('main', videoSession(mainPeer));
+    await call.configureVideo('slides', videoSession(slidesPeer, { codec: { name: 'H264', payloadType: 110, clockRate: 90000, fmtp: '' } }));
+    await call.joinRoomVideo(room);
+    await room.addStream({ streamId: 'B', participantId: 'bob', source: 'screen', ssrc: b.o.ssrc, payloadType: TAP_PT, codec: 'H264' }); // removed by the test before
+    await room.select(call.callId, 'main', 'A');
+    await room.select(call.callId, 'slides', 'B');
+    await slidesPeer.waitUntil(() => mainPeer.rtp.length > 30 && slidesPeer.rtp.length > 30, 4000, 'both m-lines');
+    expect(mainPeer.rtp.every((p) => p.payloadType === CALLER_PT && (tagOf(p.payload) === 0xaa || isSyntheticKeyframeStart(p.payload)))).toBe(true);
+    expect(slidesPeer.rtp.every((p) => p.payloadType === 110 && (tagOf(p.payload) === 0xbb || isSyntheticKeyframeStart(p.payload)))).toBe(true);
+    expect(mainPeer.rtp[0]!.ssrc).not.toBe(slidesPeer.rtp[0]!.ssrc);
+    await call.closeVideo('slides');
+    const n = slidesPeer.rtp.length;
+    await sleep(200);
+    expect(slidesPeer.rtp.length).toBe(n);
+    expect(mainPeer.rtp.length).toBeGreaterThan(30);
+    await call.leaveRoomVideo();
+  });
+
   it('refuses what makes no sense with typed errors', async () => {
     const call = await newCall();
     await expect(room.select(call.callId, 'main', 'A')).rejects.toMatchObject({ code: 'bad_command' }); // not joined
