@@ -428,3 +428,26 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     expect(await registry.getSingleMetricAsString('gateway_video_legs')).toMatch(/gateway_video_legs \d+/);
   });
 });
+
+describe('a media worker that dies', () => {
+  it('fails its calls (video included) and its room video; a new worker takes new ones', async () => {
+    const call = await newCall('m-doomed');
+    const failed: string[] = [];
+    call.events.on('failed', (reason) => failed.push(reason));
+    await call.openVideo('main');
+    const roomVideo = await engine.openRoomVideo('m-doomed');
+    await engine.terminateWorkerFor('m-doomed');
+    const until = Date.now() + 5000;
+    while (failed.length === 0 && Date.now() < until) await sleep(20);
+    expect(failed.length).toBe(1);
+    await expect(call.videoStats('main')).rejects.toMatchObject({ code: 'worker_failed' });
+    await expect(roomVideo.select(call.callId, 'main', null)).rejects.toMatchObject({ code: 'worker_failed' });
+    const again = await newCall('m-doomed');
+    const local = await again.openVideo('main');
+    expect(local.rtpPort).toBeGreaterThan(0);
+    const fresh = await engine.openRoomVideo('m-doomed');
+    await again.joinRoomVideo(fresh);
+    await again.leaveRoomVideo();
+    await fresh.release();
+  });
+});
