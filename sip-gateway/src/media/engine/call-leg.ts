@@ -14,6 +14,7 @@ import { assertCodecSupported, FrameDecoder, FrameEncoder, timestampStepOf } fro
 import { MediaEngineError, type PortAllocator } from './port-allocator.js';
 import type { PromptLibrary } from './prompts.js';
 import type { CallEventMessage } from './protocol.js';
+import { PeerSender } from './peer-sender.js';
 import { createSrtpSession, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
 import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget } from './types.js';
 
@@ -105,6 +106,8 @@ export class CallLeg {
   private sfuTimestamp = randomBytes(4).readUInt32BE(0);
   private sfuGap = true;
   private closed = false;
+  /** The RTP socket's sends; connected to the caller once latched (symmetric calls). */
+  private readonly rtpSender: PeerSender;
 
   constructor(
     readonly callId: string,
@@ -113,6 +116,7 @@ export class CallLeg {
     private readonly ctx: LegContext,
     private readonly now: () => number,
   ) {
+    this.rtpSender = new PeerSender(rtpSocket);
     rtpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtpSocket(msg, rinfo)));
     rtcpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtcpSocket(msg, rinfo)));
     // A send to an unreachable port surfaces as an 'error' (ICMP); it must not kill the worker.
@@ -147,6 +151,8 @@ export class CallLeg {
     const remote = session.remote;
     const remoteChanged = !prev?.remote || !remote || prev.remote.ip !== remote.ip || prev.remote.rtpPort !== remote.rtpPort;
     if (remoteChanged || !session.symmetric) {
+      // A new remote is latched afresh, from any source: the socket must hear everyone again.
+      this.rtpSender.disconnect();
       this.latched = false;
       this.rtcpLatched = false;
       this.rtpDest = remote ? { ip: remote.ip, port: remote.rtpPort } : null;
@@ -291,7 +297,7 @@ export class CallLeg {
       this.octetsSent += payload.length;
       let packet: Uint8Array = out.subarray(0, len);
       if (this.srtp) packet = this.srtp.protectRtp(packet);
-      this.rtpSocket.send(packet, dest.port, dest.ip);
+      this.rtpSender.send(packet, dest);
     } else {
       this.gap = true;
     }
@@ -402,7 +408,9 @@ export class CallLeg {
     if (session.symmetric && !this.latched) {
       this.latched = true;
       this.rtpDest = { ip: rinfo.address, port: rinfo.port };
-      if (!this.rtcpLatched) this.rtcpDest = { ip: rinfo.address, port: session.rtcpMux ? rinfo.port : rinfo.port + 1 };
+      // Muxed RTCP shares the RTP socket, which now talks to the latched peer only.
+      if (!this.rtcpLatched || session.rtcpMux) this.rtcpDest = { ip: rinfo.address, port: session.rtcpMux ? rinfo.port : rinfo.port + 1 };
+      this.rtpSender.connect(this.rtpDest);
       this.ctx.emit(this.callId, { name: 'remoteLatched', address: { ip: rinfo.address, port: rinfo.port } });
     }
     this.lastPacketMs = nowMs;
@@ -443,7 +451,8 @@ export class CallLeg {
     this.lastPacketMs = nowMs;
     if (session.symmetric && !this.rtcpLatched) {
       this.rtcpLatched = true;
-      this.rtcpDest = { ip: rinfo.address, port: rinfo.port };
+      // Muxed and RTP already latched: RTCP goes where RTP goes (same socket, same peer).
+      if (!(session.rtcpMux && this.latched)) this.rtcpDest = { ip: rinfo.address, port: rinfo.port };
     }
     for (const r of reports) {
       if (r.type === 'sr' && this.reception && r.ssrc === this.remoteSsrc) this.reception.onSenderReport(r.ntpMiddle32, nowMs);
@@ -475,7 +484,8 @@ export class CallLeg {
         : buildReceiverReport(out, { ssrc: this.ssrc, reports: blocks, cname: CNAME });
     let packet: Uint8Array = out.subarray(0, len);
     if (this.srtp) packet = this.srtp.protectRtcp(packet);
-    (this.session.rtcpMux ? this.rtpSocket : this.rtcpSocket).send(packet, dest.port, dest.ip);
+    if (this.session.rtcpMux) this.rtpSender.send(packet, dest);
+    else this.rtcpSocket.send(packet, dest.port, dest.ip);
   }
 
   stats(): CallMediaStats {
@@ -493,6 +503,7 @@ export class CallLeg {
     this.closed = true;
     this.stopPlayback();
     this.detachRoom();
+    this.rtpSender.close();
     this.ctx.allocator.release(this.rtpSocket);
     this.ctx.allocator.release(this.rtcpSocket);
   }
