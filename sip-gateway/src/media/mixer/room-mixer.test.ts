@@ -188,6 +188,29 @@ describe('RoomMixer: mix-minus across codecs', () => {
     expect(louder.slice(-10).every((f) => f.roomFeeds.some((r) => r.sourceId === 'L5'))).toBe(true);
   });
 
+  it("by default the room hears the callers the phones hear (maxSpeakers); the others' keep-alive feeds carry their level, not their voice", () => {
+    const sc = new Scenario();
+    for (let i = 0; i < 6; i++) sc.source(`L${i}`, 'PCMU', 'leg', 400 + 100 * i, 12_000 - 1800 * i);
+    sc.run(30);
+    const frames = sc.run(60);
+    const sentBy = (id: string) => frames.filter((f) => f.roomFeeds.some((r) => r.sourceId === id)).length;
+    for (const id of ['L0', 'L1', 'L2', 'L3']) expect(sentBy(id), id).toBe(60);
+    expect(frames.at(-1)!.mixed.sort()).toEqual(['L0', 'L1', 'L2', 'L3']);
+    // L5 talks (a 900 Hz tone at −24 dBov) but is not among the loudest: the SFU still learns its level
+    // and voice activity now and then, while a browser decoding the feed hears nothing of it.
+    const keepAlive = frames.flatMap((f) => f.roomFeeds.filter((r) => r.sourceId === 'L5'));
+    expect(keepAlive.length).toBeGreaterThanOrEqual(2);
+    expect(keepAlive.length).toBeLessThanOrEqual(4);
+    for (const r of keepAlive) {
+      expect(r.voiceActivity).toBe(true);
+      expect(r.audioLevel).toBeGreaterThan(18);
+      expect(r.audioLevel).toBeLessThan(30);
+    }
+    const heard = feedAudio(frames, 'L5');
+    expect(toneAmplitude(heard, 16000, 900)).toBeLessThan(50);
+    expect(toneAmplitude(feedAudio(frames, 'L0'), 16000, 400)).toBeGreaterThan(3000);
+  });
+
   it('sends silence frames to every leg when nobody speaks', () => {
     const sc = threeParty();
     for (const s of sc.senders.values()) s.sending = false;

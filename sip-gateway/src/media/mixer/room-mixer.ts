@@ -32,9 +32,11 @@ export interface RoomMixerOptions {
   opus?: Partial<OpusEncoderSettings>;
   /**
    * Callers whose voice goes to the room every tick: the loudest this many talking SIP sources
-   * (default 8). The others send a room feed only now and then (their level keeps the SFU's
-   * active-speaker view current) until they are among the loudest — loudest-N audio forwarding,
-   * which keeps the Opus encode of a 100-phone meeting to the few who can be heard.
+   * (default `maxSpeakers`, what the phones hear; the ones the mixer is mixing come first, so the
+   * choice has the mix's hysteresis). The others send a keep-alive room feed only now and then
+   * (their level keeps the SFU's active-speaker view current) until they are among the loudest —
+   * loudest-N audio forwarding, which keeps the Opus encodes of a 100-phone meeting to the few
+   * who can be heard.
    */
   roomFeedSpeakers?: number;
 }
@@ -88,7 +90,7 @@ export class RoomMixer implements RoomMixerApi {
       throw new MixerError('invalid_options', `jitter delays must satisfy 0 ≤ min ≤ max ≤ 1000 ms (got ${this.minDelayMs}, ${this.maxDelayMs})`);
     }
     this.selection = new SpeakerSelection(maxSpeakers);
-    this.roomFeedSpeakers = opts.roomFeedSpeakers ?? 8;
+    this.roomFeedSpeakers = opts.roomFeedSpeakers ?? maxSpeakers;
     if (!Number.isInteger(this.roomFeedSpeakers) || this.roomFeedSpeakers < 1 || this.roomFeedSpeakers > 64) {
       throw new MixerError('invalid_options', `roomFeedSpeakers must be an integer in 1..64 (got ${this.roomFeedSpeakers})`);
     }
@@ -225,16 +227,22 @@ export class RoomMixer implements RoomMixerApi {
     return { legs, roomFeeds, mixed };
   }
 
-  /** The loudest `roomFeedSpeakers` leg sources with audio this tick (insertion into a small sorted array). */
+  /**
+   * The loudest `roomFeedSpeakers` leg sources with audio this tick: mixed ones first (they passed
+   * the selection's hysteresis, so the room hears what the phones hear without flapping at the
+   * edge), then by smoothed level. Insertion into a small sorted array.
+   */
   private rankLoudLegs(): void {
     const top = this.loudLegs;
     top.fill(null);
+    const selected = this.selection.selected;
     for (const s of this.sources.values()) {
       if (s.origin !== 'leg' || !s.hasFrame || s.muted) continue;
+      s.mixedNow = selected.includes(s);
       let i = top.length - 1;
       const last = top[i];
-      if (last && last.score >= s.score) continue;
-      while (i > 0 && (top[i - 1] === null || top[i - 1]!.score < s.score)) {
+      if (last && !louder(s, last)) continue;
+      while (i > 0 && (top[i - 1] === null || louder(s, top[i - 1]!))) {
         top[i] = top[i - 1]!;
         i--;
       }
@@ -304,6 +312,11 @@ export class RoomMixer implements RoomMixerApi {
   private assertOpen(): void {
     if (this.closed) throw new MixerError('closed', 'mixer is closed');
   }
+}
+
+/** Ranking for room feeds: mixed before not mixed, then by smoothed level. */
+function louder(a: MixerSource, b: MixerSource): boolean {
+  return a.mixedNow !== b.mixedNow ? a.mixedNow : a.score > b.score;
 }
 
 /** out = clamp(mix − minus) to int16. */
