@@ -38,6 +38,36 @@ describe('TickScheduler', () => {
     expect(seen[7]!).toBeLessThan(7 * 20 + 45 + 20);
   });
 
+  it("tells a miss after the worker's own long work (busy, an overrun) from a late wake-up with time to spare", async () => {
+    // A fake clock and event-loop "active" time: during tick 2 the clock moves 45 ms with the loop
+    // active (busy work); during tick 5 it moves 45 ms with the loop idle (the OS ran something else).
+    let extra = 0;
+    let active = 0;
+    const now = (): number => performance.now() + extra;
+    let ticks = 0;
+    const s = new TickScheduler(
+      () => {
+        ticks++;
+        if (ticks === 2) {
+          extra += 45;
+          active += 45;
+        }
+        if (ticks === 5) extra += 45;
+        if (ticks >= 9) s.stop();
+      },
+      20,
+      now,
+      () => active,
+    );
+    s.start();
+    for (let i = 0; i < 100 && s.running; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ticks).toBe(9);
+    expect(s.deadlineMisses).toBe(2);
+    expect(s.busyDeadlineMisses).toBe(1);
+    expect(s.overruns).toBe(2); // the clock jumps inside ticks 2 and 5 alike: wall time cannot tell
+    expect(s.workMs).toBeGreaterThanOrEqual(90);
+  });
+
   it('re-anchors instead of bursting when far behind', async () => {
     let extra = 0;
     const now = (): number => performance.now() + extra;
