@@ -7,7 +7,7 @@
 import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { InbandDtmfDetector, Rfc4733Receiver, type DtmfKeyEvent } from '../dtmf/index.js';
-import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock } from '../rtp/index.js';
+import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock, type RtpHeaderFields } from '../rtp/index.js';
 import type { RoomFeedFrame } from '../mixer/types.js';
 import type { MediaEngineConfig } from './config.js';
 import { assertCodecSupported, FrameDecoder, FrameEncoder, timestampStepOf } from './frame-codec.js';
@@ -108,6 +108,10 @@ export class CallLeg {
   private closed = false;
   /** The RTP socket's sends; connected to the caller once latched (symmetric calls). */
   private readonly rtpSender: PeerSender;
+  /** Header fields of the next packet to the caller / to the SFU, rewritten per packet (no garbage per send). */
+  private readonly rtpHeader: RtpHeaderFields = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0 };
+  private readonly sfuLevel = { extensionId: 1, level: 127, voice: false };
+  private readonly sfuHeader: RtpHeaderFields = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, audioLevel: this.sfuLevel };
 
   constructor(
     readonly callId: string,
@@ -117,8 +121,21 @@ export class CallLeg {
     private readonly now: () => number,
   ) {
     this.rtpSender = new PeerSender(rtpSocket);
-    rtpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtpSocket(msg, rinfo)));
-    rtcpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtcpSocket(msg, rinfo)));
+    // Bad input never escapes a packet handler (inline try: no closure per packet).
+    rtpSocket.on('message', (msg, rinfo) => {
+      try {
+        this.onRtpSocket(msg, rinfo);
+      } catch {
+        this.ctx.counters.droppedPackets++;
+      }
+    });
+    rtcpSocket.on('message', (msg, rinfo) => {
+      try {
+        this.onRtcpSocket(msg, rinfo);
+      } catch {
+        this.ctx.counters.droppedPackets++;
+      }
+    });
     // A send to an unreachable port surfaces as an 'error' (ICMP); it must not kill the worker.
     rtpSocket.on('error', () => undefined);
     rtcpSocket.on('error', () => undefined);
@@ -242,18 +259,16 @@ export class CallLeg {
     const socket = this.sfuSocket;
     if (!target || !socket) return;
     const out = packetBuffer(20 + feed.payload.length);
-    const len = writeRtpPacket(
-      out,
-      {
-        marker: this.sfuGap,
-        payloadType: target.payloadType,
-        sequenceNumber: this.sfuSequence,
-        timestamp: this.sfuTimestamp,
-        ssrc: target.ssrc,
-        audioLevel: { extensionId: target.audioLevelExtensionId, level: feed.audioLevel, voice: feed.voiceActivity },
-      },
-      feed.payload,
-    );
+    const h = this.sfuHeader;
+    h.marker = this.sfuGap;
+    h.payloadType = target.payloadType;
+    h.sequenceNumber = this.sfuSequence;
+    h.timestamp = this.sfuTimestamp;
+    h.ssrc = target.ssrc;
+    this.sfuLevel.extensionId = target.audioLevelExtensionId;
+    this.sfuLevel.level = feed.audioLevel;
+    this.sfuLevel.voice = feed.voiceActivity;
+    const len = writeRtpPacket(out, h, feed.payload);
     this.sfuSequence = (this.sfuSequence + 1) & 0xffff;
     this.sfuGap = false;
     socket.send(out.subarray(0, len));
@@ -286,11 +301,13 @@ export class CallLeg {
     const dest = this.rtpDest;
     if (this.sends() && dest) {
       const out = packetBuffer(12 + payload.length);
-      const len = writeRtpPacket(
-        out,
-        { marker: this.gap, payloadType: session.codec.payloadType, sequenceNumber: this.sequence, timestamp: this.timestamp, ssrc: this.ssrc },
-        payload,
-      );
+      const h = this.rtpHeader;
+      h.marker = this.gap;
+      h.payloadType = session.codec.payloadType;
+      h.sequenceNumber = this.sequence;
+      h.timestamp = this.timestamp;
+      h.ssrc = this.ssrc;
+      const len = writeRtpPacket(out, h, payload);
       this.sequence = (this.sequence + 1) & 0xffff;
       this.gap = false;
       this.packetsSent++;
@@ -351,15 +368,6 @@ export class CallLeg {
     if (silentFor >= this.ctx.config.inactivityTimeoutMs) {
       this.inactiveReported = true;
       this.ctx.emit(this.callId, { name: 'inactive', silentForMs: Math.round(silentFor) });
-    }
-  }
-
-  private safely(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      // Bad input never escapes a packet handler.
-      this.ctx.counters.droppedPackets++;
     }
   }
 

@@ -85,6 +85,8 @@ export class MixerSource implements SpeakerCandidate {
 
   private readonly opusSettings: OpusEncoderSettings;
   private feedEncoder: OpusVoiceEncoder | null = null;
+  /** The room feed frame rewritten every tick when the mixer reuses its output. */
+  private feedOut: RoomFeedFrame | null = null;
 
   constructor(cfg: MixerSourceConfig) {
     this.id = cfg.id;
@@ -199,7 +201,7 @@ export class MixerSource implements SpeakerCandidate {
    * The room feed for this tick (leg sources with audio, not muted), else null. Every tick while
    * the caller talks and is among the room's loudest callers (`loud`); otherwise now and then.
    */
-  roomFeed(loud: boolean): RoomFeedFrame | null {
+  roomFeed(loud: boolean, reuse = false): RoomFeedFrame | null {
     if (this.origin !== 'leg' || !this.hasFrame || this.muted) return null;
     let payload: Uint8Array;
     if (this.voiceHang > 0 && loud) {
@@ -209,7 +211,14 @@ export class MixerSource implements SpeakerCandidate {
     } else if (this.silentFeedTicks++ % SILENT_FEED_EVERY_TICKS === 0) {
       payload = opusSilenceFrame(this.codec.rate);
     } else return null;
-    return { sourceId: this.id, payload, audioLevel: rfc6464Level(this.levelDb), voiceActivity: this.voiceHang > 0 };
+    const audioLevel = rfc6464Level(this.levelDb);
+    const voiceActivity = this.voiceHang > 0;
+    if (!reuse) return { sourceId: this.id, payload, audioLevel, voiceActivity };
+    const f = (this.feedOut ??= { sourceId: this.id, payload, audioLevel, voiceActivity });
+    f.payload = payload;
+    f.audioLevel = audioLevel;
+    f.voiceActivity = voiceActivity;
+    return f;
   }
 
   private packetDurationTs(payload: Uint8Array): number {

@@ -76,8 +76,8 @@ function tones(audio: { pcm: Int16Array; rate: number }, freqs: number[]): numbe
 }
 
 describe('RoomMixer: mix-minus across codecs', () => {
-  function threeParty(): Scenario {
-    const sc = new Scenario();
+  function threeParty(opts: ConstructorParameters<typeof RoomMixer>[0] = {}): Scenario {
+    const sc = new Scenario(opts);
     sc.source('A', 'PCMU', 'leg', 500, 8000);
     sc.source('B', 'G722', 'leg', 1300, 8000);
     sc.source('R', 'opus', 'room', 800, 8000);
@@ -87,6 +87,29 @@ describe('RoomMixer: mix-minus across codecs', () => {
     sc.mixer.addLeg('L-opus', { codec: SPEC.opus });
     return sc;
   }
+
+  it('with reuseFrames gives byte-identical output every tick (one frame object, rewritten)', () => {
+    const fresh = threeParty();
+    const reused = threeParty({ reuseFrames: true });
+    for (const sc of [fresh, reused]) {
+      sc.mixer.addLeg('L-ulaw', { codec: SPEC.PCMU }); // shares the µ-law payload while A's own is mixed
+      sc.mixer.addLeg('L-g722', { codec: SPEC.G722 });
+    }
+    let previous: MixFrame | null = null;
+    for (let t = 0; t < 80; t++) {
+      const [a] = fresh.run(1);
+      const [b] = reused.run(1);
+      if (previous) expect(b).toBe(previous);
+      previous = b!;
+      expect(b!.mixed).toEqual(a!.mixed);
+      expect(b!.legs.map((l) => [l.legId, l.samples, [...l.payload]])).toEqual(a!.legs.map((l) => [l.legId, l.samples, [...l.payload]]));
+      expect(b!.roomFeeds.map((r) => [r.sourceId, r.audioLevel, r.voiceActivity, [...r.payload]])).toEqual(
+        a!.roomFeeds.map((r) => [r.sourceId, r.audioLevel, r.voiceActivity, [...r.payload]]),
+      );
+    }
+    expect(previous!.legs).toHaveLength(6);
+    expect(previous!.roomFeeds.map((r) => r.sourceId).sort()).toEqual(['A', 'B']);
+  });
 
   it('gives every leg the others and not itself, in its own codec and rate', () => {
     const sc = threeParty();

@@ -39,6 +39,13 @@ export interface RoomMixerOptions {
    * who can be heard.
    */
   roomFeedSpeakers?: number;
+  /**
+   * Reuse the returned MixFrame, its arrays, LegFrame/RoomFeedFrame objects and the G.711/G.722
+   * payload buffers every tick: they are valid only until the next `mixOnce()`. For a caller that
+   * sends each tick's output at once (the media engine) this takes the per-tick garbage off the
+   * worker's heap; default off (tests keep frames across ticks).
+   */
+  reuseFrames?: boolean;
 }
 
 const CODECS: readonly AudioCodecName[] = ['opus', 'G722', 'PCMU', 'PCMA'];
@@ -78,6 +85,11 @@ export class RoomMixer implements RoomMixerApi {
   private readonly loudLegs: (MixerSource | null)[];
   /** Packets dropped before the jitter buffer (unknown source, malformed header fields). */
   droppedPackets = 0;
+  private readonly reuse: boolean;
+  /** With `reuseFrames`: the one MixFrame and the shared G.711 payloads, rewritten every tick. */
+  private readonly frameOut: MixFrame = { legs: [], roomFeeds: [], mixed: [] };
+  private readonly sharedAlawOut = new Uint8Array(MIX_FRAME / 2);
+  private readonly sharedUlawOut = new Uint8Array(MIX_FRAME / 2);
 
   constructor(opts: RoomMixerOptions = {}) {
     const maxSpeakers = opts.maxSpeakers ?? 4;
@@ -97,6 +109,7 @@ export class RoomMixer implements RoomMixerApi {
     this.loudLegs = new Array<MixerSource | null>(this.roomFeedSpeakers).fill(null);
     this.logger = opts.logger;
     this.opus = { ...DEFAULT_OPUS_SETTINGS, ...opts.opus };
+    this.reuse = opts.reuseFrames ?? false;
   }
 
   addSource(sourceId: string, opts: MixerSourceOptions): void {
@@ -163,7 +176,7 @@ export class RoomMixer implements RoomMixerApi {
     if (codec.clockRate !== expectedClock) {
       throw new MixerError('unsupported_codec', `${codec.name} needs an RTP clock of ${expectedClock} (got ${codec.clockRate})`);
     }
-    this.legs.set(legId, new MixerLeg(legId, codec, opts.ownSourceId, this.opus));
+    this.legs.set(legId, new MixerLeg(legId, codec, opts.ownSourceId, this.opus, this.reuse));
     this.logger?.debug({ legId, codec: codec.name, ownSourceId: opts.ownSourceId }, 'mixer: leg added');
   }
 
@@ -192,7 +205,10 @@ export class RoomMixer implements RoomMixerApi {
     const shared16 = this.shared16;
     saturate(mix32, null, shared16);
 
-    const legs: LegFrame[] = [];
+    const reuse = this.reuse;
+    const out = reuse ? this.frameOut : { legs: [], roomFeeds: [], mixed: [] };
+    const legs: LegFrame[] = out.legs;
+    legs.length = 0;
     let sharedUlaw: Uint8Array | null = null;
     let sharedAlaw: Uint8Array | null = null;
     let shared8Ready = false;
@@ -207,24 +223,31 @@ export class RoomMixer implements RoomMixerApi {
           this.sharedDownsampler.process(shared16, this.shared8);
           shared8Ready = true;
         }
-        if (leg.codec.name === 'PCMA') payload = sharedAlaw ??= encodeG711('PCMA', this.shared8);
-        else payload = sharedUlaw ??= encodeG711('PCMU', this.shared8);
+        if (leg.codec.name === 'PCMA') payload = sharedAlaw ??= encodeG711('PCMA', this.shared8, reuse ? this.sharedAlawOut : undefined);
+        else payload = sharedUlaw ??= encodeG711('PCMU', this.shared8, reuse ? this.sharedUlawOut : undefined);
       } else {
         payload = leg.encodeShared(shared16);
       }
-      legs.push({ legId: leg.id, payload, samples: leg.samples });
+      if (reuse) {
+        const f = leg.frameOut;
+        f.payload = payload;
+        legs.push(f);
+      } else legs.push({ legId: leg.id, payload, samples: leg.samples });
     }
     // Keep the shared downsampler's history continuous even on ticks no G.711 leg used it.
     if (!shared8Ready) this.sharedDownsampler.process(shared16, this.shared8);
 
-    const roomFeeds: RoomFeedFrame[] = [];
+    const roomFeeds: RoomFeedFrame[] = out.roomFeeds;
+    roomFeeds.length = 0;
     this.rankLoudLegs();
     for (const source of this.sources.values()) {
-      const feed = source.roomFeed(this.loudLegs.includes(source));
+      const feed = source.roomFeed(this.loudLegs.includes(source), reuse);
       if (feed) roomFeeds.push(feed);
     }
-    const mixed = selected.map((s) => s.id);
-    return { legs, roomFeeds, mixed };
+    const mixed = out.mixed;
+    mixed.length = 0;
+    for (const s of selected) mixed.push(s.id);
+    return out;
   }
 
   /**
