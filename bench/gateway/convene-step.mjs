@@ -73,6 +73,14 @@ export async function runConveneStep({ node, sipPort, localSipPort, rtpLoadBin, 
       loadCpu: { sipp: window.clientCpuPcts[0], rtpReceiver: window.clientCpuPcts[1], browser: window.clientCpuPcts[2] },
       cpuPerLegPct: window.serverCpuPct / (mixedLegs || legSummary.legsReceiving || legs),
       deadlineMisses: metricDelta(m0, m1, GATEWAY_METRICS.deadlineMisses),
+      busyDeadlineMisses: metricDelta(m0, m1, GATEWAY_METRICS.busyDeadlineMisses),
+      tickOverruns: metricDelta(m0, m1, GATEWAY_METRICS.tickOverruns),
+      ticks: metricDelta(m0, m1, GATEWAY_METRICS.ticks),
+      tickWorkMeanMs: (() => {
+        const work = metricDelta(m0, m1, GATEWAY_METRICS.tickWorkSeconds);
+        const ticks = metricDelta(m0, m1, GATEWAY_METRICS.ticks);
+        return work === null || !ticks ? null : (work * 1000) / ticks;
+      })(),
       jitterLost: metricDelta(m0, m1, GATEWAY_METRICS.jitterLost),
       jitterLate: metricDelta(m0, m1, GATEWAY_METRICS.jitterLate),
       sipp: { exit: sippExit, ...sippCallCounts(sipp.logFile) },

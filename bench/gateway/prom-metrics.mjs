@@ -4,6 +4,10 @@
 /** The gateway's metric names (from the integrator's code on main; see README if they change). */
 export const GATEWAY_METRICS = {
   deadlineMisses: 'gateway_mixer_deadline_misses_total',
+  busyDeadlineMisses: 'gateway_mixer_busy_deadline_misses_total',
+  tickOverruns: 'gateway_mixer_tick_overruns_total',
+  ticks: 'gateway_mixer_ticks_total',
+  tickWorkSeconds: 'gateway_mixer_tick_work_seconds_total',
   mixedLegs: 'gateway_mixer_legs',
   jitterLost: 'gateway_jitter_lost_packets_total',
   jitterLate: 'gateway_jitter_late_packets_total',

@@ -12,7 +12,7 @@ function signalling(r) {
 }
 
 export function stepRow(r) {
-  return [r.server, String(r.legs), r.mixedLegs === null || r.mixedLegs === undefined ? '—' : String(r.mixedLegs), fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), r.server === 'janus' ? '—' : fmt(r.serverBusiestThreadCpuPct), fmt(r.cpuPerLegPct, 2), r.deadlineMisses === null || r.deadlineMisses === undefined ? '—' : String(r.deadlineMisses), fmt(r.lossPct, 2), `${r.legsHearingAudio}/${r.legs}`, signalling(r), fmt(r.serverRssMb, 0), fmt(r.clientCpuPct), fmt(r.loadAverage1m)];
+  return [r.server, String(r.legs), r.mixedLegs === null || r.mixedLegs === undefined ? '—' : String(r.mixedLegs), fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), r.server === 'janus' ? '—' : fmt(r.serverBusiestThreadCpuPct), fmt(r.cpuPerLegPct, 2), misses(r), fmt(r.lossPct, 2), `${r.legsHearingAudio}/${r.legs}`, signalling(r), fmt(r.serverRssMb, 0), fmt(r.clientCpuPct), fmt(r.loadAverage1m)];
 }
 
 /** Markdown table (also readable on a terminal). */
@@ -23,4 +23,12 @@ export function stepTable(results, steps) {
   const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((b) => b[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(COLUMNS), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** "misses (busy b, overruns o; tick t ms)" where the node reports why, else the count alone. */
+function misses(r) {
+  if (r.deadlineMisses === null || r.deadlineMisses === undefined) return '—';
+  if (r.busyDeadlineMisses === null || r.busyDeadlineMisses === undefined) return String(r.deadlineMisses);
+  const tick = r.tickWorkMeanMs === null || r.tickWorkMeanMs === undefined ? '' : `; tick ${r.tickWorkMeanMs.toFixed(2)} ms`;
+  return `${r.deadlineMisses} (busy ${r.busyDeadlineMisses}, overruns ${r.tickOverruns ?? '—'}${tick})`;
 }

@@ -23,7 +23,7 @@ export async function startConveneNode({ dir, track, configLines, readyTimeoutMs
   );
   const logFile = path.join(dir, 'convene.log');
   const logFd = fs.openSync(logFile, 'a');
-  const proc = track(spawn(process.execPath, [...(process.env.BENCH_NODE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_NODE_PROF] : []), '--import', tsxLoader, path.join(repoRoot, 'bin', 'convene.ts'), '--config', configFile], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
+  const proc = track(spawn(process.execPath, [...(process.env.BENCH_NODE_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_NODE_PROF] : []), ...(process.env.BENCH_NODE_TRACE_GC ? ['--trace-gc'] : []), '--import', tsxLoader, path.join(repoRoot, 'bin', 'convene.ts'), '--config', configFile], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
   fs.closeSync(logFd);
   const httpUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;

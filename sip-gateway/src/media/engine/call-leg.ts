@@ -7,13 +7,14 @@
 import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { InbandDtmfDetector, Rfc4733Receiver, type DtmfKeyEvent } from '../dtmf/index.js';
-import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock } from '../rtp/index.js';
+import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock, type RtpHeaderFields } from '../rtp/index.js';
 import type { RoomFeedFrame } from '../mixer/types.js';
 import type { MediaEngineConfig } from './config.js';
 import { assertCodecSupported, FrameDecoder, FrameEncoder, timestampStepOf } from './frame-codec.js';
 import { MediaEngineError, type PortAllocator } from './port-allocator.js';
 import type { PromptLibrary } from './prompts.js';
 import type { CallEventMessage } from './protocol.js';
+import { PeerSender } from './peer-sender.js';
 import { createSrtpSession, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
 import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget } from './types.js';
 
@@ -105,6 +106,12 @@ export class CallLeg {
   private sfuTimestamp = randomBytes(4).readUInt32BE(0);
   private sfuGap = true;
   private closed = false;
+  /** The RTP socket's sends; connected to the caller once latched (symmetric calls). */
+  private readonly rtpSender: PeerSender;
+  /** Header fields of the next packet to the caller / to the SFU, rewritten per packet (no garbage per send). */
+  private readonly rtpHeader: RtpHeaderFields = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0 };
+  private readonly sfuLevel = { extensionId: 1, level: 127, voice: false };
+  private readonly sfuHeader: RtpHeaderFields = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, audioLevel: this.sfuLevel };
 
   constructor(
     readonly callId: string,
@@ -113,8 +120,22 @@ export class CallLeg {
     private readonly ctx: LegContext,
     private readonly now: () => number,
   ) {
-    rtpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtpSocket(msg, rinfo)));
-    rtcpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtcpSocket(msg, rinfo)));
+    this.rtpSender = new PeerSender(rtpSocket);
+    // Bad input never escapes a packet handler (inline try: no closure per packet).
+    rtpSocket.on('message', (msg, rinfo) => {
+      try {
+        this.onRtpSocket(msg, rinfo);
+      } catch {
+        this.ctx.counters.droppedPackets++;
+      }
+    });
+    rtcpSocket.on('message', (msg, rinfo) => {
+      try {
+        this.onRtcpSocket(msg, rinfo);
+      } catch {
+        this.ctx.counters.droppedPackets++;
+      }
+    });
     // A send to an unreachable port surfaces as an 'error' (ICMP); it must not kill the worker.
     rtpSocket.on('error', () => undefined);
     rtcpSocket.on('error', () => undefined);
@@ -147,6 +168,8 @@ export class CallLeg {
     const remote = session.remote;
     const remoteChanged = !prev?.remote || !remote || prev.remote.ip !== remote.ip || prev.remote.rtpPort !== remote.rtpPort;
     if (remoteChanged || !session.symmetric) {
+      // A new remote is latched afresh, from any source: the socket must hear everyone again.
+      this.rtpSender.disconnect();
       this.latched = false;
       this.rtcpLatched = false;
       this.rtpDest = remote ? { ip: remote.ip, port: remote.rtpPort } : null;
@@ -236,18 +259,16 @@ export class CallLeg {
     const socket = this.sfuSocket;
     if (!target || !socket) return;
     const out = packetBuffer(20 + feed.payload.length);
-    const len = writeRtpPacket(
-      out,
-      {
-        marker: this.sfuGap,
-        payloadType: target.payloadType,
-        sequenceNumber: this.sfuSequence,
-        timestamp: this.sfuTimestamp,
-        ssrc: target.ssrc,
-        audioLevel: { extensionId: target.audioLevelExtensionId, level: feed.audioLevel, voice: feed.voiceActivity },
-      },
-      feed.payload,
-    );
+    const h = this.sfuHeader;
+    h.marker = this.sfuGap;
+    h.payloadType = target.payloadType;
+    h.sequenceNumber = this.sfuSequence;
+    h.timestamp = this.sfuTimestamp;
+    h.ssrc = target.ssrc;
+    this.sfuLevel.extensionId = target.audioLevelExtensionId;
+    this.sfuLevel.level = feed.audioLevel;
+    this.sfuLevel.voice = feed.voiceActivity;
+    const len = writeRtpPacket(out, h, feed.payload);
     this.sfuSequence = (this.sfuSequence + 1) & 0xffff;
     this.sfuGap = false;
     socket.send(out.subarray(0, len));
@@ -280,18 +301,20 @@ export class CallLeg {
     const dest = this.rtpDest;
     if (this.sends() && dest) {
       const out = packetBuffer(12 + payload.length);
-      const len = writeRtpPacket(
-        out,
-        { marker: this.gap, payloadType: session.codec.payloadType, sequenceNumber: this.sequence, timestamp: this.timestamp, ssrc: this.ssrc },
-        payload,
-      );
+      const h = this.rtpHeader;
+      h.marker = this.gap;
+      h.payloadType = session.codec.payloadType;
+      h.sequenceNumber = this.sequence;
+      h.timestamp = this.timestamp;
+      h.ssrc = this.ssrc;
+      const len = writeRtpPacket(out, h, payload);
       this.sequence = (this.sequence + 1) & 0xffff;
       this.gap = false;
       this.packetsSent++;
       this.octetsSent += payload.length;
       let packet: Uint8Array = out.subarray(0, len);
       if (this.srtp) packet = this.srtp.protectRtp(packet);
-      this.rtpSocket.send(packet, dest.port, dest.ip);
+      this.rtpSender.send(packet, dest);
     } else {
       this.gap = true;
     }
@@ -348,15 +371,6 @@ export class CallLeg {
     }
   }
 
-  private safely(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      // Bad input never escapes a packet handler.
-      this.ctx.counters.droppedPackets++;
-    }
-  }
-
   private drop(): void {
     this.ctx.counters.droppedPackets++;
   }
@@ -402,7 +416,9 @@ export class CallLeg {
     if (session.symmetric && !this.latched) {
       this.latched = true;
       this.rtpDest = { ip: rinfo.address, port: rinfo.port };
-      if (!this.rtcpLatched) this.rtcpDest = { ip: rinfo.address, port: session.rtcpMux ? rinfo.port : rinfo.port + 1 };
+      // Muxed RTCP shares the RTP socket, which now talks to the latched peer only.
+      if (!this.rtcpLatched || session.rtcpMux) this.rtcpDest = { ip: rinfo.address, port: session.rtcpMux ? rinfo.port : rinfo.port + 1 };
+      this.rtpSender.connect(this.rtpDest);
       this.ctx.emit(this.callId, { name: 'remoteLatched', address: { ip: rinfo.address, port: rinfo.port } });
     }
     this.lastPacketMs = nowMs;
@@ -443,7 +459,8 @@ export class CallLeg {
     this.lastPacketMs = nowMs;
     if (session.symmetric && !this.rtcpLatched) {
       this.rtcpLatched = true;
-      this.rtcpDest = { ip: rinfo.address, port: rinfo.port };
+      // Muxed and RTP already latched: RTCP goes where RTP goes (same socket, same peer).
+      if (!(session.rtcpMux && this.latched)) this.rtcpDest = { ip: rinfo.address, port: rinfo.port };
     }
     for (const r of reports) {
       if (r.type === 'sr' && this.reception && r.ssrc === this.remoteSsrc) this.reception.onSenderReport(r.ntpMiddle32, nowMs);
@@ -475,7 +492,8 @@ export class CallLeg {
         : buildReceiverReport(out, { ssrc: this.ssrc, reports: blocks, cname: CNAME });
     let packet: Uint8Array = out.subarray(0, len);
     if (this.srtp) packet = this.srtp.protectRtcp(packet);
-    (this.session.rtcpMux ? this.rtpSocket : this.rtcpSocket).send(packet, dest.port, dest.ip);
+    if (this.session.rtcpMux) this.rtpSender.send(packet, dest);
+    else this.rtcpSocket.send(packet, dest.port, dest.ip);
   }
 
   stats(): CallMediaStats {
@@ -493,6 +511,7 @@ export class CallLeg {
     this.closed = true;
     this.stopPlayback();
     this.detachRoom();
+    this.rtpSender.close();
     this.ctx.allocator.release(this.rtpSocket);
     this.ctx.allocator.release(this.rtcpSocket);
   }

@@ -219,6 +219,30 @@ describe('a call through the media engine', () => {
     expect(address).toEqual({ ip: '127.0.0.1', port: peer.port });
     await peer.waitFor(() => true, 2000);
     expect(stranger.received).toHaveLength(0);
+
+    // Latched (the socket is now connected to the caller): valid RTP from anyone else is not the caller's.
+    len = writeRtpPacket(buf, { marker: false, payloadType: 0, sequenceNumber: 2, timestamp: 161, ssrc: 10 }, new Uint8Array(160).fill(0xff));
+    stranger.send(buf.subarray(0, len), call.local.rtpPort);
+    await sleep(150);
+    expect((await call.stats()).packetsReceived).toBe(1);
+    expect(stranger.received).toHaveLength(0);
+
+    // A re-INVITE moves the caller: the call sends to the new SDP address until the new source latches, then there.
+    const newSdp = await CallerPeer.open();
+    const moved = await CallerPeer.open();
+    open.push(newSdp, moved);
+    await call.configure(session(newSdp, { symmetric: true }));
+    await newSdp.waitFor(() => true, 2000);
+    const relatched = call.events.waitFor('remoteLatched', 3000);
+    len = writeRtpPacket(buf, { marker: true, payloadType: 0, sequenceNumber: 3, timestamp: 321, ssrc: 11 }, new Uint8Array(160).fill(0xff));
+    moved.send(buf.subarray(0, len), call.local.rtpPort);
+    expect((await relatched)[0]).toEqual({ ip: '127.0.0.1', port: moved.port });
+    await moved.waitFor(() => true, 2000);
+    const oldPeerCount = peer.received.length;
+    await sleep(200);
+    expect(moved.received.length).toBeGreaterThanOrEqual(5);
+    expect(peer.received.length).toBe(oldPeerCount);
+    expect((await call.stats()).packetsReceived).toBe(2);
   });
 
   it('drops a flood of bad packets without throwing or breaking the call', async () => {

@@ -12,6 +12,10 @@ function getOrCreate<T>(registry: Registry, name: string, make: () => T): T {
 export class EngineMetrics {
   private readonly latest = new Map<object, WorkerCounters>();
   private readonly deadlineMisses: Counter<string>;
+  private readonly busyDeadlineMisses: Counter<string>;
+  private readonly tickOverruns: Counter<string>;
+  private readonly ticks: Counter<string>;
+  private readonly tickWork: Counter<string>;
   private readonly jitterLate: Counter<string>;
   private readonly jitterLost: Counter<string>;
   private readonly dtmf: Counter<string>;
@@ -37,6 +41,13 @@ export class EngineMetrics {
       return r ? getOrCreate(r, name, make) : make();
     };
     this.deadlineMisses = counter('gateway_mixer_deadline_misses_total', 'Mixer ticks that started more than one frame late');
+    this.busyDeadlineMisses = counter(
+      'gateway_mixer_busy_deadline_misses_total',
+      "Of the deadline misses, those after at least a frame of the media worker's own work (ticks, packets, GC); the rest had time to spare and were woken late by the OS",
+    );
+    this.tickOverruns = counter('gateway_mixer_tick_overruns_total', 'Mixer ticks whose own work took longer than a frame');
+    this.ticks = counter('gateway_mixer_ticks_total', 'Mixer ticks run (every media worker, every 20 ms)');
+    this.tickWork = counter('gateway_mixer_tick_work_seconds_total', 'Time spent inside mixer ticks (wall)');
     this.jitterLate = counter('gateway_jitter_late_packets_total', 'RTP packets that arrived after their play-out time');
     this.jitterLost = counter('gateway_jitter_lost_packets_total', 'Frames concealed because their packet never arrived');
     this.dtmf = counter('gateway_dtmf_digits_total', 'DTMF key presses received', ['method']);
@@ -50,6 +61,10 @@ export class EngineMetrics {
     this.latest.set(worker, next);
     const d = (a: number, b: number | undefined): number => Math.max(0, a - (b ?? 0));
     this.deadlineMisses.inc(d(next.deadlineMissesTotal, prev?.deadlineMissesTotal));
+    this.busyDeadlineMisses.inc(d(next.busyDeadlineMissesTotal, prev?.busyDeadlineMissesTotal));
+    this.tickOverruns.inc(d(next.tickOverrunsTotal, prev?.tickOverrunsTotal));
+    this.ticks.inc(d(next.ticks, prev?.ticks));
+    this.tickWork.inc(d(next.tickWorkMsTotal, prev?.tickWorkMsTotal) / 1000);
     this.jitterLate.inc(d(next.jitterLateTotal, prev?.jitterLateTotal));
     this.jitterLost.inc(d(next.jitterLostTotal, prev?.jitterLostTotal));
     this.dtmf.inc({ method: 'rfc4733' }, d(next.dtmfTotal.rfc4733, prev?.dtmfTotal.rfc4733));

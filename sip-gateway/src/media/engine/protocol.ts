@@ -133,6 +133,12 @@ export interface WorkerCounters {
   legs: number;
   ticks: number;
   deadlineMissesTotal: number;
+  /** Of them, misses after at least a frame of the worker's own work (the rest: woken late by the OS). */
+  busyDeadlineMissesTotal: number;
+  /** Ticks whose own work took longer than a frame. */
+  tickOverrunsTotal: number;
+  /** Sum of the ticks' durations, ms. */
+  tickWorkMsTotal: number;
   jitterLateTotal: number;
   jitterLostTotal: number;
   dtmfTotal: { rfc4733: number; inband: number };

@@ -18,7 +18,8 @@ const host = new WorkerHost({
   workerCount: init.workerCount,
   config: init.config,
   prompts: init.prompts,
-  createMixer: (opts) => new RoomMixer({ maxSpeakers: opts.maxSpeakers, jitter: { minDelayMs: opts.jitter.minMs, maxDelayMs: opts.jitter.maxMs } }),
+  // reuseFrames: RoomHost sends every tick's output within the tick (the payloads are copied into packets).
+  createMixer: (opts) => new RoomMixer({ maxSpeakers: opts.maxSpeakers, jitter: { minDelayMs: opts.jitter.minMs, maxDelayMs: opts.jitter.maxMs }, reuseFrames: true }),
   emit: (callId, event) => post({ kind: 'callEvent', callId, event }),
   log: (level, msg, fields) => post({ kind: 'log', level, msg, fields }),
 });

@@ -6,7 +6,7 @@
 import { G722Encoder, Resampler, encodeAlaw, encodeUlaw } from '../codecs/index.js';
 import { MIX_FRAME, MIX_RATE } from './mixer-source.js';
 import { type OpusEncoderSettings, OpusVoiceEncoder } from './opus.js';
-import type { AudioCodecSpec } from './types.js';
+import type { AudioCodecSpec, LegFrame } from './types.js';
 
 const G711_FRAME = 160;
 
@@ -22,8 +22,11 @@ export class MixerLeg {
   private readonly downsampler: Resampler | null;
   private readonly scratch8: Int16Array | null;
   private ownMixTick = -1;
+  /** With reuse: this leg's LegFrame and payload buffers, rewritten every tick. */
+  readonly frameOut: LegFrame;
+  private readonly payloadOut: Uint8Array | null;
 
-  constructor(id: string, codec: AudioCodecSpec, ownSourceId: string | undefined, opus: OpusEncoderSettings) {
+  constructor(id: string, codec: AudioCodecSpec, ownSourceId: string | undefined, opus: OpusEncoderSettings, reuse = false) {
     this.id = id;
     this.codec = codec;
     this.ownSourceId = ownSourceId;
@@ -33,6 +36,9 @@ export class MixerLeg {
     this.opus = codec.name === 'opus' ? new OpusVoiceEncoder(MIX_RATE, opus) : null;
     this.downsampler = g711 ? new Resampler(MIX_RATE, 8000) : null;
     this.scratch8 = g711 ? new Int16Array(G711_FRAME) : null;
+    this.frameOut = { legId: id, payload: new Uint8Array(0), samples: this.samples };
+    // G.711 (own mix-minus) and G.722 payloads are 160 bytes per 20 ms; Opus comes from the binding.
+    this.payloadOut = reuse && codec.name !== 'opus' ? new Uint8Array(G711_FRAME) : null;
   }
 
   get isG711(): boolean {
@@ -53,7 +59,7 @@ export class MixerLeg {
       if (this.ownMixTick !== tick - 1) this.downsampler.process(previousShared, this.scratch8);
       this.ownMixTick = tick;
       this.downsampler.process(mix16, this.scratch8);
-      return encodeG711(this.codec.name, this.scratch8);
+      return encodeG711(this.codec.name, this.scratch8, this.payloadOut ?? undefined);
     }
     this.ownMixTick = tick;
     return this.encode16(mix16);
@@ -61,7 +67,7 @@ export class MixerLeg {
 
   private encode16(mix16: Int16Array): Uint8Array {
     if (this.g722) {
-      const out = new Uint8Array(MIX_FRAME / 2);
+      const out = this.payloadOut ?? new Uint8Array(MIX_FRAME / 2);
       this.g722.encode(mix16, out);
       return out;
     }
@@ -70,9 +76,9 @@ export class MixerLeg {
   }
 }
 
-/** A fresh G.711 payload of an 8 kHz frame. */
-export function encodeG711(law: string, pcm8: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm8.length);
+/** The G.711 payload of an 8 kHz frame, in `into` when given (its first pcm8.length bytes), else fresh. */
+export function encodeG711(law: string, pcm8: Int16Array, into?: Uint8Array): Uint8Array {
+  const out = into && into.length === pcm8.length ? into : new Uint8Array(pcm8.length);
   if (law === 'PCMA') encodeAlaw(pcm8, out);
   else encodeUlaw(pcm8, out);
   return out;

@@ -6,7 +6,7 @@
 import { Resampler } from '../codecs/index.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import { SILENCE_DBOV, levelDbov, rfc6464Level } from './level.js';
-import { type OpusEncoderSettings, OpusVoiceEncoder, opusPacketSamples } from './opus.js';
+import { type OpusEncoderSettings, OpusVoiceEncoder, opusPacketSamples, opusSilenceFrame } from './opus.js';
 import { createSourceCodec, type SourceCodec } from './source-codec.js';
 import type { SpeakerCandidate } from './speaker-selection.js';
 import type { AudioCodecName, RoomFeedFrame } from './types.js';
@@ -23,8 +23,10 @@ const VOICE_DBOV = -50;
 const VOICE_HANGOVER_TICKS = 10;
 /**
  * Room feeds are discontinuous in silence (like a browser's Opus DTX) and for callers who are not
- * among the room's loudest: only one frame in this many is encoded and sent, keeping the stream and
- * its level alive. Saves the Opus encode — most of a leg's cost — for every caller not heard.
+ * among the room's loudest: only one frame in this many is sent, keeping the stream and its level
+ * (RFC 6464, what the SFU's active-speaker view reads) alive. That frame is a shared, pre-encoded
+ * Opus silence frame, not the caller's audio: nobody is meant to hear a caller outside the loudest
+ * (a 20 ms snippet every 400 ms would only be a blip), so such a caller costs no Opus encode.
  */
 const SILENT_FEED_EVERY_TICKS = 20;
 
@@ -53,6 +55,8 @@ export class MixerSource implements SpeakerCandidate {
   score = SILENCE_DBOV;
   eligible = false;
   challengeTicks = 0;
+  /** In the mix this tick (set by the mixer's room-feed ranking). */
+  mixedNow = false;
 
   /** This tick's frame at the native rate (valid when `hasFrame`). */
   frame: Int16Array;
@@ -81,6 +85,8 @@ export class MixerSource implements SpeakerCandidate {
 
   private readonly opusSettings: OpusEncoderSettings;
   private feedEncoder: OpusVoiceEncoder | null = null;
+  /** The room feed frame rewritten every tick when the mixer reuses its output. */
+  private feedOut: RoomFeedFrame | null = null;
 
   constructor(cfg: MixerSourceConfig) {
     this.id = cfg.id;
@@ -195,17 +201,24 @@ export class MixerSource implements SpeakerCandidate {
    * The room feed for this tick (leg sources with audio, not muted), else null. Every tick while
    * the caller talks and is among the room's loudest callers (`loud`); otherwise now and then.
    */
-  roomFeed(loud: boolean): RoomFeedFrame | null {
+  roomFeed(loud: boolean, reuse = false): RoomFeedFrame | null {
     if (this.origin !== 'leg' || !this.hasFrame || this.muted) return null;
-    if (this.voiceHang > 0 && loud) this.silentFeedTicks = 0;
-    else if (this.silentFeedTicks++ % SILENT_FEED_EVERY_TICKS !== 0) return null;
-    this.feedEncoder ??= new OpusVoiceEncoder(this.codec.rate, this.opusSettings);
-    return {
-      sourceId: this.id,
-      payload: this.feedEncoder.encode(this.frame),
-      audioLevel: rfc6464Level(this.levelDb),
-      voiceActivity: this.voiceHang > 0,
-    };
+    let payload: Uint8Array;
+    if (this.voiceHang > 0 && loud) {
+      this.silentFeedTicks = 0;
+      this.feedEncoder ??= new OpusVoiceEncoder(this.codec.rate, this.opusSettings);
+      payload = this.feedEncoder.encode(this.frame);
+    } else if (this.silentFeedTicks++ % SILENT_FEED_EVERY_TICKS === 0) {
+      payload = opusSilenceFrame(this.codec.rate);
+    } else return null;
+    const audioLevel = rfc6464Level(this.levelDb);
+    const voiceActivity = this.voiceHang > 0;
+    if (!reuse) return { sourceId: this.id, payload, audioLevel, voiceActivity };
+    const f = (this.feedOut ??= { sourceId: this.id, payload, audioLevel, voiceActivity });
+    f.payload = payload;
+    f.audioLevel = audioLevel;
+    f.voiceActivity = voiceActivity;
+    return f;
   }
 
   private packetDurationTs(payload: Uint8Array): number {

@@ -143,3 +143,22 @@ export class OpusVoiceEncoder {
     return this.codec.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   }
 }
+
+const silenceFrames = new Map<number, Uint8Array>();
+
+/**
+ * One 20 ms Opus frame of silence as our voice encoder makes it at `rate` input (8/16 kHz), made
+ * once per rate and shared (read-only): the "keep-alive" room feed of callers nobody hears.
+ */
+export function opusSilenceFrame(rate: number): Uint8Array {
+  let frame = silenceFrames.get(rate);
+  if (!frame) {
+    const encoder = new OpusVoiceEncoder(rate);
+    const zeros = new Int16Array(rate / 50);
+    // A few frames in, the encoder's output for silence is steady (its first frames carry warm-up).
+    for (let i = 0; i < 4; i++) frame = encoder.encode(zeros);
+    frame = Uint8Array.from(frame!);
+    silenceFrames.set(rate, frame);
+  }
+  return frame;
+}

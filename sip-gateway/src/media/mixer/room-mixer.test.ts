@@ -76,8 +76,8 @@ function tones(audio: { pcm: Int16Array; rate: number }, freqs: number[]): numbe
 }
 
 describe('RoomMixer: mix-minus across codecs', () => {
-  function threeParty(): Scenario {
-    const sc = new Scenario();
+  function threeParty(opts: ConstructorParameters<typeof RoomMixer>[0] = {}): Scenario {
+    const sc = new Scenario(opts);
     sc.source('A', 'PCMU', 'leg', 500, 8000);
     sc.source('B', 'G722', 'leg', 1300, 8000);
     sc.source('R', 'opus', 'room', 800, 8000);
@@ -87,6 +87,29 @@ describe('RoomMixer: mix-minus across codecs', () => {
     sc.mixer.addLeg('L-opus', { codec: SPEC.opus });
     return sc;
   }
+
+  it('with reuseFrames gives byte-identical output every tick (one frame object, rewritten)', () => {
+    const fresh = threeParty();
+    const reused = threeParty({ reuseFrames: true });
+    for (const sc of [fresh, reused]) {
+      sc.mixer.addLeg('L-ulaw', { codec: SPEC.PCMU }); // shares the µ-law payload while A's own is mixed
+      sc.mixer.addLeg('L-g722', { codec: SPEC.G722 });
+    }
+    let previous: MixFrame | null = null;
+    for (let t = 0; t < 80; t++) {
+      const [a] = fresh.run(1);
+      const [b] = reused.run(1);
+      if (previous) expect(b).toBe(previous);
+      previous = b!;
+      expect(b!.mixed).toEqual(a!.mixed);
+      expect(b!.legs.map((l) => [l.legId, l.samples, [...l.payload]])).toEqual(a!.legs.map((l) => [l.legId, l.samples, [...l.payload]]));
+      expect(b!.roomFeeds.map((r) => [r.sourceId, r.audioLevel, r.voiceActivity, [...r.payload]])).toEqual(
+        a!.roomFeeds.map((r) => [r.sourceId, r.audioLevel, r.voiceActivity, [...r.payload]]),
+      );
+    }
+    expect(previous!.legs).toHaveLength(6);
+    expect(previous!.roomFeeds.map((r) => r.sourceId).sort()).toEqual(['A', 'B']);
+  });
 
   it('gives every leg the others and not itself, in its own codec and rate', () => {
     const sc = threeParty();
@@ -186,6 +209,29 @@ describe('RoomMixer: mix-minus across codecs', () => {
     sc.senders.get('L5')!.tone.amplitude = 20_000;
     const louder = sc.run(40);
     expect(louder.slice(-10).every((f) => f.roomFeeds.some((r) => r.sourceId === 'L5'))).toBe(true);
+  });
+
+  it("by default the room hears the callers the phones hear (maxSpeakers); the others' keep-alive feeds carry their level, not their voice", () => {
+    const sc = new Scenario();
+    for (let i = 0; i < 6; i++) sc.source(`L${i}`, 'PCMU', 'leg', 400 + 100 * i, 12_000 - 1800 * i);
+    sc.run(30);
+    const frames = sc.run(60);
+    const sentBy = (id: string) => frames.filter((f) => f.roomFeeds.some((r) => r.sourceId === id)).length;
+    for (const id of ['L0', 'L1', 'L2', 'L3']) expect(sentBy(id), id).toBe(60);
+    expect(frames.at(-1)!.mixed.sort()).toEqual(['L0', 'L1', 'L2', 'L3']);
+    // L5 talks (a 900 Hz tone at −24 dBov) but is not among the loudest: the SFU still learns its level
+    // and voice activity now and then, while a browser decoding the feed hears nothing of it.
+    const keepAlive = frames.flatMap((f) => f.roomFeeds.filter((r) => r.sourceId === 'L5'));
+    expect(keepAlive.length).toBeGreaterThanOrEqual(2);
+    expect(keepAlive.length).toBeLessThanOrEqual(4);
+    for (const r of keepAlive) {
+      expect(r.voiceActivity).toBe(true);
+      expect(r.audioLevel).toBeGreaterThan(18);
+      expect(r.audioLevel).toBeLessThan(30);
+    }
+    const heard = feedAudio(frames, 'L5');
+    expect(toneAmplitude(heard, 16000, 900)).toBeLessThan(50);
+    expect(toneAmplitude(feedAudio(frames, 'L0'), 16000, 400)).toBeGreaterThan(3000);
   });
 
   it('sends silence frames to every leg when nobody speaks', () => {

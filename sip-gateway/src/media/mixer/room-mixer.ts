@@ -32,11 +32,20 @@ export interface RoomMixerOptions {
   opus?: Partial<OpusEncoderSettings>;
   /**
    * Callers whose voice goes to the room every tick: the loudest this many talking SIP sources
-   * (default 8). The others send a room feed only now and then (their level keeps the SFU's
-   * active-speaker view current) until they are among the loudest — loudest-N audio forwarding,
-   * which keeps the Opus encode of a 100-phone meeting to the few who can be heard.
+   * (default `maxSpeakers`, what the phones hear; the ones the mixer is mixing come first, so the
+   * choice has the mix's hysteresis). The others send a keep-alive room feed only now and then
+   * (their level keeps the SFU's active-speaker view current) until they are among the loudest —
+   * loudest-N audio forwarding, which keeps the Opus encodes of a 100-phone meeting to the few
+   * who can be heard.
    */
   roomFeedSpeakers?: number;
+  /**
+   * Reuse the returned MixFrame, its arrays, LegFrame/RoomFeedFrame objects and the G.711/G.722
+   * payload buffers every tick: they are valid only until the next `mixOnce()`. For a caller that
+   * sends each tick's output at once (the media engine) this takes the per-tick garbage off the
+   * worker's heap; default off (tests keep frames across ticks).
+   */
+  reuseFrames?: boolean;
 }
 
 const CODECS: readonly AudioCodecName[] = ['opus', 'G722', 'PCMU', 'PCMA'];
@@ -76,6 +85,11 @@ export class RoomMixer implements RoomMixerApi {
   private readonly loudLegs: (MixerSource | null)[];
   /** Packets dropped before the jitter buffer (unknown source, malformed header fields). */
   droppedPackets = 0;
+  private readonly reuse: boolean;
+  /** With `reuseFrames`: the one MixFrame and the shared G.711 payloads, rewritten every tick. */
+  private readonly frameOut: MixFrame = { legs: [], roomFeeds: [], mixed: [] };
+  private readonly sharedAlawOut = new Uint8Array(MIX_FRAME / 2);
+  private readonly sharedUlawOut = new Uint8Array(MIX_FRAME / 2);
 
   constructor(opts: RoomMixerOptions = {}) {
     const maxSpeakers = opts.maxSpeakers ?? 4;
@@ -88,13 +102,14 @@ export class RoomMixer implements RoomMixerApi {
       throw new MixerError('invalid_options', `jitter delays must satisfy 0 ≤ min ≤ max ≤ 1000 ms (got ${this.minDelayMs}, ${this.maxDelayMs})`);
     }
     this.selection = new SpeakerSelection(maxSpeakers);
-    this.roomFeedSpeakers = opts.roomFeedSpeakers ?? 8;
+    this.roomFeedSpeakers = opts.roomFeedSpeakers ?? maxSpeakers;
     if (!Number.isInteger(this.roomFeedSpeakers) || this.roomFeedSpeakers < 1 || this.roomFeedSpeakers > 64) {
       throw new MixerError('invalid_options', `roomFeedSpeakers must be an integer in 1..64 (got ${this.roomFeedSpeakers})`);
     }
     this.loudLegs = new Array<MixerSource | null>(this.roomFeedSpeakers).fill(null);
     this.logger = opts.logger;
     this.opus = { ...DEFAULT_OPUS_SETTINGS, ...opts.opus };
+    this.reuse = opts.reuseFrames ?? false;
   }
 
   addSource(sourceId: string, opts: MixerSourceOptions): void {
@@ -161,7 +176,7 @@ export class RoomMixer implements RoomMixerApi {
     if (codec.clockRate !== expectedClock) {
       throw new MixerError('unsupported_codec', `${codec.name} needs an RTP clock of ${expectedClock} (got ${codec.clockRate})`);
     }
-    this.legs.set(legId, new MixerLeg(legId, codec, opts.ownSourceId, this.opus));
+    this.legs.set(legId, new MixerLeg(legId, codec, opts.ownSourceId, this.opus, this.reuse));
     this.logger?.debug({ legId, codec: codec.name, ownSourceId: opts.ownSourceId }, 'mixer: leg added');
   }
 
@@ -190,7 +205,10 @@ export class RoomMixer implements RoomMixerApi {
     const shared16 = this.shared16;
     saturate(mix32, null, shared16);
 
-    const legs: LegFrame[] = [];
+    const reuse = this.reuse;
+    const out = reuse ? this.frameOut : { legs: [], roomFeeds: [], mixed: [] };
+    const legs: LegFrame[] = out.legs;
+    legs.length = 0;
     let sharedUlaw: Uint8Array | null = null;
     let sharedAlaw: Uint8Array | null = null;
     let shared8Ready = false;
@@ -205,36 +223,49 @@ export class RoomMixer implements RoomMixerApi {
           this.sharedDownsampler.process(shared16, this.shared8);
           shared8Ready = true;
         }
-        if (leg.codec.name === 'PCMA') payload = sharedAlaw ??= encodeG711('PCMA', this.shared8);
-        else payload = sharedUlaw ??= encodeG711('PCMU', this.shared8);
+        if (leg.codec.name === 'PCMA') payload = sharedAlaw ??= encodeG711('PCMA', this.shared8, reuse ? this.sharedAlawOut : undefined);
+        else payload = sharedUlaw ??= encodeG711('PCMU', this.shared8, reuse ? this.sharedUlawOut : undefined);
       } else {
         payload = leg.encodeShared(shared16);
       }
-      legs.push({ legId: leg.id, payload, samples: leg.samples });
+      if (reuse) {
+        const f = leg.frameOut;
+        f.payload = payload;
+        legs.push(f);
+      } else legs.push({ legId: leg.id, payload, samples: leg.samples });
     }
     // Keep the shared downsampler's history continuous even on ticks no G.711 leg used it.
     if (!shared8Ready) this.sharedDownsampler.process(shared16, this.shared8);
 
-    const roomFeeds: RoomFeedFrame[] = [];
+    const roomFeeds: RoomFeedFrame[] = out.roomFeeds;
+    roomFeeds.length = 0;
     this.rankLoudLegs();
     for (const source of this.sources.values()) {
-      const feed = source.roomFeed(this.loudLegs.includes(source));
+      const feed = source.roomFeed(this.loudLegs.includes(source), reuse);
       if (feed) roomFeeds.push(feed);
     }
-    const mixed = selected.map((s) => s.id);
-    return { legs, roomFeeds, mixed };
+    const mixed = out.mixed;
+    mixed.length = 0;
+    for (const s of selected) mixed.push(s.id);
+    return out;
   }
 
-  /** The loudest `roomFeedSpeakers` leg sources with audio this tick (insertion into a small sorted array). */
+  /**
+   * The loudest `roomFeedSpeakers` leg sources with audio this tick: mixed ones first (they passed
+   * the selection's hysteresis, so the room hears what the phones hear without flapping at the
+   * edge), then by smoothed level. Insertion into a small sorted array.
+   */
   private rankLoudLegs(): void {
     const top = this.loudLegs;
     top.fill(null);
+    const selected = this.selection.selected;
     for (const s of this.sources.values()) {
       if (s.origin !== 'leg' || !s.hasFrame || s.muted) continue;
+      s.mixedNow = selected.includes(s);
       let i = top.length - 1;
       const last = top[i];
-      if (last && last.score >= s.score) continue;
-      while (i > 0 && (top[i - 1] === null || top[i - 1]!.score < s.score)) {
+      if (last && !louder(s, last)) continue;
+      while (i > 0 && (top[i - 1] === null || louder(s, top[i - 1]!))) {
         top[i] = top[i - 1]!;
         i--;
       }
@@ -304,6 +335,11 @@ export class RoomMixer implements RoomMixerApi {
   private assertOpen(): void {
     if (this.closed) throw new MixerError('closed', 'mixer is closed');
   }
+}
+
+/** Ranking for room feeds: mixed before not mixed, then by smoothed level. */
+function louder(a: MixerSource, b: MixerSource): boolean {
+  return a.mixedNow !== b.mixedNow ? a.mixedNow : a.score > b.score;
 }
 
 /** out = clamp(mix − minus) to int16. */
