@@ -15,7 +15,7 @@ import { MediaEngineError, type PortAllocator } from './port-allocator.js';
 import type { PromptLibrary } from './prompts.js';
 import type { CallEventMessage } from './protocol.js';
 import { PeerSender } from './peer-sender.js';
-import { createSrtpSession, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
+import { srtpSessionFor, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
 import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget } from './types.js';
 
 /** What a call needs from the worker that hosts it. */
@@ -151,8 +151,8 @@ export class CallLeg {
 
   configure(session: CallAudioSession): void {
     assertCodecSupported(session.codec);
-    const srtp = session.srtp ? createSrtpSession(session.srtp) : null;
     const prev = this.session;
+    const srtp = srtpSessionFor({ keys: prev?.srtp ?? null, session: this.srtp }, session.srtp);
     const codecChanged = !prev || prev.codec.name !== session.codec.name || prev.codec.clockRate !== session.codec.clockRate;
     this.session = session;
     this.srtp = srtp;

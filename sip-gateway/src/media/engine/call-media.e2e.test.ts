@@ -313,7 +313,15 @@ describe('a call through the media engine', () => {
     expect(toneShare(heard, 440, 8000)).toBeGreaterThan(0.5);
     stop();
     const len = writeRtpPacket(buf, { marker: true, payloadType: TE_PT, sequenceNumber: 5000, timestamp: 123_456, ssrc: 0x4242 }, Uint8Array.from([3, 0x8a, 0x03, 0x20]));
-    peer.send(callerOut.protectRtp(buf.subarray(0, len)), call.local.rtpPort);
+    const keyPress = callerOut.protectRtp(buf.subarray(0, len)).slice();
+    peer.send(keyPress, call.local.rtpPort);
+    await sleep(200);
+    expect(dtmf.map((d) => d.key)).toEqual(['3']);
+    // A re-INVITE with the same keys keeps the SRTP state: the key press replayed is refused, not a second '3'.
+    await call.configure(
+      session(decoy, { symmetric: true, srtp: { suite, localKeyBase64: ourKey.toString('base64'), remoteKeyBase64: callerKey.toString('base64') } }),
+    );
+    peer.send(keyPress, call.local.rtpPort);
     await sleep(200);
     expect(dtmf.map((d) => d.key)).toEqual(['3']);
     // Forgeries from the latched address itself are refused too.
@@ -326,6 +334,7 @@ describe('a call through the media engine', () => {
     expect(dtmf.map((d) => d.key)).toEqual(['3']);
     await sleep(1100);
     expect(await registry.metrics()).toMatch(/gateway_srtp_failures_total\{kind="auth"\} [1-9]/);
+    expect(await registry.metrics()).toMatch(/gateway_srtp_failures_total\{kind="replay"\} [1-9]/);
   });
 
   it('fails the calls of a worker that dies, and a new worker takes the next call', async () => {

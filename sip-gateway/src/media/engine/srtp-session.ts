@@ -17,6 +17,18 @@ export interface SrtpSession {
   unprotectRtcp(packet: Uint8Array): Uint8Array | SrtpFailureKind;
 }
 
+/**
+ * The SRTP state for a (re-)applied session: the current one when the keys did not change — a
+ * re-offer must not reset rollover counters and replay windows, or a replayed packet would pass —
+ * a fresh one for new keys, none for plain RTP.
+ */
+export function srtpSessionFor(current: { keys: SrtpSessionKeys | null; session: SrtpSession | null }, next: SrtpSessionKeys | null): SrtpSession | null {
+  if (!next) return null;
+  const prev = current.keys;
+  const same = prev !== null && current.session !== null && prev.suite === next.suite && prev.localKeyBase64 === next.localKeyBase64 && prev.remoteKeyBase64 === next.remoteKeyBase64;
+  return same ? current.session : createSrtpSession(next);
+}
+
 export function createSrtpSession(keys: SrtpSessionKeys): SrtpSession {
   let outbound: SrtpContext;
   let inbound: SrtpContext;

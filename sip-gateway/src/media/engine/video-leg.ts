@@ -13,7 +13,7 @@ import type { LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
 import { MediaEngineError, setReceiveBuffer, type PortAllocator } from './port-allocator.js';
 import type { CallEventMessage } from './protocol.js';
-import { createSrtpSession, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
+import { srtpSessionFor, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
 import type { CallVideoSession, CallVideoStats, VideoRole, VideoSendTarget } from './types.js';
 
 export interface VideoLegContext {
@@ -174,10 +174,7 @@ export class VideoLeg {
       throw new MediaEngineError('bad_command', `video payload type ${session.codec.payloadType} is not 0–127`);
     }
     const prev = this.session;
-    // Same keys on a re-offer: keep the contexts (their rollover counters and replay windows go on).
-    const sameKeys =
-      prev?.srtp && session.srtp && prev.srtp.suite === session.srtp.suite && prev.srtp.localKeyBase64 === session.srtp.localKeyBase64 && prev.srtp.remoteKeyBase64 === session.srtp.remoteKeyBase64;
-    const srtp = session.srtp ? (sameKeys && this.srtp ? this.srtp : createSrtpSession(session.srtp)) : null;
+    const srtp = srtpSessionFor({ keys: prev?.srtp ?? null, session: this.srtp }, session.srtp);
     const wasSending = this.sends();
     this.session = session;
     this.srtp = srtp;
