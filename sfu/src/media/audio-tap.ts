@@ -43,6 +43,7 @@ export class AudioTap implements AudioTapApi {
     private readonly plain: PlainTransport,
     private readonly comedia: boolean,
     rtcpMux: boolean,
+    private readonly tapRtpLegs: boolean,
     private readonly slot: RouterSlot,
     private readonly room: TapContext,
     private readonly logger: Logger,
@@ -79,6 +80,7 @@ export class AudioTap implements AudioTapApi {
   /** @internal A producer appeared in the room: tap it if it is audio and not a mix. */
   async producerAdded(entry: RoomProducer): Promise<void> {
     if (this.isClosed || entry.kind !== 'audio' || entry.mixFor !== undefined || this.taps.has(entry.id)) return;
+    if (!this.tapRtpLegs && this.room.isRtpLeg(entry.participantId)) return;
     try {
       await this.room.ensureOn(entry, this.slot);
     } catch (err) {

@@ -283,7 +283,7 @@ export class MediaRoom implements MediaRoomApi {
       plain.close();
       this.assertOpen();
     }
-    const tap = new AudioTap(plain, options.comedia, options.rtcpMux, first, this.context, this.logger.child({ tap: plain.id }));
+    const tap = new AudioTap(plain, options.comedia, options.rtcpMux, options.tapRtpLegs ?? true, first, this.context, this.logger.child({ tap: plain.id }));
     this.tap = tap;
     for (const entry of this.roomProducers.values()) this.tapInBackground(tap, entry);
     return tap;

@@ -10,7 +10,7 @@ import type { MediaRoom } from './media-room.js';
 import { MediaService } from './media-service.js';
 import type { ParticipantMedia } from './participant-media.js';
 import type { RtpLeg } from './rtp-leg.js';
-import { clientCapabilities } from './testing/rtp-fixtures.js';
+import { clientCapabilities, opusParameters } from './testing/rtp-fixtures.js';
 import { RtpPeer } from './testing/rtp-peer.js';
 import type { ConsumerInfo, JoinMode, MediaCloseReason } from './types.js';
 
@@ -239,6 +239,28 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     // The room takes a new tap once the old one is gone.
     const again = await room.openAudioTap({ comedia: false, rtcpMux: false });
     expect(again.transport.rtcpPort).toEqual(expect.any(Number));
+  });
+
+  it('a tap opened with tapRtpLegs: false (the gateway mixer, which has its callers’ audio already) taps browsers’ mics and no RTP leg’s', async () => {
+    const room = await openRoom('tap-no-legs');
+    const web = await browser(room, 'web');
+    const a = await rtpLeg(room, 'a', 'audio-only', phoneCaps());
+    const ta = await a.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
+    const micA = await a.produce({ transportId: ta.id, kind: 'audio', source: 'mic', rtpParameters: audioParameters(opusCap, ssrc()) });
+    const tap = await room.openAudioTap({ comedia: true, rtcpMux: true, tapRtpLegs: false });
+    // A browser's mic (produced after the tap opened) is tapped…
+    const send = await web.media.createTransport('send');
+    const tapped = tap.events.waitFor('producerTapped', 10_000);
+    const webMic = await web.media.produce({ transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opusParameters(room.rtpCapabilities) });
+    expect((await tapped)[0]).toMatchObject({ producerId: webMic, participantId: 'web' });
+    // …an RTP leg's mic, before or after the tap opened, is not — though browsers still get it.
+    const b = await rtpLeg(room, 'b', 'audio-only', phoneCaps());
+    const tb = await b.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
+    const micB = await b.produce({ transportId: tb.id, kind: 'audio', source: 'mic', rtpParameters: audioParameters(opusCap, ssrc()) });
+    await until(() => (web.media.consumerInfos().some((c) => c.producerId === micB) ? true : undefined), 'the browser consumes B');
+    expect(tap.tapped().map((t) => t.producerId)).toEqual([webMic]);
+    expect(web.media.consumerInfos().map((c) => c.producerId)).toEqual(expect.arrayContaining([micA, micB]));
+    tap.close();
   });
 
   it('mute, unmute and close of an RTP leg’s producer reach the leg, the tap and the browsers', async () => {

@@ -257,6 +257,12 @@ export interface AudioTapOptions {
   /** Learn the mixer's address from the first packet it sends (it sends its mixes from the socket it receives on). */
   comedia: boolean;
   rtcpMux: boolean;
+  /**
+   * Tap the audio of RTP legs too (default true). The gateway's mixer passes false: every RTP leg of
+   * its meetings is one of its own calls, whose audio it already has before publishing it — tapping
+   * it would only send each caller's feed back to be dropped.
+   */
+  tapRtpLegs?: boolean;
 }
 
 /** An audio producer of the room as the tap delivers it: packets on the tap transport with this SSRC / payload type. */

@@ -62,7 +62,7 @@ export class MeetingAudioBridges {
     const room = await this.engine.openRoom(handle.meetingId);
     let tap: AudioTapApi;
     try {
-      tap = await handle.readMediaRoom((media) => media.openAudioTap({ comedia: false, rtcpMux: true }));
+      tap = await handle.readMediaRoom((media) => media.openAudioTap({ comedia: false, rtcpMux: true, tapRtpLegs: false }));
       await tap.connect({ ip: room.tapTarget.ip, port: room.tapTarget.port });
       await room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
     } catch (err) {
