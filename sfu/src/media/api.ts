@@ -36,6 +36,10 @@ import type {
   TappedProducer,
   TransportDirection,
   TransportInfo,
+  VideoTapEvents,
+  VideoTapOptions,
+  VideoTapSource,
+  VideoTapStream,
 } from './types.js';
 
 export interface MediaServiceApi {
@@ -63,6 +67,11 @@ export interface MediaRoomApi {
    * to it, and it publishes one mix per RTP leg back. For the audio mixer.
    */
   openAudioTap(options: AudioTapOptions): Promise<AudioTapApi>;
+  /**
+   * The room's video tap (at most one open at a time, `media_tap_exists`): the SIP gateway's video
+   * egress. Offers every camera and screen producer; delivers those it subscribes to. Not a participant.
+   */
+  openVideoTap(options: VideoTapOptions): Promise<VideoTapApi>;
   /** Any participant's core port, whatever its leg. */
   participant(id: string): ParticipantMediaCore | undefined;
   participants(): ParticipantMediaCore[];
@@ -139,5 +148,33 @@ export interface AudioTapApi {
    */
   publishMix(legId: string, rtpParameters: RtpParameters): Promise<string>;
   unpublishMix(legId: string): void;
+  close(): void;
+}
+
+/**
+ * The room's video for the SIP gateway's media engine: one PlainTransport (plain RTP, rtcp-mux, on
+ * the room's first router) to the engine's RoomVideo socket. Each subscription is one mediasoup
+ * consumer (one SSRC) at a chosen maximum simulcast layer; RTCP PLI/FIR the engine sends to
+ * `transport` for a stream's SSRC reach the publisher as a keyframe request.
+ */
+export interface VideoTapApi {
+  readonly id: string;
+  readonly events: Emitter<VideoTapEvents>;
+  readonly closed: boolean;
+  /** Where the engine sends RTCP (PLI/FIR/RR) for tap streams. */
+  readonly transport: RtpTransportInfo;
+  /** The engine's RoomVideo address (plain RTP, rtcp-mux). Streams flow once connected. */
+  connect(remote: RtpRemote): Promise<void>;
+  /** Every camera / screen producer of the room right now. */
+  sources(): VideoTapSource[];
+  /**
+   * Consumes a source at most at `maxSpatialLayer` (0 = lowest; clamped to what exists), highest
+   * temporal layer. The same (producer, layer) twice, even concurrently, gives the same stream.
+   */
+  subscribe(producerId: string, opts: { maxSpatialLayer: number }): Promise<VideoTapStream>;
+  /** Closes the stream (no streamClosed event). Unknown ids are ignored. */
+  unsubscribe(streamId: string): void;
+  /** Asks the publisher for a keyframe (RTCP PLI from the engine for the stream's SSRC works too). */
+  requestKeyFrame(streamId: string): Promise<void>;
   close(): void;
 }

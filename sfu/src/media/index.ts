@@ -1,10 +1,11 @@
-export type { MediaServiceApi, MediaRoomApi, ParticipantMediaApi, ParticipantMediaCore, WebRtcLegApi, RtpLegApi, AudioTapApi } from './api.js';
+export type { MediaServiceApi, MediaRoomApi, ParticipantMediaApi, ParticipantMediaCore, WebRtcLegApi, RtpLegApi, AudioTapApi, VideoTapApi } from './api.js';
 export { MediaService } from './media-service.js';
 export { MediaRoom } from './media-room.js';
 export { ParticipantMedia } from './participant-media.js';
 export { MediaLeg } from './media-leg.js';
 export { RtpLeg } from './rtp-leg.js';
 export { AudioTap } from './audio-tap.js';
+export { VideoTap } from './video-tap.js';
 export { MediaError, MediaErrorCode } from './errors.js';
 export { mediaConfigSchema, defaultMediaConfig, type MediaConfig } from './media-config.js';
 export { meetingMediaCodecs } from './codecs.js';

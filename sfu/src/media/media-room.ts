@@ -5,6 +5,7 @@ import { Emitter } from '../../../common/src/index.js';
 import type { WorkerPool } from '../worker-pool.js';
 import type { MediaRoomApi } from './api.js';
 import { AudioTap, type TapContext } from './audio-tap.js';
+import { VideoTap, type VideoTapContext } from './video-tap.js';
 import { meetingMediaCodecs } from './codecs.js';
 import { selectConsumable } from './consumption-policy.js';
 import { MediaError, MediaErrorCode } from './errors.js';
@@ -25,6 +26,7 @@ import {
   type ParticipantMediaOptions,
   type RtpCapabilities,
   type RtpLegOptions,
+  type VideoTapOptions,
   type WorkerBitrate,
 } from './types.js';
 
@@ -37,14 +39,16 @@ import {
  * Participants are legs (media-leg.ts): browsers on the WebRTC leg (participant-media.ts), SIP /
  * phone / interop callers on the RTP leg (rtp-leg.ts); the room treats them alike except for what
  * the policy gives them. An audio tap (audio-tap.ts) may feed the room's audio to a mixer and carry
- * one mix per RTP leg back. The first router also hosts an audio-level observer (mics' loudness).
+ * one mix per RTP leg back; a video tap (video-tap.ts) delivers chosen cameras / screens to the SIP
+ * gateway's video fan-out. The first router also hosts an audio-level observer (mics' loudness).
  *
  * Closure cascade (like mediasoup's doc/closures.md), safe to trigger twice:
  *   room.close()  or  a worker under any of its routers dies
  *     1. the room is marked closed (new calls throw `media_room_closed`);
  *     2. each participant (any leg) closes silently — its transports, producers and consumers go
  *        without consumerClosed/producerClosed events — and emits `closed('room_closed' | 'worker_died')`;
- *     3. the audio tap, if open, closes silently the same way and emits `closed(same reason)`;
+ *     3. the audio tap, if open, closes silently the same way and emits `closed(same reason)`; the
+ *        video tap emits `streamClosed` per open stream, closes its transport, emits `closed(same reason)`;
  *     4. every router closes (taking pipe transports and the observers with it);
  *     5. the room emits `closed(reason)`; MediaService forgets it.
  *   participant.close()  (any leg)
@@ -55,6 +59,12 @@ import {
  *   tap.close()
  *     1. the tap is marked closed; 2. the room forgets the mixes (each RTP leg's mix consumer closes
  *     with `consumerClosed`); 3. its transport closes with every tapped consumer; 4. `closed('closed')`.
+ *   videoTap.close()
+ *     1. `streamClosed` per open stream; 2. the tap is marked closed and the room forgets it (another
+ *     may be opened); 3. its transport closes with every consumer; 4. `closed('closed')`. The tap is
+ *     no participant: its consumers never count for last-N, layer allocation or router load.
+ *   a camera / screen producer closes, or its participant leaves
+ *     the video tap closes that producer's streams (`streamClosed` each), then emits `sourceRemoved`.
  */
 export class MediaRoom implements MediaRoomApi {
   readonly events: Emitter<MediaRoomEvents>;
@@ -69,10 +79,12 @@ export class MediaRoom implements MediaRoomApi {
   private levels: AudioLevelObserver | undefined;
   private tap: AudioTap | undefined;
   private tapOpening = false;
+  private videoTap: VideoTap | undefined;
+  private videoTapOpening = false;
   private isClosed = false;
   private overflowLogged = false;
   private placement: Promise<unknown> = Promise.resolve();
-  private readonly context: TapContext;
+  private readonly context: TapContext & VideoTapContext;
 
   private constructor(
     readonly id: string,
@@ -92,6 +104,9 @@ export class MediaRoom implements MediaRoomApi {
       isRtpLeg: (id) => this.members.get(id)?.leg === 'rtp',
       tapClosed: (tap) => {
         if (this.tap === tap) this.tap = undefined;
+      },
+      videoTapClosed: (tap) => {
+        if (this.videoTap === tap) this.videoTap = undefined;
       },
     };
   }
@@ -274,6 +289,35 @@ export class MediaRoom implements MediaRoomApi {
     return tap;
   }
 
+  /**
+   * Opens the room's video tap on its first router (at most one at a time: `media_tap_exists`).
+   * Every camera and screen already in the room is a source at once, later ones as they appear.
+   */
+  async openVideoTap(options: VideoTapOptions): Promise<VideoTap> {
+    this.assertOpen();
+    if (options.comedia !== false || options.rtcpMux !== true) {
+      throw new MediaError(MediaErrorCode.InvalidParameters, 'the video tap needs comedia false and rtcpMux true');
+    }
+    if (this.videoTap || this.videoTapOpening) throw new MediaError(MediaErrorCode.TapExists, `media room ${this.id} already has a video tap`);
+    const first = this.slots[0];
+    if (!first) throw new MediaError(MediaErrorCode.RoomClosed, `media room ${this.id} is closed`);
+    this.videoTapOpening = true;
+    let plain;
+    try {
+      plain = await openPlainTransport(first, this.context, { comedia: false, rtcpMux: true }, { roomId: this.id, videoTap: true });
+    } finally {
+      this.videoTapOpening = false;
+    }
+    if (this.isClosed) {
+      plain.close();
+      this.assertOpen();
+    }
+    const tap = new VideoTap(plain, first, this.context, this.logger.child({ videoTap: plain.id }));
+    this.videoTap = tap;
+    for (const entry of this.roomProducers.values()) tap.producerAdded(entry);
+    return tap;
+  }
+
   private tapInBackground(tap: AudioTap, entry: RoomProducer): void {
     tap.producerAdded(entry).catch((err: unknown) => this.logger.warn({ err, producerId: entry.id }, 'audio tap failed to tap a producer'));
   }
@@ -306,6 +350,7 @@ export class MediaRoom implements MediaRoomApi {
     for (const s of this.slots) if (s !== entry.slot) this.pipeInBackground(entry, s);
     const first = this.slots[0];
     if (this.tap && entry.mixFor === undefined) this.tapInBackground(this.tap, entry);
+    this.videoTap?.producerAdded(entry);
     // Only mics speak; screen-share audio (a video someone plays) must not steal the active speaker; a mix is no one's voice.
     if (entry.source === 'mic' && entry.mixFor === undefined && first && this.observer && this.levels) {
       const observers = [this.observer, this.levels];
@@ -319,6 +364,7 @@ export class MediaRoom implements MediaRoomApi {
   private producerRemoved(entry: RoomProducer): void {
     if (!this.roomProducers.delete(entry.id)) return;
     this.tap?.producerRemoved(entry);
+    this.videoTap?.producerRemoved(entry);
     if (entry.source === 'mic' && this.speaker === entry.participantId) this.setSpeaker(null);
     this.syncAll();
   }
@@ -419,6 +465,8 @@ export class MediaRoom implements MediaRoomApi {
     this.members.clear();
     this.tap?.closeWith(participantReason);
     this.tap = undefined;
+    this.videoTap?.closeWith(participantReason);
+    this.videoTap = undefined;
     this.roomProducers.clear();
     this.observer = undefined;
     this.levels = undefined;

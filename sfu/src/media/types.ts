@@ -281,3 +281,52 @@ export type AudioTapEvents = {
   /** Emitted once; every tapped consumer and published mix closed with it. */
   closed: [reason: MediaCloseReason];
 };
+
+// ── the room video tap (for the SIP gateway's video fan-out) ────────────────────────────────────
+
+export interface VideoTapOptions {
+  /** The engine's address is given to connect(); the tap never learns it from packets. */
+  comedia: false;
+  rtcpMux: true;
+}
+
+/** A camera or screen producer of the room, as the tap offers it. */
+export interface VideoTapSource {
+  producerId: string;
+  participantId: string;
+  source: 'camera' | 'screen';
+  /** 'video/H264' | 'video/VP8' */
+  mimeType: string;
+  /** 1 for a single stream, 3 for 3-layer simulcast. */
+  spatialLayers: number;
+  paused: boolean;
+}
+
+/** One subscription: a mediasoup consumer on the tap transport; its packets reach the engine with `ssrc`. */
+export interface VideoTapStream {
+  /** = the consumer id. */
+  streamId: string;
+  producerId: string;
+  participantId: string;
+  source: 'camera' | 'screen';
+  ssrc: number;
+  /** The router's payload type of the codec. */
+  payloadType: number;
+  mimeType: string;
+  clockRate: number;
+  /** Codec fmtp (packetization-mode, profile-level-id, ...). */
+  parameters: Record<string, unknown>;
+  /** The highest spatial layer forwarded (after clamping to what the producer has). */
+  maxSpatialLayer: number;
+}
+
+export type VideoTapEvents = {
+  sourceAdded: [source: VideoTapSource];
+  sourceRemoved: [producerId: string];
+  sourcePaused: [producerId: string];
+  sourceResumed: [producerId: string];
+  /** Its producer closed (or the tap is closing); not emitted for unsubscribe(). */
+  streamClosed: [streamId: string];
+  /** Emitted once, after streamClosed for every open stream. */
+  closed: [reason: MediaCloseReason];
+};

@@ -17,12 +17,18 @@ import type {
   CallMedia,
   CallMediaEvents,
   CallMediaStats,
+  CallVideoSession,
+  CallVideoStats,
   MediaEngine,
   MediaEngineStats,
   PromptId,
   RoomAudio,
   RoomSendTarget,
+  RoomVideo,
+  RoomVideoStream,
   TapSource,
+  VideoRole,
+  VideoSendTarget,
 } from './types.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -74,7 +80,7 @@ export class WorkerMediaEngine implements MediaEngine {
   private readonly metrics: EngineMetrics;
   private readonly logger: Logger;
   private readonly calls = new Map<string, CallMediaProxy>();
-  private readonly rooms = new Set<RoomAudioProxy>();
+  private readonly rooms = new Set<RoomAudioProxy | RoomVideoProxy>();
   private closed = false;
 
   constructor(
@@ -104,7 +110,7 @@ export class WorkerMediaEngine implements MediaEngine {
     const client = await this.clientFor(opts.meetingId);
     const ports = await client.request({ op: 'openCall', callId: opts.callId });
     const ip = this.config.announcedIp ?? this.config.rtpListenIp;
-    const proxy = new CallMediaProxy(opts.callId, opts.meetingId, { ip, ...ports }, client, this.logger, () => this.calls.delete(opts.callId));
+    const proxy = new CallMediaProxy(opts.callId, opts.meetingId, ip, { ip, ...ports }, client, this.logger, () => this.calls.delete(opts.callId));
     this.calls.set(opts.callId, proxy);
     return proxy;
   }
@@ -113,6 +119,14 @@ export class WorkerMediaEngine implements MediaEngine {
     const client = await this.clientFor(meetingId);
     const { tapPort } = await client.request({ op: 'openRoom', meetingId });
     const room = new RoomAudioProxy(meetingId, { ip: this.config.announcedIp ?? this.config.rtpListenIp, port: tapPort }, client, () => this.rooms.delete(room));
+    this.rooms.add(room);
+    return room;
+  }
+
+  async openRoomVideo(meetingId: string): Promise<RoomVideo> {
+    const client = await this.clientFor(meetingId);
+    const { tapPort } = await client.request({ op: 'openRoomVideo', meetingId });
+    const room = new RoomVideoProxy(meetingId, { ip: this.config.announcedIp ?? this.config.rtpListenIp, port: tapPort }, client, () => this.rooms.delete(room));
     this.rooms.add(room);
     return room;
   }
@@ -222,6 +236,7 @@ class CallMediaProxy implements CallMedia {
   constructor(
     readonly callId: string,
     readonly meetingId: string,
+    private readonly announcedIp: string,
     readonly local: { ip: string; rtpPort: number; rtcpPort: number },
     readonly client: WorkerClient,
     private readonly logger: Logger,
@@ -263,6 +278,42 @@ class CallMediaProxy implements CallMedia {
     return this.send({ op: 'callStats', callId: this.callId });
   }
 
+  async openVideo(role: VideoRole): Promise<{ ip: string; rtpPort: number; rtcpPort: number }> {
+    const ports = await this.send({ op: 'openVideo', callId: this.callId, role });
+    return { ip: this.announcedIp, ...ports };
+  }
+
+  configureVideo(role: VideoRole, session: CallVideoSession): Promise<void> {
+    return this.send({ op: 'configureVideo', callId: this.callId, role, session }).then(() => undefined);
+  }
+
+  setVideoIngress(role: VideoRole, target: VideoSendTarget | null): Promise<void> {
+    return this.send({ op: 'setVideoIngress', callId: this.callId, role, target }).then(() => undefined);
+  }
+
+  requestKeyFrameForCaller(role: VideoRole): Promise<void> {
+    return this.send({ op: 'requestKeyFrameForCaller', callId: this.callId, role }).then(() => undefined);
+  }
+
+  closeVideo(role: VideoRole): Promise<void> {
+    return this.send({ op: 'closeVideo', callId: this.callId, role }).then(() => undefined);
+  }
+
+  videoStats(role: VideoRole): Promise<CallVideoStats> {
+    return this.send({ op: 'videoStats', callId: this.callId, role });
+  }
+
+  async joinRoomVideo(room: RoomVideo): Promise<void> {
+    if (!(room instanceof RoomVideoProxy) || room.client !== this.client) {
+      throw new MediaEngineError('bad_command', `room video ${room.meetingId} is not hosted with call ${this.callId} (open the call with the meeting's id)`);
+    }
+    await this.send({ op: 'joinRoomVideo', callId: this.callId, meetingId: room.meetingId });
+  }
+
+  leaveRoomVideo(): Promise<void> {
+    return this.send({ op: 'leaveRoomVideo', callId: this.callId }).then(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -282,6 +333,15 @@ class CallMediaProxy implements CallMedia {
         return;
       case 'remoteLatched':
         this.events.emit('remoteLatched', event.address);
+        return;
+      case 'keyframeNeeded':
+        this.events.emit('keyframeNeeded', event.role);
+        return;
+      case 'videoSwitched':
+        this.events.emit('videoSwitched', event.role, { streamId: event.streamId, waitedMs: event.waitedMs });
+        return;
+      case 'videoLatched':
+        this.events.emit('videoLatched', event.role, event.address);
         return;
     }
   }
@@ -341,6 +401,52 @@ class RoomAudioProxy implements RoomAudio {
   private async send(command: Command): Promise<void> {
     if (this.released) throw new MediaEngineError('unknown_room', `room ${this.meetingId} was released`);
     if (this.dead) throw new MediaEngineError('worker_failed', `room ${this.meetingId} was lost with its worker`);
+    await this.client.request(command);
+  }
+}
+
+/** One holder's reference to a meeting's video fan-out. */
+class RoomVideoProxy implements RoomVideo {
+  private released = false;
+  private dead = false;
+
+  constructor(
+    readonly meetingId: string,
+    readonly tapTarget: { ip: string; port: number },
+    readonly client: WorkerClient,
+    private readonly onReleased: () => void,
+  ) {}
+
+  setTapRemote(remote: { ip: string; port: number }): Promise<void> {
+    return this.send({ op: 'setVideoTapRemote', meetingId: this.meetingId, remote });
+  }
+
+  addStream(stream: RoomVideoStream): Promise<void> {
+    return this.send({ op: 'addVideoStream', meetingId: this.meetingId, stream });
+  }
+
+  removeStream(streamId: string): Promise<void> {
+    return this.send({ op: 'removeVideoStream', meetingId: this.meetingId, streamId });
+  }
+
+  select(callId: string, role: VideoRole, streamId: string | null): Promise<void> {
+    return this.send({ op: 'selectVideo', meetingId: this.meetingId, callId, role, streamId });
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.onReleased();
+    if (!this.dead) await this.client.request({ op: 'releaseRoomVideo', meetingId: this.meetingId }).catch(() => undefined);
+  }
+
+  gone(): void {
+    this.dead = true;
+  }
+
+  private async send(command: Command): Promise<void> {
+    if (this.released) throw new MediaEngineError('unknown_room', `room video ${this.meetingId} was released`);
+    if (this.dead) throw new MediaEngineError('worker_failed', `room video ${this.meetingId} was lost with its worker`);
     await this.client.request(command);
   }
 }

@@ -6,7 +6,18 @@
 import type { DtmfKeyEvent } from '../dtmf/index.js';
 import type { PromptRate } from '../prompts/index.js';
 import type { MediaEngineConfig } from './config.js';
-import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget, TapSource } from './types.js';
+import type {
+  CallAudioSession,
+  CallMediaStats,
+  CallVideoSession,
+  CallVideoStats,
+  PromptId,
+  RoomSendTarget,
+  RoomVideoStream,
+  TapSource,
+  VideoRole,
+  VideoSendTarget,
+} from './types.js';
 
 /** PCM prompts shipped to a worker when the caller gave a PromptPcmSource instead of a directory. */
 export interface PromptPcmEntry {
@@ -40,6 +51,20 @@ export type Command =
   | { op: 'removeTapSource'; meetingId: string; producerId: string }
   | { op: 'setTapSourcePaused'; meetingId: string; producerId: string; paused: boolean }
   | { op: 'releaseRoom'; meetingId: string }
+  | { op: 'openVideo'; callId: string; role: VideoRole }
+  | { op: 'configureVideo'; callId: string; role: VideoRole; session: CallVideoSession }
+  | { op: 'setVideoIngress'; callId: string; role: VideoRole; target: VideoSendTarget | null }
+  | { op: 'requestKeyFrameForCaller'; callId: string; role: VideoRole }
+  | { op: 'closeVideo'; callId: string; role: VideoRole }
+  | { op: 'videoStats'; callId: string; role: VideoRole }
+  | { op: 'joinRoomVideo'; callId: string; meetingId: string }
+  | { op: 'leaveRoomVideo'; callId: string }
+  | { op: 'openRoomVideo'; meetingId: string }
+  | { op: 'setVideoTapRemote'; meetingId: string; remote: { ip: string; port: number } }
+  | { op: 'addVideoStream'; meetingId: string; stream: RoomVideoStream }
+  | { op: 'removeVideoStream'; meetingId: string; streamId: string }
+  | { op: 'selectVideo'; meetingId: string; callId: string; role: VideoRole; streamId: string | null }
+  | { op: 'releaseRoomVideo'; meetingId: string }
   | { op: 'workerStats' };
 
 export type CommandOp = Command['op'];
@@ -62,6 +87,20 @@ export interface ReplyValues {
   removeTapSource: null;
   setTapSourcePaused: null;
   releaseRoom: null;
+  openVideo: { rtpPort: number; rtcpPort: number };
+  configureVideo: null;
+  setVideoIngress: null;
+  requestKeyFrameForCaller: null;
+  closeVideo: null;
+  videoStats: CallVideoStats;
+  joinRoomVideo: null;
+  leaveRoomVideo: null;
+  openRoomVideo: { tapPort: number };
+  setVideoTapRemote: null;
+  addVideoStream: null;
+  removeVideoStream: null;
+  selectVideo: null;
+  releaseRoomVideo: null;
   workerStats: WorkerCounters;
 }
 
@@ -82,7 +121,10 @@ export type WorkerMessage =
 export type CallEventMessage =
   | { name: 'dtmf'; dtmf: DtmfKeyEvent }
   | { name: 'inactive'; silentForMs: number }
-  | { name: 'remoteLatched'; address: { ip: string; port: number } };
+  | { name: 'remoteLatched'; address: { ip: string; port: number } }
+  | { name: 'keyframeNeeded'; role: VideoRole }
+  | { name: 'videoSwitched'; role: VideoRole; streamId: string; waitedMs: number }
+  | { name: 'videoLatched'; role: VideoRole; address: { ip: string; port: number } };
 
 /** A worker's counters: gauges are current values, `*Total` are cumulative since the worker started. */
 export interface WorkerCounters {
@@ -96,6 +138,12 @@ export interface WorkerCounters {
   dtmfTotal: { rfc4733: number; inband: number };
   srtpFailuresTotal: Record<string, number>;
   droppedPacketsTotal: number;
+  /** Video legs (caller-facing video m-lines) and meetings with a video fan-out on this worker. */
+  videoLegs: number;
+  videoRooms: number;
+  /** Cumulative video RTP packets relayed caller → SFU and forwarded room → caller. */
+  videoIngressPacketsTotal: number;
+  videoEgressPacketsTotal: number;
   /** Time this worker's event loop spent busy (performance.eventLoopUtilization), ms since start. */
   busyMs: number;
   /** CPU time of this worker's thread (Linux /proc/thread-self/stat), ms; null where unavailable. */

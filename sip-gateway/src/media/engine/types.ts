@@ -73,7 +73,77 @@ export type CallMediaEvents = {
   remoteLatched: [address: { ip: string; port: number }];
   /** The worker hosting this call died; the call cannot continue. */
   failed: [reason: string];
+  /** The SFU wants a keyframe from the caller's video and the caller negotiated neither PLI nor FIR
+   *  (the call layer sends SIP INFO picture_fast_update, RFC 5168). At most once a second per role. */
+  keyframeNeeded: [role: VideoRole];
+  /** The newly selected stream's keyframe went out to the caller (`waitedMs` since `select()`). */
+  videoSwitched: [role: VideoRole, info: { streamId: string; waitedMs: number }];
+  /** Symmetric RTP latched the caller's real video address. */
+  videoLatched: [role: VideoRole, address: { ip: string; port: number }];
 };
+
+/** Which video m-line: the main camera, or the content (`a=content:slides`) stream. */
+export type VideoRole = 'main' | 'slides';
+
+export interface VideoCodecSpec {
+  name: 'H264' | 'VP8';
+  payloadType: number;
+  clockRate: 90000;
+  fmtp: string;
+}
+
+/** The negotiated video session of one m-line (re-applied on every offer/answer). */
+export interface CallVideoSession {
+  /** What we send and receive on this m-line (the caller's payload type). */
+  codec: VideoCodecSpec;
+  remote: { ip: string; rtpPort: number; rtcpPort: number } | null;
+  rtcpMux: boolean;
+  srtp: SrtpSessionKeys | null;
+  direction: MediaDirection;
+  symmetric: boolean;
+  /** Negotiated a=rtcp-fb. */
+  feedback: { pli: boolean; fir: boolean; nack: boolean; remb: boolean; tmmbr: boolean };
+  /** The call's video cap in bps (tier ∧ company default ∧ SDP b=AS, minus audio): sent to the caller as
+   *  TMMBR (and REMB when negotiated) so it sends no more; the forwarded stream is kept under it too. 0 = none. */
+  capBps: number;
+}
+
+/** Where the caller's video enters the meeting: the SFU RTP leg's PlainTransport (plain RTP, loopback, rtcp-mux). */
+export interface VideoSendTarget {
+  ip: string;
+  port: number;
+  ssrc: number;
+  payloadType: number;
+}
+
+export interface CallVideoStats {
+  /** Valid RTP from the caller (after SRTP). */
+  packetsReceived: number;
+  bytesReceived: number;
+  /** RTP relayed from the caller to the SFU target. */
+  packetsRelayed: number;
+  /** RTP sent to the caller (the room's selected stream). */
+  packetsSent: number;
+  bytesSent: number;
+  /** RTP bits per second sent to the caller over the last second. */
+  forwardedBps: number;
+  /** RTP bits per second received from the caller over the last second. */
+  receivedBps: number;
+  /** The configured cap (0 = none) and whether the forwarded stream exceeded it over the last second. */
+  capBps: number;
+  overCap: boolean;
+  /** Keyframe requests towards the caller (the SFU asked), by how they went out. */
+  keyframeRequestsToCaller: { pli: number; fir: number; event: number };
+  /** Keyframe requests from the caller (RTCP, or SIP INFO via requestKeyFrameForCaller). */
+  keyframeRequestsFromCaller: { pli: number; fir: number; info: number };
+  /** TMMBR / REMB messages sent to the caller. */
+  capMessagesSent: { tmmbr: number; remb: number };
+  /** Completed switches to a new stream, and the stream shown now (null: none). */
+  switches: number;
+  currentStreamId: string | null;
+  /** ms since the last RTP or RTCP packet from the caller (null: none yet). */
+  lastPacketAgoMs: number | null;
+}
 
 /** Where the call's audio enters the meeting: the SFU RTP leg's PlainTransport (plain RTP, loopback). */
 export interface RoomSendTarget {
@@ -104,8 +174,46 @@ export interface CallMedia {
   /** Host mute: the caller's audio stops reaching the room (it still hears the room). */
   setMuted(muted: boolean): Promise<void>;
   stats(): Promise<CallMediaStats>;
-  /** Frees the socket and leaves the room. Idempotent. */
+  /** Allocates the caller-facing video RTP/RTCP pair of one m-line (for our SDP); the same pair if already open. */
+  openVideo(role: VideoRole): Promise<{ ip: string; rtpPort: number; rtcpPort: number }>;
+  /** Applies (or re-applies after an offer/answer) the negotiated video session of one m-line. */
+  configureVideo(role: VideoRole, session: CallVideoSession): Promise<void>;
+  /** Relays the caller's video to the SFU (SSRC rewritten to target.ssrc, PT to target.payloadType); null = stop. */
+  setVideoIngress(role: VideoRole, target: VideoSendTarget | null): Promise<void>;
+  /** The caller asked for a refresh by SIP INFO picture_fast_update: request a keyframe from what it currently receives. */
+  requestKeyFrameForCaller(role: VideoRole): Promise<void>;
+  closeVideo(role: VideoRole): Promise<void>;
+  videoStats(role: VideoRole): Promise<CallVideoStats>;
+  /** Makes the call's video m-lines selectable in the meeting's video fan-out (RoomVideo.select). */
+  joinRoomVideo(room: RoomVideo): Promise<void>;
+  leaveRoomVideo(): Promise<void>;
+  /** Frees the sockets (audio and video) and leaves the rooms. Idempotent. */
   close(): Promise<void>;
+}
+
+/** One SFU VideoTap stream (a mediasoup consumer on the tap transport) as the engine receives it. */
+export interface RoomVideoStream {
+  streamId: string;
+  participantId: string;
+  source: 'camera' | 'screen';
+  ssrc: number;
+  payloadType: number;
+  codec: 'H264' | 'VP8';
+}
+
+/** A meeting's video fan-out, on the worker that hosts the meeting's calls (opened like RoomAudio). */
+export interface RoomVideo {
+  readonly meetingId: string;
+  /** VideoTap.connect() target (plain RTP, rtcp-mux). */
+  readonly tapTarget: { ip: string; port: number };
+  /** VideoTap.transport: where PLI/RR go. */
+  setTapRemote(remote: { ip: string; port: number }): Promise<void>;
+  addStream(stream: RoomVideoStream): Promise<void>;
+  removeStream(streamId: string): Promise<void>;
+  /** What `callId`'s m-line `role` shows: a stream id, or null (send nothing). Switching waits for a keyframe. */
+  select(callId: string, role: VideoRole, streamId: string | null): Promise<void>;
+  /** Releases this holder's reference; the fan-out closes when the last holder and call are gone. */
+  release(): Promise<void>;
 }
 
 /** One tapped SFU audio producer as the mixer sees it (from AudioTapApi's producerTapped). */
@@ -144,6 +252,8 @@ export interface MediaEngine {
   openCall(opts: { callId: string; meetingId: string }): Promise<CallMedia>;
   /** The room mixer for a meeting (created on first use, reference-counted). */
   openRoom(meetingId: string): Promise<RoomAudio>;
+  /** The video fan-out for a meeting (created on first use, reference-counted), on the meeting's worker. */
+  openRoomVideo(meetingId: string): Promise<RoomVideo>;
   stats(): Promise<MediaEngineStats>;
   close(): Promise<void>;
 }

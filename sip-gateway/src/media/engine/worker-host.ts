@@ -144,6 +144,21 @@ export class WorkerHost {
         if (room) this.unref(room);
         return null;
       }
+      case 'openVideo':
+      case 'configureVideo':
+      case 'setVideoIngress':
+      case 'requestKeyFrameForCaller':
+      case 'closeVideo':
+      case 'videoStats':
+      case 'joinRoomVideo':
+      case 'leaveRoomVideo':
+      case 'openRoomVideo':
+      case 'setVideoTapRemote':
+      case 'addVideoStream':
+      case 'removeVideoStream':
+      case 'selectVideo':
+      case 'releaseRoomVideo':
+        throw new MediaEngineError('bad_command', `${c.op}: video is not implemented yet in this build`);
       case 'workerStats':
         return this.counters();
     }
@@ -189,6 +204,10 @@ export class WorkerHost {
       dtmfTotal: { ...this.legCounters.dtmf },
       srtpFailuresTotal: { ...this.legCounters.srtpFailures },
       droppedPacketsTotal: this.legCounters.droppedPackets + this.roomCounters.droppedPackets,
+      videoLegs: 0,
+      videoRooms: 0,
+      videoIngressPacketsTotal: 0,
+      videoEgressPacketsTotal: 0,
       busyMs: performance.eventLoopUtilization().active,
       threadCpuMs: threadCpuMs(),
     };
