@@ -183,4 +183,26 @@ describe('Meeting', () => {
     expect(() => other.meeting.attachMedia(guest.p, leg)).toThrow(expect.objectContaining({ code: 'not_joined' }));
     expect(leg.closed).toBe(true);
   });
+
+  it('screen media needs the floor on any leg: a screen that appears without it is closed by the server; the presenter keeps its own', () => {
+    const { meeting, media, person } = setup();
+    const host = person('host');
+    meeting.add(host.p);
+    const sip = person('guest', 'sip');
+    meeting.add(sip.p);
+    const leg = media.openLeg(sip.p.id);
+    meeting.attachMedia(sip.p, leg);
+    const closed: [string, boolean][] = [];
+    leg.events.on('producerClosed', (id, byServer) => closed.push([id, byServer]));
+    // E.g. the floor moved while the gateway was creating the screen producer.
+    const early = leg.produce('screen');
+    const camera = leg.produce('camera');
+    expect(closed).toEqual([[early, true]]);
+    meeting.setPresenter(sip.p);
+    const screen = leg.produce('screen');
+    expect(leg.producers().map((p) => p.id)).toEqual([camera, screen]);
+    meeting.setPresenter(host.p);
+    expect(closed.at(-1)).toEqual([screen, true]);
+    expect(leg.producers().map((p) => p.id)).toEqual([camera]);
+  });
 });

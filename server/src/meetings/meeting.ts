@@ -190,7 +190,12 @@ export class Meeting<R extends MeetingMediaRoom = MeetingMediaRoom> {
     const changed = () => {
       if (p.media === leg) this.updated(p);
     };
-    leg.events.on('producerAdded', changed);
+    leg.events.on('producerAdded', (prod) => {
+      // Screen media needs the floor, whatever the leg: a screen created while the floor moved
+      // elsewhere (the entry point checked before an await) closes as if the taker had closed it.
+      if ((prod.source === 'screen' || prod.source === 'screen-audio') && this.presenterId !== p.id && p.media === leg) leg.closeProducer(prod.id, true);
+      changed();
+    });
     leg.events.on('producerPaused', changed);
     leg.events.on('producerResumed', changed);
     leg.events.on('producerClosed', changed);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Emitter } from '../../../common/src/index.js';
 import type { ParticipantMediaCore, RtpLegApi, RtpProduceRequest } from '../../../sfu/src/index.js';
+import { MeetingError } from './errors.js';
 import type { CoreMediaEvents, CoreMediaPort, CoreProducer } from './media.js';
 
 /**
@@ -58,9 +59,29 @@ export class SfuLegPort<L extends ParticipantMediaCore = ParticipantMediaCore> i
   }
 }
 
-/** A SIP / phone / interop participant's RTP leg as the core's port; the gateway drives `sfu` for transports. */
+/** Who holds the presentation floor (a ParticipantHandle fits). */
+export interface PresentationFloor {
+  isPresenter(): Promise<boolean>;
+}
+
+/**
+ * A SIP / phone / interop participant's RTP leg as the core's port; the gateway drives `sfu` for
+ * transports. With a `floor`, screen media follows the browsers' rule: only the presenter sends it
+ * (`not_presenter` otherwise); the core also closes a screen that lost the floor while being created.
+ */
 export class RtpLegPort extends SfuLegPort<RtpLegApi> {
+  constructor(
+    sfu: RtpLegApi,
+    logger: Logger,
+    private readonly floor?: PresentationFloor,
+  ) {
+    super(sfu, logger);
+  }
+
   async produce(request: RtpProduceRequest): Promise<string> {
+    if (this.floor && (request.source === 'screen' || request.source === 'screen-audio') && !(await this.floor.isPresenter())) {
+      throw new MeetingError('not_presenter', 'take the presentation floor before sending screen media');
+    }
     const id = await this.sfu.produce(request);
     this.producerCreated(id);
     return id;

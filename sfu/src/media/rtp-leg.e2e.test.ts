@@ -323,6 +323,44 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     await videoIn.waitFor((p) => p.ssrc === next.rtpParameters.encodings![0]!.ssrc);
   });
 
+  it("the gateway's engine-facing leg (video mode, Opus-only capabilities) sends a camera and a screen that browsers and the video tap get, and receives no video", async () => {
+    const room = await openRoom('rtp-video-engine');
+    const web = await browser(room, 'web');
+    const tap = await room.openVideoTap({ comedia: false, rtcpMux: true });
+    const tapSources: string[] = [];
+    tap.events.on('sourceAdded', (s) => tapSources.push(`${s.participantId}:${s.source}:${s.mimeType}`));
+    // Others' video is in the room: another room system's camera and a screen.
+    const other = await rtpLeg(room, 'other', 'video', phoneCaps(opusCap, h264Cap));
+    const to = await other.createRtpTransport({ role: 'video', comedia: true, rtcpMux: true });
+    await other.produce({ transportId: to.id, kind: 'video', source: 'camera', rtpParameters: h264Parameters(ssrc()) });
+    const top = await other.createRtpTransport({ role: 'presentation', comedia: true, rtcpMux: true });
+    await other.produce({ transportId: top.id, kind: 'video', source: 'screen', rtpParameters: h264Parameters(ssrc()) });
+
+    // What the gateway's call layer builds: the engine decodes only Opus; video goes out through the tap.
+    const engineLeg = await rtpLeg(room, 'sip-caller', 'video', phoneCaps(opusCap));
+    const tv = await engineLeg.createRtpTransport({ role: 'video', comedia: true, rtcpMux: true });
+    const tp = await engineLeg.createRtpTransport({ role: 'presentation', comedia: true, rtcpMux: true });
+    const camSsrc = ssrc();
+    const screenSsrc = ssrc();
+    const camera = await engineLeg.produce({ transportId: tv.id, kind: 'video', source: 'camera', rtpParameters: h264Parameters(camSsrc) });
+    const screen = await engineLeg.produce({ transportId: tp.id, kind: 'video', source: 'screen', rtpParameters: h264Parameters(screenSsrc) });
+    (await peer()).stream(tv.port, { payloadType: H264_PT, ssrc: camSsrc, timestampStep: 3000, intervalMs: 33, maxPackets: 300, payload: h264Nal });
+    (await peer()).stream(tp.port, { payloadType: H264_PT, ssrc: screenSsrc, timestampStep: 3000, intervalMs: 33, maxPackets: 300, payload: h264Nal });
+
+    // The browser consumes both (H.264, as the room's codec), the tap offers both.
+    await until(() => [camera, screen].every((id) => web.added.some((c) => c.producerId === id)), 'the browser consuming the leg’s camera and screen');
+    expect(web.added.find((c) => c.producerId === camera)?.rtpParameters.codecs[0]?.mimeType).toBe('video/H264');
+    expect(tapSources).toEqual(expect.arrayContaining(['sip-caller:camera:video/H264', 'sip-caller:screen:video/H264']));
+    await until(async () => (await engineLeg.transportStats()).filter((t) => t.rtpBytesReceived > 0).length === 2, 'RTP on both video transports');
+    expect(engineLeg.producers().map((p) => p.source).sort()).toEqual(['camera', 'screen']);
+
+    // …while the leg itself gets nothing: no camera, no screen (the engine fans out from the tap), no one's audio.
+    await engineLeg.settled();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engineLeg.rtpConsumerInfos()).toEqual([]);
+    expect(engineLeg.consumerCount).toBe(0);
+  });
+
   it.each([false, true])('SDES-SRTP (learnSsrc %s): the transport hands out its key, needs the remote key, decrypts real SRTP, and drops plain RTP', async (learnSsrc) => {
     const room = await openRoom('srtp');
     const suite = 'AES_CM_128_HMAC_SHA1_80' as const;

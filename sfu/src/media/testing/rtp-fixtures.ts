@@ -106,3 +106,20 @@ export function capabilitiesWithout(caps: RtpCapabilities, mimeType: string): Rt
   copy.codecs = copy.codecs?.filter((c) => c.mimeType.toLowerCase() !== mimeType.toLowerCase() && !dropped.has(c.parameters?.apt as number));
   return copy;
 }
+
+/**
+ * One VP8 RTP payload carrying a whole (fake) frame, as a browser's packetizer would start it: the
+ * payload descriptor with a 15-bit picture id, TL0PICIDX and TID 0, then the VP8 frame tag (bit 0
+ * clear = key frame) padded to `size` bytes. Enough for mediasoup to see key frames and switch layers.
+ */
+export function vp8Payload(pictureId: number, keyFrame: boolean, size: number): Buffer {
+  const p = Buffer.alloc(Math.max(size, 16), 0xab);
+  p[0] = 0x90; // X, S, partition 0
+  p[1] = 0xe0; // I, L, T
+  p[2] = 0x80 | ((pictureId >> 8) & 0x7f);
+  p[3] = pictureId & 0xff;
+  p[4] = pictureId & 0xff; // TL0PICIDX (every frame is TL0)
+  p[5] = 0x00; // TID 0
+  p[6] = keyFrame ? 0x00 : 0x01;
+  return p;
+}

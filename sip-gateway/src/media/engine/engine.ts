@@ -304,8 +304,8 @@ class CallMediaProxy implements CallMedia {
   }
 
   async joinRoomVideo(room: RoomVideo): Promise<void> {
-    if (!(room instanceof RoomVideoProxy) || room.client !== this.client) {
-      throw new MediaEngineError('bad_command', `room video ${room.meetingId} is not hosted with call ${this.callId} (open the call with the meeting's id)`);
+    if (!(room instanceof RoomVideoProxy) || room.client !== this.client || room.meetingId !== this.meetingId) {
+      throw new MediaEngineError('bad_command', `room video ${room.meetingId} is not the video of call ${this.callId}'s meeting (open the call with the meeting's id)`);
     }
     await this.send({ op: 'joinRoomVideo', callId: this.callId, meetingId: room.meetingId });
   }

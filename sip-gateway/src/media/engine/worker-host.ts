@@ -12,6 +12,9 @@ import { PromptLibrary } from './prompts.js';
 import type { CallEventMessage, Command, PromptPcmEntry, ReplyValues, WorkerCounters } from './protocol.js';
 import { RoomHost, type RoomCounters, type RoomMixerFactory } from './room-host.js';
 import { TickScheduler } from './tick-scheduler.js';
+import { RoomVideoHost, type RoomVideoCounters } from './room-video-host.js';
+import type { VideoRole } from './types.js';
+import { VideoLeg, type VideoCounters, type VideoLegContext } from './video-leg.js';
 
 export interface WorkerHostOptions {
   workerIndex: number;
@@ -46,6 +49,14 @@ export class WorkerHost {
   private readonly legContext: LegContext;
   private readonly legCounters: LegCounters = { dtmf: { rfc4733: 0, inband: 0 }, srtpFailures: {}, droppedPackets: 0 };
   private readonly roomCounters: RoomCounters = { droppedPackets: 0, retiredJitterLate: 0, retiredJitterLost: 0 };
+  private readonly videoLegs = new Map<string, VideoLeg>();
+  private readonly roomVideos = new Map<string, RoomVideoHost>();
+  private readonly openingRoomVideos = new Map<string, Promise<RoomVideoHost>>();
+  /** The video fan-out each call joined. */
+  private readonly callRoomVideo = new Map<string, RoomVideoHost>();
+  private readonly videoCounters: VideoCounters = { ingressPackets: 0, egressPackets: 0 };
+  private readonly roomVideoCounters: RoomVideoCounters = { droppedPackets: 0, keyframeRequests: 0 };
+  private readonly videoContext: VideoLegContext;
   private readonly now = (): number => performance.now();
   private tickFailures = 0;
 
@@ -60,6 +71,7 @@ export class WorkerHost {
       counters: this.legCounters,
       emit: opts.emit,
     };
+    this.videoContext = { config, allocator: this.allocator, counters: this.legCounters, videoCounters: this.videoCounters, emit: opts.emit };
     this.scheduler = new TickScheduler((nowMs) => this.tick(nowMs));
     if (opts.autoTick !== false) this.scheduler.start();
   }
@@ -117,6 +129,9 @@ export class WorkerHost {
       case 'closeCall': {
         const call = this.calls.get(c.callId);
         if (!call) return null;
+        this.leaveRoomVideo(c.callId);
+        this.closeVideo(c.callId, 'main');
+        this.closeVideo(c.callId, 'slides');
         this.leaveRoom(call);
         call.close();
         this.calls.delete(c.callId);
@@ -144,21 +159,74 @@ export class WorkerHost {
         if (room) this.unref(room);
         return null;
       }
-      case 'openVideo':
+      case 'openVideo': {
+        this.call(c.callId);
+        const key = videoKey(c.callId, c.role);
+        const existing = this.videoLegs.get(key);
+        if (existing) return existing.local;
+        const { rtp, rtcp } = await this.allocator.allocatePair();
+        if (!this.calls.has(c.callId) || this.videoLegs.has(key)) {
+          this.allocator.release(rtp);
+          this.allocator.release(rtcp);
+          return this.videoLeg(c.callId, c.role).local;
+        }
+        const leg = new VideoLeg(c.callId, c.role, rtp, rtcp, this.videoContext, this.now);
+        this.videoLegs.set(key, leg);
+        this.callRoomVideo.get(c.callId)?.attach(leg);
+        return leg.local;
+      }
       case 'configureVideo':
+        this.videoLeg(c.callId, c.role).configure(c.session);
+        return null;
       case 'setVideoIngress':
+        await this.videoLeg(c.callId, c.role).setIngress(c.target);
+        return null;
       case 'requestKeyFrameForCaller':
+        this.videoLeg(c.callId, c.role).requestKeyframeForCaller();
+        return null;
       case 'closeVideo':
+        this.call(c.callId);
+        this.closeVideo(c.callId, c.role);
+        return null;
       case 'videoStats':
-      case 'joinRoomVideo':
+        return this.videoLeg(c.callId, c.role).stats();
+      case 'joinRoomVideo': {
+        this.call(c.callId);
+        const room = this.roomVideo(c.meetingId);
+        const current = this.callRoomVideo.get(c.callId);
+        if (current === room) return null;
+        if (current) this.leaveRoomVideo(c.callId);
+        room.refs++;
+        room.join(c.callId);
+        this.callRoomVideo.set(c.callId, room);
+        return null;
+      }
       case 'leaveRoomVideo':
-      case 'openRoomVideo':
+        this.call(c.callId);
+        this.leaveRoomVideo(c.callId);
+        return null;
+      case 'openRoomVideo': {
+        const room = await this.openRoomVideo(c.meetingId);
+        room.refs++;
+        return { tapPort: room.tapPort };
+      }
       case 'setVideoTapRemote':
+        this.roomVideo(c.meetingId).setTapRemote(c.remote);
+        return null;
       case 'addVideoStream':
+        this.roomVideo(c.meetingId).addStream(c.stream);
+        return null;
       case 'removeVideoStream':
+        this.roomVideo(c.meetingId).removeStream(c.streamId);
+        return null;
       case 'selectVideo':
-      case 'releaseRoomVideo':
-        throw new MediaEngineError('bad_command', `${c.op}: video is not implemented yet in this build`);
+        this.roomVideo(c.meetingId).select(c.callId, c.role, c.streamId);
+        return null;
+      case 'releaseRoomVideo': {
+        const room = this.roomVideos.get(c.meetingId);
+        if (room) this.unrefRoomVideo(room);
+        return null;
+      }
       case 'workerStats':
         return this.counters();
     }
@@ -179,6 +247,13 @@ export class WorkerHost {
         call.tick(nowMs);
       } catch (err) {
         if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'call tick failed', { callId: call.callId, error: String(err), failures: this.tickFailures });
+      }
+    }
+    for (const leg of this.videoLegs.values()) {
+      try {
+        leg.tick(nowMs);
+      } catch (err) {
+        if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'video leg tick failed', { callId: leg.callId, error: String(err), failures: this.tickFailures });
       }
     }
   }
@@ -203,11 +278,11 @@ export class WorkerHost {
       jitterLostTotal: lost,
       dtmfTotal: { ...this.legCounters.dtmf },
       srtpFailuresTotal: { ...this.legCounters.srtpFailures },
-      droppedPacketsTotal: this.legCounters.droppedPackets + this.roomCounters.droppedPackets,
-      videoLegs: 0,
-      videoRooms: 0,
-      videoIngressPacketsTotal: 0,
-      videoEgressPacketsTotal: 0,
+      droppedPacketsTotal: this.legCounters.droppedPackets + this.roomCounters.droppedPackets + this.roomVideoCounters.droppedPackets,
+      videoLegs: this.videoLegs.size,
+      videoRooms: this.roomVideos.size,
+      videoIngressPacketsTotal: this.videoCounters.ingressPackets,
+      videoEgressPacketsTotal: this.videoCounters.egressPackets,
       busyMs: performance.eventLoopUtilization().active,
       threadCpuMs: threadCpuMs(),
     };
@@ -215,6 +290,10 @@ export class WorkerHost {
 
   close(): void {
     this.scheduler.stop();
+    for (const leg of this.videoLegs.values()) leg.close();
+    this.videoLegs.clear();
+    for (const room of this.roomVideos.values()) this.closeRoomVideo(room);
+    this.roomVideos.clear();
     for (const call of this.calls.values()) call.close();
     this.calls.clear();
     for (const room of this.rooms.values()) room.close();
@@ -251,6 +330,65 @@ export class WorkerHost {
     return opening;
   }
 
+  private videoLeg(callId: string, role: VideoRole): VideoLeg {
+    this.call(callId);
+    const leg = this.videoLegs.get(videoKey(callId, role));
+    if (!leg) throw new MediaEngineError('not_configured', `call ${callId} has no open ${role} video (openVideo first)`);
+    return leg;
+  }
+
+  private closeVideo(callId: string, role: VideoRole): void {
+    const key = videoKey(callId, role);
+    const leg = this.videoLegs.get(key);
+    if (!leg) return;
+    this.callRoomVideo.get(callId)?.detach(leg);
+    leg.close();
+    this.videoLegs.delete(key);
+  }
+
+  private roomVideo(meetingId: string): RoomVideoHost {
+    const room = this.roomVideos.get(meetingId);
+    if (!room) throw new MediaEngineError('unknown_room', `no room video ${meetingId} on this worker (openRoomVideo first)`);
+    return room;
+  }
+
+  private async openRoomVideo(meetingId: string): Promise<RoomVideoHost> {
+    const existing = this.roomVideos.get(meetingId);
+    if (existing) return existing;
+    let opening = this.openingRoomVideos.get(meetingId);
+    if (!opening) {
+      opening = (async () => {
+        const socket = await this.allocator.allocateSingle();
+        const room = new RoomVideoHost(meetingId, socket, this.roomVideoCounters, (callId, role) => this.videoLegs.get(videoKey(callId, role)), this.now);
+        this.roomVideos.set(meetingId, room);
+        return room;
+      })().finally(() => this.openingRoomVideos.delete(meetingId));
+      this.openingRoomVideos.set(meetingId, opening);
+    }
+    return opening;
+  }
+
+  private leaveRoomVideo(callId: string): void {
+    const room = this.callRoomVideo.get(callId);
+    if (!room) return;
+    this.callRoomVideo.delete(callId);
+    room.leave(callId);
+    this.unrefRoomVideo(room);
+  }
+
+  private unrefRoomVideo(room: RoomVideoHost): void {
+    room.refs--;
+    if (room.refs > 0) return;
+    this.closeRoomVideo(room);
+    this.roomVideos.delete(room.meetingId);
+  }
+
+  private closeRoomVideo(room: RoomVideoHost): void {
+    for (const [callId, r] of this.callRoomVideo) if (r === room) this.callRoomVideo.delete(callId);
+    room.close();
+    this.allocator.release(room.socketToRelease);
+  }
+
   private leaveRoom(call: CallLeg): void {
     const room = call.room ? this.rooms.get(call.room.meetingId) : undefined;
     call.detachRoom();
@@ -265,4 +403,8 @@ export class WorkerHost {
     room.close();
     this.rooms.delete(room.meetingId);
   }
+}
+
+function videoKey(callId: string, role: VideoRole): string {
+  return `${callId}/${role}`;
 }

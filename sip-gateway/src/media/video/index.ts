@@ -31,3 +31,15 @@ export {
   type OutputSenderInfo,
 } from './switched-stream.js';
 export { SpeakerSwitchPolicy, type SpeakerSwitchPolicyOptions } from './speaker-switch-policy.js';
+export {
+  buildTmmbr,
+  buildRemb,
+  parseBitrateRequests,
+  splitBitrate,
+  TMMBR_BYTES,
+  REMB_BYTES,
+  RTCP_RTPFB,
+  RTPFB_FMT_TMMBR,
+  PSFB_FMT_AFB,
+  type BitrateRequest,
+} from './bitrate-feedback.js';
