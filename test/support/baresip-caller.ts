@@ -28,7 +28,7 @@ export interface BaresipCallerOptions {
    * picture, or from `file` played by `avformat` (a moving picture: real bitrate). Decoded frames show
    * in its output (`videoReceived()`).
    */
-  video?: { size?: string; fps?: number; bitrateBps?: number; file?: string };
+  video?: { size?: string; fps?: number; bitrateBps?: number; file?: string; /** 'VP8' offers VP8 only (vp8 module); default H.264 (both packetization modes, as baresip offers them). */ codec?: 'H264' | 'VP8' };
   /** Registers as a provisioned endpoint first (its address-of-record and digest credentials) at the registrar on 127.0.0.1:`registrarPort`. */
   register?: { address: string; username: string; password: string; registrarPort: number };
 }
@@ -93,6 +93,7 @@ async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<Bares
       ...(opts.video
         ? [
             'module\tavcodec.so',
+            ...(opts.video.codec === 'VP8' ? ['module\tvp8.so'] : []),
             'module\tfakevideo.so',
             ...(opts.video.file ? ['module\tavformat.so', `video_source\tavformat,${opts.video.file}`] : ['video_source\tfakevideo,nil']),
             'video_display\tfakevideo,nil',
@@ -106,7 +107,7 @@ async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<Bares
       '',
     ].join('\n'),
   );
-  const params = ['regint=0', ...(opts.video ? ['video_codecs=H264'] : []), ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
+  const params = ['regint=0', ...(opts.video?.codec === 'VP8' ? ['video_codecs=VP8'] : []), ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
   const name = opts.displayName ? `"${opts.displayName}" ` : '';
   const transport = opts.transport && opts.transport !== 'udp' ? `;transport=${opts.transport}` : '';
   const reg = opts.register;

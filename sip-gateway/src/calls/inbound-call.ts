@@ -308,6 +308,7 @@ export class InboundCall {
         this.log.warn({ err }, 'no video socket for the call: answering audio only');
       }
     }
+    if (n.ok && n.videoRejected.length > 0) this.log.info({ videoRejected: n.videoRejected }, 'video m-lines answered with port 0');
     const plain = n.ok && n.video.length === 0 ? n : audioOnly;
     this.session = plain.session;
     this.pendingVideo = plain;

@@ -231,6 +231,7 @@ export class MeetingVideoBridges {
   }
 
   private onSourceAdded(bridge: Bridge, s: VideoTapSource): void {
+    if (!bridge.sources.has(s.producerId)) this.logger.debug({ room: bridge.meetingId, source: s }, 'video source');
     bridge.sources.set(s.producerId, s);
     const now = this.now();
     for (const state of bridge.calls.values()) {
