@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,8 +47,28 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function joinBrowser(address: string, name: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+/** A Chromium of its own whose fake microphone plays `wav` (the fake capture file is per browser process). */
+async function launchWithMic(wav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
+      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required',
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
+  });
+}
+
+/** `seconds` of a warbling tone (speech-like enough for the active-speaker observer) then as long of silence, or the reverse. */
+function turnWav(file: string, seconds: number, speakFirst: boolean): void {
+  const talk = `${file}.talk.wav`;
+  const quiet = `${file}.quiet.wav`;
+  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', talk, 'synth', String(seconds), 'sine', '300-900', 'tremolo', '5', '70', 'vol', '0.6']);
+  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', quiet, 'trim', '0', String(seconds)]);
+  execFileSync('sox', speakFirst ? [talk, quiet, file] : [quiet, talk, file]);
+}
+
+async function joinBrowser(address: string, name: string, using: Browser = browser): Promise<{ page: Page; errors: string[] }> {
+  const context = await using.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -119,5 +140,60 @@ describe('a SIP room system with H.264 video in a meeting', () => {
     await vtc.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);
     expect(bea.errors).toEqual([]);
+  });
+
+  it('the room system’s one stream follows the active speaker: two browsers taking turns to speak', async () => {
+    const companyId = await createCompany(f);
+    const room = await createRoom(f, companyId);
+    const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
+    // Ann talks for 6 s then is silent for 6 s, Ben the other way round; both loop.
+    const annWav = path.join(dir, 'ann.wav');
+    const benWav = path.join(dir, 'ben.wav');
+    turnWav(annWav, 6, true);
+    turnWav(benWav, 6, false);
+    const annBrowser = await launchWithMic(annWav);
+    const benBrowser = await launchWithMic(benWav);
+    try {
+      const ann = await joinBrowser(room.address, 'Ann', annBrowser);
+      const ben = await joinBrowser(room.address, 'Ben', benBrowser);
+      const silence = path.join(dir, 'silence.wav');
+      execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', silence, 'trim', '0', '120']);
+      const vtc = await startBaresipCaller({ dir, user: 'huddle', displayName: 'Huddle room', sourceWav: silence, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15, ...(process.env.SIP_VIDEO_CODEC === 'VP8' ? { codec: 'VP8' as const } : {}) } });
+      callers.push(vtc);
+      await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
+      let callId = '';
+      await eventually(() => {
+        callId = f.service.calls.list().find((c) => c.state === 'in_meeting' && c.video !== null)?.callId ?? '';
+        return callId !== '';
+      }, 30_000);
+      await eventually(() => vtc.videoReceived() !== null, 30_000);
+
+      // Watch what the call's one stream shows for 30 s: it must change with the speaker, not stay put.
+      const shown: string[] = [];
+      const deadline = Date.now() + 30_000;
+      let stats = await f.service.calls.videoStats(callId);
+      const switchesBefore = stats!.switches;
+      const names = new Map([[await ann.page.evaluate(() => window.convene.state.participantId), 'Ann'], [await ben.page.evaluate(() => window.convene.state.participantId), 'Ben']]);
+      while (Date.now() < deadline) {
+        const who = f.service.calls.list().find((c) => c.callId === callId)?.video?.showing;
+        const name = who ? names.get(who) ?? who : null;
+        if (name && shown[shown.length - 1] !== name) shown.push(name);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      stats = await f.service.calls.videoStats(callId);
+      // The two speakers, alternating with their turns: at least Ann → Ben → Ann (or the reverse).
+      expect(new Set(shown), `shown: ${shown.join(' → ')}`).toEqual(new Set(['Ann', 'Ben']));
+      expect(shown.length, `shown: ${shown.join(' → ')}`).toBeGreaterThanOrEqual(3);
+      expect(stats!.switches - switchesBefore).toBeGreaterThanOrEqual(2);
+      // One SSRC: the room system kept decoding one stream (baresip logs a new "receiving with resolution" per new stream/SSRC).
+      expect(vtc.output().match(/video: receiving with resolution/g)?.length ?? 0).toBe(1);
+      expect(vtc.output()).not.toMatch(/decode error|avcodec: decode/i);
+      expect(ann.errors).toEqual([]);
+      expect(ben.errors).toEqual([]);
+      await vtc.hangup();
+    } finally {
+      await annBrowser.close();
+      await benBrowser.close();
+    }
   });
 });

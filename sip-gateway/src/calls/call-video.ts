@@ -153,6 +153,11 @@ export class CallVideo {
     return 200;
   }
 
+  /** Whose video the caller's m-line shows now (null: nothing, or not in the meeting yet). */
+  showing(role: VideoRole): { participantId: string; source: 'camera' | 'screen' } | null {
+    return this.meeting?.showing(this.deps.media.callId, role) ?? null;
+  }
+
   stats(role: VideoRole): Promise<CallVideoStats> | null {
     return this.opened.has(role) ? this.deps.media.videoStats(role) : null;
   }

@@ -122,10 +122,10 @@ export class InboundCall {
   }
 
   /** The negotiated video: main codec, cap and roles (null for audio-only calls). */
-  get videoSummary(): { codec: string | null; capBps: number; roles: string[] } | null {
+  get videoSummary(): { codec: string | null; capBps: number; roles: string[]; showing: string | null } | null {
     const v = this.video;
     if (!v || v.negotiated.length === 0) return null;
-    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role) };
+    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role), showing: v.showing('main')?.participantId ?? null };
   }
 
   /** The engine's stats of one video m-line (tests, metrics); null without it. */

@@ -24,6 +24,8 @@ export interface MeetingVideo {
   /** The call's cap or m-lines changed (re-offer, the join's company cap). */
   updateCall(call: VideoCallView): void;
   removeCall(callId: string): void;
+  /** Whose stream a call's m-line shows now (the switch to it may still wait for its keyframe); null: nothing. */
+  showing(callId: string, role: VideoRole): { participantId: string; source: 'camera' | 'screen' } | null;
   /** Gives back one call's hold; the last one closes the tap and the fan-out. */
   release(): void;
 }
@@ -52,6 +54,8 @@ interface Bridge {
   streams: Map<string, Promise<VideoTapStream>>;
   /** Streams the engine knows (addStream done), by id → key. */
   added: Map<string, string>;
+  /** Whose each known stream is. */
+  owners: Map<string, { participantId: string; source: 'camera' | 'screen' }>;
   gcTimers: Map<string, NodeJS.Timeout>;
   ticker: NodeJS.Timeout;
   offRoom: () => void;
@@ -107,6 +111,10 @@ export class MeetingVideoBridges {
         this.addCall(bridge, call);
       },
       updateCall: (call) => this.updateCall(bridge, call),
+      showing: (callId, role) => {
+        const id = bridge.calls.get(callId)?.shown[role];
+        return id ? bridge.owners.get(id) ?? null : null;
+      },
       removeCall: (callId) => {
         mine.delete(callId);
         this.removeCall(bridge, callId);
@@ -143,6 +151,7 @@ export class MeetingVideoBridges {
       sources: new Map(),
       streams: new Map(),
       added: new Map(),
+      owners: new Map(),
       gcTimers: new Map(),
       ticker: setInterval(() => this.tick(bridge), DECIDE_EVERY_MS),
       offRoom: () => undefined,
@@ -320,6 +329,7 @@ export class MeetingVideoBridges {
         if (!bridge.added.has(stream.streamId)) {
           await bridge.room.addStream({ streamId: stream.streamId, participantId: stream.participantId, source: stream.source, ssrc: stream.ssrc, payloadType: stream.payloadType, codec });
           bridge.added.set(stream.streamId, key);
+          bridge.owners.set(stream.streamId, { participantId: stream.participantId, source: stream.source });
         }
         return stream;
       })();
@@ -359,6 +369,7 @@ export class MeetingVideoBridges {
     const key = bridge.added.get(streamId);
     if (key === undefined) return;
     bridge.added.delete(streamId);
+    bridge.owners.delete(streamId);
     bridge.streams.delete(key);
     this.cancelGc(bridge, streamId);
     if (!bridge.closed) void bridge.room.removeStream(streamId).catch(() => undefined);
