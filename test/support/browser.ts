@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { RtpCapabilities } from 'mediasoup/node/lib/types.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ConsumeOptions, InboundStats, PageGlobal, ProduceOptions, SignalRequest, Source, TransportOptions } from './media-page/api.js';
+import type { ConsumeOptions, InboundStats, OutboundVideoLayer, PageGlobal, ProduceOptions, SignalRequest, Source, TransportOptions } from './media-page/api.js';
 
-export type { ConsumeOptions, InboundStats, ProduceOptions, SignalRequest, Source, TransportOptions };
+export type { ConsumeOptions, InboundStats, OutboundVideoLayer, ProduceOptions, SignalRequest, Source, TransportOptions };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -151,6 +151,10 @@ export class MediaPageHandle {
 
   outboundLayers(source: Source): Promise<{ rid: string; bytesSent: number }[]> {
     return this.page.evaluate((s) => (globalThis as unknown as PageGlobal).mediaPage.outboundLayers(s), source);
+  }
+
+  outboundVideo(source: Source): Promise<OutboundVideoLayer[]> {
+    return this.page.evaluate((s) => (globalThis as unknown as PageGlobal).mediaPage.outboundVideo(s), source);
   }
 
   /** mediasoup-client transport connection states by direction ('new' … 'connected' | 'failed'). */

@@ -37,6 +37,25 @@ export interface InboundStats {
   packetsReceived: number;
   framesDecoded: number;
   frameWidth: number;
+  frameHeight: number;
+  /** e.g. 'video/H264' (from the inbound-rtp's codec). */
+  mimeType: string;
+}
+
+/** One outbound-rtp of a video producer (one simulcast layer), cumulative figures. */
+export interface OutboundVideoLayer {
+  rid: string;
+  mimeType: string;
+  bytesSent: number;
+  framesEncoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  /** Seconds spent encoding, summed over frames. */
+  totalEncodeTime: number;
+  encoderImplementation: string;
+  scalabilityMode: string;
+  qualityLimitationReason: string;
+  active: boolean;
 }
 
 export interface ProduceOptions {
@@ -45,6 +64,10 @@ export interface ProduceOptions {
   simulcast?: boolean;
   /** e.g. 'video/H264' to force a codec; default: the first the router offers (VP8). */
   codecMimeType?: string;
+  /** Simulcast encodings to use instead of the built-in three (implies simulcast). */
+  encodings?: { rid: string; maxBitrate: number; scaleResolutionDownBy: number; scalabilityMode: string }[];
+  /** Camera capture size (default 1280x720 at 15 fps). */
+  capture?: { width: number; height: number; frameRate: number };
 }
 
 /** What the page exposes as `window.mediaPage`. */
@@ -58,6 +81,7 @@ export interface MediaPageApi {
   consumerIds(): string[];
   inboundStats(): Promise<InboundStats[]>;
   outboundLayers(source: Source): Promise<{ rid: string; bytesSent: number }[]>;
+  outboundVideo(source: Source): Promise<OutboundVideoLayer[]>;
   pauseProducer(source: Source): void;
   readonly transportStates: Record<string, string>;
   readonly errors: string[];

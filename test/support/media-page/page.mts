@@ -6,7 +6,7 @@
  */
 import { Device, types } from 'mediasoup-client';
 
-import type { ConsumeOptions, InboundStats, MediaPageApi, PageGlobal, ProduceOptions, SignalRequest, Source, TransportOptions } from './api.js';
+import type { ConsumeOptions, InboundStats, MediaPageApi, OutboundVideoLayer, PageGlobal, ProduceOptions, SignalRequest, Source, TransportOptions } from './api.js';
 
 const page = globalThis as unknown as PageGlobal;
 const signal = <T,>(req: SignalRequest): Promise<T> => page.__convene_signal(req.method, req.data) as Promise<T>;
@@ -67,7 +67,7 @@ export class MediaPage implements MediaPageApi {
   }
 
   /** Sends the fake camera / microphone (Chromium's --use-fake-device-for-media-stream). Returns the producer id. */
-  async produce({ source, simulcast = false, codecMimeType }: ProduceOptions): Promise<string> {
+  async produce({ source, simulcast = false, codecMimeType, encodings, capture }: ProduceOptions): Promise<string> {
     const transport = this.sendTransport;
     if (!transport) throw new Error('no send transport');
     const audio = source === 'mic' || source === 'screen-audio';
@@ -75,14 +75,14 @@ export class MediaPage implements MediaPageApi {
     const stream =
       source === 'screen'
         ? await navigator.mediaDevices.getDisplayMedia({ video: true })
-        : await navigator.mediaDevices.getUserMedia(audio ? { audio: true } : { video: { width: 1280, height: 720, frameRate: 15 } });
+        : await navigator.mediaDevices.getUserMedia(audio ? { audio: true } : { video: capture ?? { width: 1280, height: 720, frameRate: 15 } });
     const track = audio ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
     if (!track) throw new Error(`no ${audio ? 'audio' : 'video'} track from the fake device`);
     const codec = codecMimeType ? this.loaded().rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === codecMimeType.toLowerCase()) : undefined;
     const producer = await transport.produce({
       track,
       appData: { source },
-      ...(simulcast && !audio ? { encodings: SIMULCAST } : {}),
+      ...(!audio && encodings ? { encodings: encodings as RTCRtpEncodingParameters[] } : simulcast && !audio ? { encodings: SIMULCAST } : {}),
       ...(codec ? { codec } : {}),
     });
     this.producers.set(source, producer);
@@ -124,10 +124,18 @@ export class MediaPage implements MediaPageApi {
         packetsReceived: 0,
         framesDecoded: 0,
         frameWidth: 0,
+        frameHeight: 0,
+        mimeType: '',
       };
       const report = await consumer.getStats();
-      report.forEach((s: { type?: string; bytesReceived?: number; packetsReceived?: number; framesDecoded?: number; frameWidth?: number }) => {
+      const codecs = new Map<string, string>();
+      report.forEach((s: { type?: string; id?: string; mimeType?: string }) => {
+        if (s.type === 'codec' && s.id) codecs.set(s.id, s.mimeType ?? '');
+      });
+      report.forEach((s: { type?: string; bytesReceived?: number; packetsReceived?: number; framesDecoded?: number; frameWidth?: number; frameHeight?: number; codecId?: string }) => {
         if (s.type !== 'inbound-rtp') return;
+        row.frameHeight = Math.max(row.frameHeight, s.frameHeight ?? 0);
+        if (s.codecId) row.mimeType = codecs.get(s.codecId) ?? row.mimeType;
         row.bytesReceived += s.bytesReceived ?? 0;
         row.packetsReceived += s.packetsReceived ?? 0;
         row.framesDecoded += s.framesDecoded ?? 0;
@@ -147,6 +155,35 @@ export class MediaPage implements MediaPageApi {
       if (s.type === 'outbound-rtp') out.push({ rid: s.rid ?? '', bytesSent: s.bytesSent ?? 0 });
     });
     return out;
+  }
+
+  /** Per-layer encoder figures of a video producer (codec, resolution, frames, encode time). */
+  async outboundVideo(source: Source): Promise<OutboundVideoLayer[]> {
+    const producer = this.producers.get(source);
+    if (!producer) return [];
+    const report = await producer.getStats();
+    const codecs = new Map<string, string>();
+    report.forEach((s: { type?: string; id?: string; mimeType?: string }) => {
+      if (s.type === 'codec' && s.id) codecs.set(s.id, s.mimeType ?? '');
+    });
+    const out: OutboundVideoLayer[] = [];
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'outbound-rtp') return;
+      out.push({
+        rid: (s.rid as string) ?? '',
+        mimeType: codecs.get(s.codecId as string) ?? '',
+        bytesSent: (s.bytesSent as number) ?? 0,
+        framesEncoded: (s.framesEncoded as number) ?? 0,
+        frameWidth: (s.frameWidth as number) ?? 0,
+        frameHeight: (s.frameHeight as number) ?? 0,
+        totalEncodeTime: (s.totalEncodeTime as number) ?? 0,
+        encoderImplementation: (s.encoderImplementation as string) ?? '',
+        scalabilityMode: (s.scalabilityMode as string) ?? '',
+        qualityLimitationReason: (s.qualityLimitationReason as string) ?? '',
+        active: (s.active as boolean) ?? true,
+      });
+    });
+    return out.sort((a, b) => a.rid.localeCompare(b.rid));
   }
 
   pauseProducer(source: Source): void {

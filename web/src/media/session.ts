@@ -4,7 +4,7 @@ import type { ConsumerView, IceServerView, JoinMode, MediaSource as SourceName, 
 import { Emitter } from '../../../common/src/emitter.js';
 import type { SignalingClient } from '../signaling/index.js';
 import { SignalingError } from '../signaling/index.js';
-import { cameraConstraints, cameraEncodings, screenMaxBitrate } from './encodings.js';
+import { cameraConstraints, cameraEncodings, chooseCameraCodec, screenMaxBitrate } from './encodings.js';
 
 export interface RemoteTrack {
   consumerId: string;
@@ -104,13 +104,17 @@ export class MediaSession {
     await this.produce('mic', track, { codecOptions: { opusDtx: true, opusFec: true } });
   }
 
-  /** Starts the camera as VP8 with three simulcast layers sized to the call bandwidth. */
+  /**
+   * Starts the camera with three simulcast layers sized to the call bandwidth, as H.264 constrained
+   * baseline when the router and this browser allow it (room systems need no transcoding), else VP8.
+   */
   async startCamera(): Promise<void> {
     if (this.mode !== 'video') return;
     const stream = await getUserMedia({ video: cameraConstraints(this.bandwidthKbps, this.maxVideoHeight) });
     const track = stream.getVideoTracks()[0];
     if (!track) throw new SignalingError('media_unavailable', 'No camera track.');
-    const codec = this.device?.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+    const senderCodecs = typeof RTCRtpSender !== 'undefined' && RTCRtpSender.getCapabilities ? (RTCRtpSender.getCapabilities('video')?.codecs ?? null) : null;
+    const codec = chooseCameraCodec(this.device?.rtpCapabilities.codecs ?? [], senderCodecs);
     await this.produce('camera', track, {
       encodings: cameraEncodings(this.bandwidthKbps),
       codecOptions: { videoGoogleStartBitrate: 300 },
