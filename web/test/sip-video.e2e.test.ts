@@ -140,7 +140,7 @@ describe('a SIP room system with H.264 video in a meeting', () => {
     await vtc.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);
     expect(bea.errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('the room system’s one stream follows the active speaker: two browsers taking turns to speak', async () => {
     const companyId = await createCompany(f);
@@ -187,7 +187,7 @@ describe('a SIP room system with H.264 video in a meeting', () => {
       expect(stats!.switches - switchesBefore).toBeGreaterThanOrEqual(2);
       // One SSRC: the room system kept decoding one stream (baresip logs a new "receiving with resolution" per new stream/SSRC).
       expect(vtc.output().match(/video: receiving with resolution/g)?.length ?? 0).toBe(1);
-      expect(vtc.output()).not.toMatch(/decode error|avcodec: decode/i);
+      expect(vtc.output()).not.toMatch(/error while decoding|non-existing PPS|decode error|concealing \d+ (DC|AC|MV) errors/i);
       expect(ann.errors).toEqual([]);
       expect(ben.errors).toEqual([]);
       await vtc.hangup();
@@ -195,5 +195,5 @@ describe('a SIP room system with H.264 video in a meeting', () => {
       await annBrowser.close();
       await benBrowser.close();
     }
-  });
+  }, 150_000);
 });
