@@ -154,7 +154,7 @@ export class CallVideo {
   }
 
   /** Whose video the caller's m-line shows now (null: nothing, or not in the meeting yet). */
-  showing(role: VideoRole): { participantId: string; source: 'camera' | 'screen' } | null {
+  showing(role: VideoRole): { participantId: string; source: 'camera' | 'screen'; layer: number } | null {
     return this.meeting?.showing(this.deps.media.callId, role) ?? null;
   }
 

@@ -94,6 +94,8 @@ export class InboundCall {
   /** The caller offered a video m-line (join mode, whether video is worth setting up). */
   private offeredVideo = false;
   private sdpKbps: number | null = null;
+  /** The last SDP we sent in the dialog (answer or offer): admin views and tests. */
+  localSdp: string | null = null;
   private finalStatus: number | null = null;
   private endReason: string | null = null;
   private readonly cleanups: (() => void)[] = [];
@@ -122,10 +124,11 @@ export class InboundCall {
   }
 
   /** The negotiated video: main codec, cap and roles (null for audio-only calls). */
-  get videoSummary(): { codec: string | null; capBps: number; roles: string[]; showing: string | null } | null {
+  get videoSummary(): { codec: string | null; capBps: number; roles: string[]; showing: string | null; showingLayer: number | null } | null {
     const v = this.video;
     if (!v || v.negotiated.length === 0) return null;
-    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role), showing: v.showing('main')?.participantId ?? null };
+    const showing = v.showing('main');
+    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role), showing: showing?.participantId ?? null, showingLayer: showing?.layer ?? null };
   }
 
   /** The engine's stats of one video m-line (tests, metrics); null without it. */
@@ -253,6 +256,7 @@ export class InboundCall {
     }
     this.transition('answering');
     this.dialog = this.incoming.accept({ body });
+    this.localSdp = body;
     this.finalStatus = 200;
     this.ctx.metrics.answered();
     this.watchDialog(this.dialog);
@@ -563,7 +567,10 @@ export class InboundCall {
       if (req.method === 'INVITE') {
         this.origin = bump(this.origin);
         void this.lateOffer().then(
-          (sdp) => incoming.accept({ body: sdp }),
+          (sdp) => {
+            incoming.accept({ body: sdp });
+            this.localSdp = sdp;
+          },
           (err: unknown) => {
             this.log.warn({ err }, 'offer for an offerless re-INVITE failed');
             incoming.respond(500);
@@ -583,6 +590,7 @@ export class InboundCall {
       ({ body, negotiated }) => {
         if (this.state === 'ending' || this.state === 'ended') return;
         incoming.accept({ body });
+        this.localSdp = body;
         this.pendingVideo = null;
         this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name, video: negotiated.video.map((v) => `${v.role}:${v.codec.name}:${v.direction}`) }, 'session updated');
         void this.media?.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));

@@ -25,7 +25,7 @@ export interface MeetingVideo {
   updateCall(call: VideoCallView): void;
   removeCall(callId: string): void;
   /** Whose stream a call's m-line shows now (the switch to it may still wait for its keyframe); null: nothing. */
-  showing(callId: string, role: VideoRole): { participantId: string; source: 'camera' | 'screen' } | null;
+  showing(callId: string, role: VideoRole): { participantId: string; source: 'camera' | 'screen'; layer: number } | null;
   /** Gives back one call's hold; the last one closes the tap and the fan-out. */
   release(): void;
 }
@@ -55,7 +55,7 @@ interface Bridge {
   /** Streams the engine knows (addStream done), by id → key. */
   added: Map<string, string>;
   /** Whose each known stream is. */
-  owners: Map<string, { participantId: string; source: 'camera' | 'screen' }>;
+  owners: Map<string, { participantId: string; source: 'camera' | 'screen'; layer: number }>;
   gcTimers: Map<string, NodeJS.Timeout>;
   ticker: NodeJS.Timeout;
   offRoom: () => void;
@@ -329,7 +329,7 @@ export class MeetingVideoBridges {
         if (!bridge.added.has(stream.streamId)) {
           await bridge.room.addStream({ streamId: stream.streamId, participantId: stream.participantId, source: stream.source, ssrc: stream.ssrc, payloadType: stream.payloadType, codec });
           bridge.added.set(stream.streamId, key);
-          bridge.owners.set(stream.streamId, { participantId: stream.participantId, source: stream.source });
+          bridge.owners.set(stream.streamId, { participantId: stream.participantId, source: stream.source, layer: stream.maxSpatialLayer });
         }
         return stream;
       })();

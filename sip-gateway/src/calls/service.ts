@@ -37,8 +37,8 @@ export class CallService {
   }
 
   /** Live calls (tests, admin views). */
-  list(): { callId: string; state: CallState; participantId: string | null; audio: InboundCall['audio']; video: InboundCall['videoSummary'] }[] {
-    return [...this.calls.values()].map((c) => ({ callId: c.callId, state: c.state, participantId: c.participantId, audio: c.audio, video: c.videoSummary }));
+  list(): { callId: string; state: CallState; participantId: string | null; audio: InboundCall['audio']; video: InboundCall['videoSummary']; localSdp: string | null }[] {
+    return [...this.calls.values()].map((c) => ({ callId: c.callId, state: c.state, participantId: c.participantId, audio: c.audio, video: c.videoSummary, localSdp: c.localSdp }));
   }
 
   /** The media engine's stats of a live call's video m-line (tests, admin views); null without one. */
