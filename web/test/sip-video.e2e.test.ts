@@ -35,7 +35,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM_PATH,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      `--use-file-for-fake-audio-capture=${tone}`, '--autoplay-policy=no-user-gesture-required',
+      '--auto-select-desktop-capture-source=Entire screen', `--use-file-for-fake-audio-capture=${tone}`, '--autoplay-policy=no-user-gesture-required',
       '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
   });
 }, 120_000);
@@ -136,6 +136,16 @@ describe('a SIP room system with H.264 video in a meeting', () => {
     expect(stats!.packetsReceived).toBeGreaterThan(0);
     expect(stats!.packetsSent).toBeGreaterThan(0);
     expect(stats!.currentStreamId).not.toBeNull();
+
+    // Presentation without a slides m-line (baresip has one video line): a browser's screen share
+    // replaces the main video while it presents, then the camera comes back.
+    const current = () => f.service.calls.list().find((c) => c.callId === call!.callId)?.video;
+    await bea.page.getByTestId('toggle-screen').click();
+    await expect.poll(() => current()?.showingSource, { timeout: 20_000 }).toBe('screen');
+    const sentBefore = (await f.service.calls.videoStats(call!.callId))!.packetsSent;
+    await expect.poll(async () => (await f.service.calls.videoStats(call!.callId))!.packetsSent, { timeout: 10_000 }).toBeGreaterThan(sentBefore + 10);
+    await bea.page.getByTestId('toggle-screen').click();
+    await expect.poll(() => current()?.showingSource, { timeout: 20_000 }).toBe('camera');
 
     await vtc.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);

@@ -294,7 +294,9 @@ export class MeetingVideoBridges {
       const currentKey = state.shown[role] ? bridge.added.get(state.shown[role]!) ?? null : null;
       if (!force && key === currentKey && (key !== null || state.shown[role] === null)) continue;
       state.chain = state.chain.then(() => this.select(bridge, state, role, source, layer)).catch((err: unknown) => {
-        this.logger.warn({ err, callId: state.view.callId, role }, 'video selection failed');
+        // A source that closed while we subscribed is routine (its removal reselects); anything else is worth a warning.
+        const routine = (err as { code?: unknown }).code === 'media_unknown_producer';
+        this.logger[routine ? 'debug' : 'warn']({ err, callId: state.view.callId, role }, 'video selection failed');
       });
     }
   }

@@ -161,8 +161,11 @@ export class MediaSession {
       track.stop();
       throw err;
     });
+    // Same codec choice as the camera: a room system's slides (or main) line takes the share untranscoded.
+    const senderCodecs = typeof RTCRtpSender !== 'undefined' && RTCRtpSender.getCapabilities ? (RTCRtpSender.getCapabilities('video')?.codecs ?? null) : null;
+    const codec = chooseCameraCodec(this.device?.rtpCapabilities.codecs ?? [], senderCodecs);
     try {
-      await this.produce('screen', track, { encodings: [{ maxBitrate: screenMaxBitrate(this.bandwidthKbps) }] });
+      await this.produce('screen', track, { encodings: [{ maxBitrate: screenMaxBitrate(this.bandwidthKbps) }], ...(codec ? { codec } : {}) });
     } catch (err) {
       track.stop();
       await this.signaling.request('presentation.stop', {}).catch(() => undefined);
