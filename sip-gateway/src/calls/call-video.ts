@@ -17,6 +17,13 @@ import type { VideoMetrics } from './metrics.js';
 
 /** At most one SIP INFO picture_fast_update per role this often (the engine already limits keyframeNeeded to 1/s). */
 const MIN_INFO_INTERVAL_MS = 1_000;
+/** How often the slides line's inflow is looked at (no BFCP: content flowing is the caller presenting). */
+const SLIDES_POLL_MS = 500;
+/** The caller stopped presenting when nothing came on its slides line for this long. */
+const SLIDES_QUIET_MS = 3_000;
+
+/** Whether we receive on an m-line of this direction (ours: the caller sends when we are recvonly/sendrecv). */
+const weReceive = (d: NegotiatedVideo['direction']) => d === 'sendrecv' || d === 'recvonly';
 
 export interface CallVideoDeps {
   media: CallMedia;
@@ -51,6 +58,13 @@ export class CallVideo {
   private camera: CallerVideoProducer | null = null;
   private meeting: MeetingVideo | null = null;
   private participantId: string | null = null;
+  private handle: ParticipantHandle<MediaRoomApi> | null = null;
+  private leg: RtpLegPort | null = null;
+  /** The caller's content as the meeting's presentation (a `screen` producer), while it presents. */
+  private slides: { producer: CallerVideoProducer | null; transport: { id: string; ip: string; port: number } | null; presenting: boolean; lostFloor: boolean; quietSince: number | null; busy: boolean } = {
+    producer: null, transport: null, presenting: false, lostFloor: false, quietSince: null, busy: false,
+  };
+  private slidesTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly offs: (() => void)[] = [];
 
@@ -117,7 +131,23 @@ export class CallVideo {
     const main = this.streams.find((v) => v.role === 'main');
     if (!main || this.closed) return;
     this.participantId = handle.participantId;
+    this.handle = handle;
+    this.leg = leg;
     this.camera = await attachCallerVideo(handle, leg, main, 'camera');
+    // The caller's content: presenting while its slides line carries video (RFC 4796, no BFCP).
+    this.offs.push(
+      leg.events.on('producerClosed', (id) => {
+        if (id !== this.slides.producer?.producerId) return;
+        // Someone else took the floor (take-over as for browsers): stop relaying until the caller stops and starts again.
+        this.slides.producer = null;
+        this.slides.presenting = false;
+        this.slides.lostFloor = true;
+        void this.deps.media.setVideoIngress('slides', null).catch(() => undefined);
+        this.deps.log.info('the room system’s presentation was taken over');
+      }),
+    );
+    this.slidesTimer = setInterval(() => void this.watchSlides(), SLIDES_POLL_MS);
+    this.slidesTimer.unref();
     await this.deps.media.setVideoIngress('main', this.camera.target);
     this.meeting = await this.deps.bridges.acquire(handle);
     if (this.closed) {
@@ -162,9 +192,60 @@ export class CallVideo {
     return this.opened.has(role) ? this.deps.media.videoStats(role) : null;
   }
 
+  /** Presentation from the room system: content flowing on its slides line starts it, SLIDES_QUIET_MS of none stops it. */
+  private async watchSlides(): Promise<void> {
+    const s = this.slides;
+    if (s.busy || this.closed || !this.handle || !this.leg) return;
+    s.busy = true;
+    try {
+      const line = this.streams.find((v) => v.role === 'slides');
+      const now = this.deps.now();
+      let flowing = false;
+      if (line && weReceive(line.direction) && this.opened.has('slides')) flowing = (await this.deps.media.videoStats('slides')).receivedBps > 0;
+      if (flowing) {
+        s.quietSince = null;
+        if (!s.presenting && !s.lostFloor) await this.startPresenting(line!);
+      } else {
+        s.quietSince ??= now;
+        if (!line || !weReceive(line.direction) || now - s.quietSince >= SLIDES_QUIET_MS) {
+          s.lostFloor = false;
+          if (s.presenting) await this.stopPresenting();
+        }
+      }
+    } catch (err) {
+      this.deps.log.warn({ err }, 'room system presentation');
+    } finally {
+      s.busy = false;
+    }
+  }
+
+  private async startPresenting(line: NegotiatedVideo): Promise<void> {
+    const handle = this.handle!;
+    // Takes the floor from whoever presents (the meeting core's rule: one presenter, the latest wins).
+    await handle.startPresentation();
+    const producer = await attachCallerVideo(handle, this.leg!, line, 'screen', this.slides.transport ?? undefined);
+    this.slides.transport = producer.transport;
+    this.slides.producer = producer;
+    this.slides.presenting = true;
+    await this.deps.media.setVideoIngress('slides', producer.target);
+    this.deps.log.info({ codec: line.codec.name }, 'the room system presents');
+  }
+
+  private async stopPresenting(): Promise<void> {
+    const s = this.slides;
+    const producer = s.producer;
+    s.producer = null;
+    s.presenting = false;
+    await this.deps.media.setVideoIngress('slides', null).catch(() => undefined);
+    if (producer) this.leg?.closeProducer(producer.producerId);
+    await this.handle?.stopPresentation().catch(() => undefined);
+    this.deps.log.info('the room system stopped presenting');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.slidesTimer) clearInterval(this.slidesTimer);
     for (const off of this.offs.splice(0)) off();
     const main = this.opened.has('main') ? await this.deps.media.videoStats('main').catch(() => null) : null;
     this.deps.metrics.callEnded(this.deps.media.callId, main);

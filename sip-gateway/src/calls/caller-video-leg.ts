@@ -9,6 +9,7 @@ export interface CallerVideoProducer {
   target: VideoSendTarget;
   producerId: string;
   transportId: string;
+  transport: { id: string; ip: string; port: number };
 }
 
 /**
@@ -24,13 +25,15 @@ export async function attachCallerVideo(
   leg: RtpLegPort,
   video: NegotiatedVideo,
   source: 'camera' | 'screen',
+  /** A transport of this leg made earlier for the same m-line (the slides line presents more than once). */
+  existing?: { id: string; ip: string; port: number },
 ): Promise<CallerVideoProducer> {
   const mime = `video/${video.codec.name}`.toLowerCase();
   const roomCodec = await handle.readMediaRoom((room) =>
     room.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === mime && c.preferredPayloadType === video.codec.payloadType),
   );
   if (!roomCodec) throw new Error(`the meeting has no ${video.codec.name} codec with payload type ${video.codec.payloadType}`);
-  const transport = await leg.sfu.createRtpTransport({ role: video.role === 'slides' ? 'presentation' : 'video', comedia: true, rtcpMux: true });
+  const transport = existing ?? (await leg.sfu.createRtpTransport({ role: video.role === 'slides' ? 'presentation' : 'video', comedia: true, rtcpMux: true }));
   const ssrc = randomInt(1, 0xffffffff);
   const producerId = await leg.produce({
     transportId: transport.id,
@@ -48,5 +51,5 @@ export async function attachCallerVideo(
       rtcp: { cname: `sip-${handle.participantId.slice(0, 8)}`, reducedSize: false },
     },
   });
-  return { target: { ip: transport.ip, port: transport.port, ssrc, payloadType: video.codec.payloadType }, producerId, transportId: transport.id };
+  return { target: { ip: transport.ip, port: transport.port, ssrc, payloadType: video.codec.payloadType }, producerId, transportId: transport.id, transport: { id: transport.id, ip: transport.ip, port: transport.port } };
 }
