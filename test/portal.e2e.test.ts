@@ -475,6 +475,35 @@ describe('portal walk-through in chromium', () => {
     await expect.poll(() => listed.textContent()).toContain(`ended ${past.slice(0, 10)}`);
   });
 
+  it("sets and clears the company's call bandwidth policy; the admin API holds what the portal shows", async () => {
+    const auth = { authorization: `Bearer ${partnerToken}` };
+    const companyId = decodeURIComponent(companyUrl.split('/').at(-1)!);
+    const stored = async () => (JSON.parse((await app.inject({ method: 'GET', url: `/api/v1/companies/${companyId}`, headers: auth })).body) as { maxCallBandwidthKbps?: number | null }).maxCallBandwidthKbps ?? null;
+    await page.goto(`${companyUrl}/licences`);
+    const line = page.getByTestId('call-bandwidth');
+    await expect.poll(() => line.textContent()).toContain('the service default');
+    expect(await stored()).toBeNull();
+
+    await line.getByRole('button', { name: 'Change' }).click();
+    await page.getByLabel(/Cap per call in kbps/).fill('32');
+    await page.locator('dialog[open]').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('dialog[open] .form-error').textContent()).toContain('from 64 to 4000');
+    await page.getByLabel(/Cap per call in kbps/).fill('576');
+    await dialogOk(page);
+    await expect.poll(() => page.getByTestId('call-bandwidth').textContent()).toContain('at most 576 kbps per call');
+    expect(await stored()).toBe(576);
+
+    // After a reload the portal still shows it (it comes from the API, not the page's memory).
+    await page.reload();
+    await expect.poll(() => page.getByTestId('call-bandwidth').textContent()).toContain('at most 576 kbps per call');
+    await page.getByTestId('call-bandwidth').getByRole('button', { name: 'Change' }).click();
+    expect(await page.getByLabel(/Cap per call in kbps/).inputValue()).toBe('576');
+    await page.getByLabel(/Cap per call in kbps/).fill('');
+    await dialogOk(page);
+    await expect.poll(() => page.getByTestId('call-bandwidth').textContent()).toContain('the service default');
+    expect(await stored()).toBeNull();
+  });
+
   it('an Enterprise Wide Agreement reads "unlimited", never -1 (bug 3)', async () => {
     const auth = { authorization: `Bearer ${partnerToken}`, 'content-type': 'application/json' };
     const c = await app.inject({ method: 'POST', url: '/api/v1/companies', headers: auth, payload: JSON.stringify({ name: 'Wide Corp' }) });

@@ -106,7 +106,7 @@ async function run(codec: 'video/VP8' | 'video/H264', server: PageServer, servic
     const publisher = await join(pub.browser, server, room, 'publisher');
     const receivers = await Promise.all([0, 1, 2].map((layer) => join(recvBrowser, server, room, `layer-${layer}`)));
     const c = cameraConstraints(bandwidthKbps);
-    const capture = { width: (c.width as { ideal: number }).ideal, height: (c.height as { ideal: number }).ideal, frameRate: fps };
+    const capture = { width: c.width.ideal, height: c.height.ideal, frameRate: fps };
     await publisher.page.produce({ source: 'camera', codecMimeType: codec, encodings: cameraEncodings(bandwidthKbps), capture });
     // Each receiver asks for one spatial layer.
     for (let i = 0; i < 50 && receivers.some((r) => r.media.consumerInfos().length === 0); i++) await sleep(100);

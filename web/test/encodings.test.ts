@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_BANDWIDTHS_KBPS } from '../../server/src/protocol/index.js';
-import { cameraConstraints, cameraEncodings, chooseCameraCodec, screenMaxBitrate } from '../src/media/encodings.js';
+import { cameraConstraints, cameraEncodings, chooseVideoCodec, screenMaxBitrate } from '../src/media/encodings.js';
 
 describe('camera simulcast encodings', () => {
   it.each(CALL_BANDWIDTHS_KBPS)('at %i kbps: three layers, rising, that together fit the call bandwidth', (kbps) => {
@@ -40,15 +40,15 @@ describe('camera codec', () => {
   ];
 
   it('H.264 constrained baseline (packetization-mode 1) when the router offers it and the browser encodes it', () => {
-    expect(chooseCameraCodec([vp8, h264], chromiumSender)).toBe(h264);
+    expect(chooseVideoCodec([vp8, h264], chromiumSender)).toBe(h264);
   });
 
   it('VP8 when the browser cannot encode H.264, or the router offers no usable H.264', () => {
-    expect(chooseCameraCodec([vp8, h264], [{ mimeType: 'video/VP8' }])).toBe(vp8);
-    expect(chooseCameraCodec([vp8, h264], null)).toBe(vp8);
-    expect(chooseCameraCodec([vp8, h264], [{ mimeType: 'video/H264', sdpFmtpLine: 'packetization-mode=0;profile-level-id=42e01f' }])).toBe(vp8);
-    expect(chooseCameraCodec([vp8, h264Mode0, high], chromiumSender)).toBe(vp8);
-    expect(chooseCameraCodec([vp8], chromiumSender)).toBe(vp8);
-    expect(chooseCameraCodec([], chromiumSender)).toBeUndefined();
+    expect(chooseVideoCodec([vp8, h264], [{ mimeType: 'video/VP8' }])).toBe(vp8);
+    expect(chooseVideoCodec([vp8, h264], null)).toBe(vp8);
+    expect(chooseVideoCodec([vp8, h264], [{ mimeType: 'video/H264', sdpFmtpLine: 'packetization-mode=0;profile-level-id=42e01f' }])).toBe(vp8);
+    expect(chooseVideoCodec([vp8, h264Mode0, high], chromiumSender)).toBe(vp8);
+    expect(chooseVideoCodec([vp8], chromiumSender)).toBe(vp8);
+    expect(chooseVideoCodec([], chromiumSender)).toBeUndefined();
   });
 });

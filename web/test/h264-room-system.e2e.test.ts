@@ -18,7 +18,8 @@ import { buildWebApp } from '../build.mjs';
  *   presents new frames at 640x360;
  * - that Chromium participant's own camera is published as H.264 simulcast with three layers
  *   (web/src/media/encodings.ts chooses it), so the room's video tap — the gateway's egress —
- *   offers it as video/H264 and delivers H.264 RTP from it without any transcoding.
+ *   offers it as video/H264 and delivers H.264 RTP from it without any transcoding; its screen
+ *   share is H.264 as well.
  */
 let f: ServiceFixture;
 let browser: Browser;
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('H.264 between a room system and a browser', () => {
-  it('Chromium decodes a room system’s H.264 RTP camera at 640x360, and publishes its own camera as 3-layer H.264 simulcast to the video tap', async () => {
+  it('Chromium decodes a room system’s H.264 RTP camera at 640x360, and publishes its own camera (3-layer simulcast) and screen as H.264 to the video tap', async () => {
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId, { allowGuests: true });
 
@@ -105,6 +106,9 @@ describe('H.264 between a room system and a browser', () => {
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let ffmpegErr = '';
     ffmpeg.stderr?.on('data', (d: Buffer) => (ffmpegErr += d.toString()));
+    ffmpeg.on('exit', (code) => {
+      if (code) console.error(`ffmpeg exited ${code}: ${ffmpegErr}`);
+    });
 
     // The browser's tile for the room system shows moving video at the room system's resolution.
     const tileVideo = page.locator(`[data-testid="tile"][data-participant-id="${sipId}"] video`);
@@ -124,7 +128,7 @@ describe('H.264 between a room system and a browser', () => {
             setTimeout(() => resolve({ frames, width: v.videoWidth, height: v.videoHeight }), 3000);
           }),
       );
-    await expect.poll(async () => (await presented()).frames, { timeout: 30_000, interval: 200, message: () => `no frames; ffmpeg: ${ffmpegErr}` }).toBeGreaterThan(10);
+    await expect.poll(async () => (await presented()).frames, { timeout: 30_000, interval: 200, message: `no frames decoded from the room system (ffmpeg stderr is in the test log)` }).toBeGreaterThan(10);
     expect(await presented()).toMatchObject({ width: 640, height: 360 });
     const decoded = async () => (await page.evaluate(() => window.convene.stats()))[sipId]?.framesDecoded ?? 0;
     const before = await decoded();
@@ -146,6 +150,11 @@ describe('H.264 between a room system and a browser', () => {
     const nalType = (b: Buffer) => b[0]! & 0x1f;
     const startsWithSps = (b: Buffer) => nalType(b) === 7 || (nalType(b) === 24 && (b[3]! & 0x1f) === 7) || (nalType(b) === 28 && (b[1]! & 0x1f) === 7);
     await engine.waitFor((p) => p.ssrc === stream.ssrc && p.payloadType === stream.payloadType && startsWithSps(p.payload), 20_000);
+    // Its screen share (the room system's slides) is H.264 too.
+    await page.getByTestId('toggle-screen').click();
+    await expect
+      .poll(() => tap.sources().filter((s) => s.participantId === webId && s.source === 'screen').map((s) => s.mimeType), { timeout: 20_000 })
+      .toEqual(['video/H264']);
     expect(pageErrors).toEqual([]);
     tap.close();
     await context.close();

@@ -27,7 +27,7 @@ beforeAll(async () => {
   mediasoup.observer.on('newworker', (w) =>
     w.observer.on('newrouter', (r) => r.observer.on('newtransport', (t) => t.observer.on('newconsumer', (c) => mediasoupConsumers.set(c.id, c)))),
   );
-  pool = await startTestPool(logger, 1);
+  pool = await startTestPool(logger, 2);
 });
 afterEach(() => {
   for (const t of timers.splice(0)) clearInterval(t);
@@ -131,7 +131,7 @@ function senderReport(ssrc: number, rtpTimestamp: number, packets: number, octet
 
 function record(tap: VideoTapApi): { [K in keyof VideoTapEvents]: VideoTapEvents[K][] } {
   const log = { sourceAdded: [], sourceRemoved: [], sourcePaused: [], sourceResumed: [], streamClosed: [], closed: [] } as { [K in keyof VideoTapEvents]: VideoTapEvents[K][] };
-  for (const k of Object.keys(log) as (keyof VideoTapEvents)[]) tap.events.on(k, (...args: never[]) => (log[k] as unknown[]).push(args));
+  for (const k of Object.keys(log) as (keyof VideoTapEvents)[]) tap.events.on(k, ((...args: unknown[]) => (log[k] as unknown[]).push(args)) as never);
   return log;
 }
 
@@ -265,6 +265,23 @@ describe('VideoTap (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
     expect(tapConsumers[0]!.closed).toBe(true);
     await expect(tap.subscribe(a.producerId, { maxSpatialLayer: 0 })).rejects.toMatchObject({ code: 'media_room_closed' });
   }, 40_000);
+
+  it('delivers a camera homed on another worker (piped to the tap router), and the engine\'s PLI crosses the pipe', async () => {
+    const room = await openRoom('tap-pipe', { maxParticipantsPerRouter: 1 });
+    await simulcastCamera(room, 'near');
+    const far = await simulcastCamera(room, 'far');
+    expect(room.workerIndexes).toHaveLength(2);
+    expect(far.leg.workerIndex).not.toBe(room.workerIndexes[0]);
+    const tap = await room.openVideoTap({ comedia: false, rtcpMux: true });
+    const engine = await peer();
+    await tap.connect({ ip: '127.0.0.1', port: engine.port });
+    const stream = await tap.subscribe(far.producerId, { maxSpatialLayer: 2 });
+    await until(() => packetsOf(engine, stream).some((p) => p.payload.length >= LAYER_SIZES[2]!), 'the far camera at layer 2', 15_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = far.plis.filter((s) => s === far.ssrcs[2]).length;
+    engine.send(pli(stream.ssrc), tap.transport.port);
+    await until(() => far.plis.filter((s) => s === far.ssrcs[2]).length > before, 'a PLI at the far publisher');
+  }, 30_000);
 
   it('tap.close() frees the room for a new tap', async () => {
     const room = await openRoom('tap-reopen');

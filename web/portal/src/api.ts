@@ -135,6 +135,8 @@ export interface Company {
   /** The server's verdict: the evaluation is open now (its end date may have passed). */
   evaluationOpen: boolean;
   maxParticipantsPerMeeting: number | null;
+  /** Call bandwidth cap (kbps) for browsers and unregistered callers; null/absent = the service default. */
+  maxCallBandwidthKbps?: number | null;
   deletedAt: string | null;
   recordsKeptUntil: string | null;
 }

@@ -34,7 +34,14 @@ export function cameraEncodings(bandwidthKbps: number): SimulcastEncoding[] {
  * Capture size: no point capturing 720p for a 256 kbps call, and never above `maxHeight` (the
  * licence's resolution cap from the join answer: 720 unless a FullHD add-on applies).
  */
-export function cameraConstraints(bandwidthKbps: number, maxHeight = 720): MediaTrackConstraints {
+/** The capture constraints we use (a MediaTrackConstraints; plain data, so Node benches can read it too). */
+export interface CameraConstraints {
+  width: { ideal: number };
+  height: { ideal: number; max?: number };
+  frameRate: { ideal: number };
+}
+
+export function cameraConstraints(bandwidthKbps: number, maxHeight = 720): CameraConstraints {
   if (bandwidthKbps <= 576 || maxHeight < 720) return { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
   if (bandwidthKbps <= 2400 || maxHeight < 1080) return { width: { ideal: 1280 }, height: { ideal: 720, max: 720 }, frameRate: { ideal: 30 } };
   return { width: { ideal: 1920 }, height: { ideal: 1080, max: 1080 }, frameRate: { ideal: 30 } };
@@ -52,13 +59,13 @@ export interface DeviceCodec {
 }
 
 /**
- * The camera's codec: H.264 constrained baseline, packetization-mode 1, whenever the meeting's
+ * The camera's and the screen share's codec: H.264 constrained baseline, packetization-mode 1, whenever the meeting's
  * router offers it (so it is in the device's capabilities) and this browser can encode it
  * (`RTCRtpSender.getCapabilities('video')`): SIP room systems then receive the browsers' cameras
  * without transcoding. Otherwise VP8; undefined = let mediasoup-client pick. See web/README.md
  * for the measurements behind this (3 simulcast layers either way in Chromium).
  */
-export function chooseCameraCodec<C extends DeviceCodec>(deviceCodecs: readonly C[], senderFmtpLines: readonly { mimeType: string; sdpFmtpLine?: string }[] | null): C | undefined {
+export function chooseVideoCodec<C extends DeviceCodec>(deviceCodecs: readonly C[], senderFmtpLines: readonly { mimeType: string; sdpFmtpLine?: string }[] | null): C | undefined {
   const h264 = deviceCodecs.find((c) => c.mimeType.toLowerCase() === 'video/h264' && isConstrainedBaselineMode1(c.parameters ?? {}));
   const canEncode = (senderFmtpLines ?? []).some((c) => c.mimeType.toLowerCase() === 'video/h264' && isConstrainedBaselineMode1(parseFmtp(c.sdpFmtpLine ?? '')));
   if (h264 && canEncode) return h264;

@@ -4,7 +4,7 @@ import type { ConsumerView, IceServerView, JoinMode, MediaSource as SourceName, 
 import { Emitter } from '../../../common/src/emitter.js';
 import type { SignalingClient } from '../signaling/index.js';
 import { SignalingError } from '../signaling/index.js';
-import { cameraConstraints, cameraEncodings, chooseCameraCodec, screenMaxBitrate } from './encodings.js';
+import { cameraConstraints, cameraEncodings, chooseVideoCodec, screenMaxBitrate } from './encodings.js';
 
 export interface RemoteTrack {
   consumerId: string;
@@ -113,8 +113,7 @@ export class MediaSession {
     const stream = await getUserMedia({ video: cameraConstraints(this.bandwidthKbps, this.maxVideoHeight) });
     const track = stream.getVideoTracks()[0];
     if (!track) throw new SignalingError('media_unavailable', 'No camera track.');
-    const senderCodecs = typeof RTCRtpSender !== 'undefined' && RTCRtpSender.getCapabilities ? (RTCRtpSender.getCapabilities('video')?.codecs ?? null) : null;
-    const codec = chooseCameraCodec(this.device?.rtpCapabilities.codecs ?? [], senderCodecs);
+    const codec = chooseVideoCodec(this.device?.rtpCapabilities.codecs ?? [], senderVideoCodecs());
     await this.produce('camera', track, {
       encodings: cameraEncodings(this.bandwidthKbps),
       codecOptions: { videoGoogleStartBitrate: 300 },
@@ -161,10 +160,9 @@ export class MediaSession {
       track.stop();
       throw err;
     });
-    // Same codec choice as the camera: a room system's slides (or main) line takes the share untranscoded.
-    const senderCodecs = typeof RTCRtpSender !== 'undefined' && RTCRtpSender.getCapabilities ? (RTCRtpSender.getCapabilities('video')?.codecs ?? null) : null;
-    const codec = chooseCameraCodec(this.device?.rtpCapabilities.codecs ?? [], senderCodecs);
     try {
+      // Same codec rule as the camera: room systems show the presentation without transcoding.
+      const codec = chooseVideoCodec(this.device?.rtpCapabilities.codecs ?? [], senderVideoCodecs());
       await this.produce('screen', track, { encodings: [{ maxBitrate: screenMaxBitrate(this.bandwidthKbps) }], ...(codec ? { codec } : {}) });
     } catch (err) {
       track.stop();
@@ -387,6 +385,11 @@ export class MediaSession {
     });
     return transport;
   }
+}
+
+/** What this browser can encode (null where the API is missing). */
+function senderVideoCodecs(): { mimeType: string; sdpFmtpLine?: string }[] | null {
+  return typeof RTCRtpSender !== 'undefined' && typeof RTCRtpSender.getCapabilities === 'function' ? (RTCRtpSender.getCapabilities('video')?.codecs ?? null) : null;
 }
 
 async function getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {

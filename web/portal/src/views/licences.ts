@@ -1,7 +1,7 @@
 /**
  * Licenses of one company: capacity per product, license plans with the actions each offers (by
  * plan type, seed 002: quantity, payment plan, renew, auto-renew on/off, cancel), ordering a new
- * plan, Evaluation Mode, and the searchable order history with CSV download. Only a partner admin
+ * plan, Evaluation Mode, the call bandwidth policy, and the searchable order history with CSV download. Only a partner admin
  * may order or change, and only a partner admin sees prices and cost centers (the API leaves them
  * out for company admins).
  */
@@ -269,8 +269,34 @@ export async function renderLicences(root: HTMLElement, company: Company, me: Pr
       : null,
   );
 
+  // ---- call bandwidth policy (browsers and unregistered callers; provisioned endpoints keep their tier) ----
+  const capKbps = company.maxCallBandwidthKbps ?? null;
+  const bandwidth = h(
+    'div',
+    { class: 'evaluation', 'data-testid': 'call-bandwidth' },
+    h('strong', {}, 'Call bandwidth: '),
+    capKbps !== null
+      ? `at most ${capKbps} kbps per call for browsers and unregistered callers; provisioned endpoints keep their tier.`
+      : 'the service default for browsers and unregistered callers; provisioned endpoints keep their tier.',
+    partner
+      ? h('button', {
+          class: 'small secondary',
+          onclick: () =>
+            void formDialog('Call bandwidth', [{ name: 'kbps', label: 'Cap per call in kbps (64–4000; empty = the service default)', type: 'number', value: capKbps !== null ? String(capKbps) : '' }], async (v) => {
+              const text = v.kbps?.trim() ?? '';
+              const kbps = text === '' ? null : Number(text);
+              if (kbps !== null && (!Number.isInteger(kbps) || kbps < 64 || kbps > 4000)) throw new Error('Cap per call: a whole number of kbps from 64 to 4000, or empty');
+              await api.patch<Company>(`/companies/${encodeURIComponent(company.id)}`, { maxCallBandwidthKbps: kbps });
+              flash(kbps === null ? 'Call bandwidth: the service default.' : `Call bandwidth capped at ${kbps} kbps.`);
+              reloadCompany();
+            }),
+        }, 'Change')
+      : null,
+  );
+
   root.append(
     evaluation,
+    bandwidth,
     h('section', { class: 'card' }, h('h3', {}, 'Licenses'), summary),
     h(
       'section',
