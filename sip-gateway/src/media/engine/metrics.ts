@@ -16,6 +16,7 @@ export class EngineMetrics {
   private readonly jitterLost: Counter<string>;
   private readonly dtmf: Counter<string>;
   private readonly srtpFailures: Counter<string>;
+  private readonly videoPackets: Counter<string>;
 
   constructor(registry: Registry | undefined) {
     const registers = registry ? [registry] : [];
@@ -29,6 +30,8 @@ export class EngineMetrics {
     gauge('gateway_media_calls', 'SIP calls with media in the engine', (c) => c.calls);
     gauge('gateway_mixer_rooms', 'Room mixers running', (c) => c.rooms);
     gauge('gateway_mixer_legs', 'SIP legs joined to room mixers', (c) => c.legs);
+    gauge('gateway_video_legs', 'Open SIP video m-lines in the engine', (c) => c.videoLegs);
+    gauge('gateway_video_rooms', 'Meetings with a video fan-out in the engine', (c) => c.videoRooms);
     const counter = (name: string, help: string, labelNames: string[] = []): Counter<string> => {
       const make = (): Counter<string> => new Counter({ name, help, labelNames, registers });
       return r ? getOrCreate(r, name, make) : make();
@@ -38,6 +41,7 @@ export class EngineMetrics {
     this.jitterLost = counter('gateway_jitter_lost_packets_total', 'Frames concealed because their packet never arrived');
     this.dtmf = counter('gateway_dtmf_digits_total', 'DTMF key presses received', ['method']);
     this.srtpFailures = counter('gateway_srtp_failures_total', 'Incoming SRTP/SRTCP packets refused', ['kind']);
+    this.videoPackets = counter('gateway_video_packets_total', 'Video RTP packets: caller → SFU (ingress), room → caller (egress)', ['direction']);
   }
 
   /** A worker's latest cumulative counters (`worker` identifies its lifetime). */
@@ -50,6 +54,8 @@ export class EngineMetrics {
     this.jitterLost.inc(d(next.jitterLostTotal, prev?.jitterLostTotal));
     this.dtmf.inc({ method: 'rfc4733' }, d(next.dtmfTotal.rfc4733, prev?.dtmfTotal.rfc4733));
     this.dtmf.inc({ method: 'inband' }, d(next.dtmfTotal.inband, prev?.dtmfTotal.inband));
+    this.videoPackets.inc({ direction: 'ingress' }, d(next.videoIngressPacketsTotal, prev?.videoIngressPacketsTotal));
+    this.videoPackets.inc({ direction: 'egress' }, d(next.videoEgressPacketsTotal, prev?.videoEgressPacketsTotal));
     for (const [kind, n] of Object.entries(next.srtpFailuresTotal)) {
       const delta = d(n, prev?.srtpFailuresTotal[kind]);
       if (delta > 0) this.srtpFailures.inc({ kind }, delta);

@@ -35,6 +35,15 @@ export function bindUdp(ip: string, port: number): Promise<dgram.Socket> {
   });
 }
 
+/** Asks the kernel for a larger receive buffer (capped by net.core.rmem_max; best effort). */
+export function setReceiveBuffer(socket: dgram.Socket, bytes: number): void {
+  try {
+    socket.setRecvBufferSize(bytes);
+  } catch {
+    // not bound yet or refused: the default stays
+  }
+}
+
 export function closeQuietly(socket: dgram.Socket | null | undefined): void {
   if (!socket) return;
   try {

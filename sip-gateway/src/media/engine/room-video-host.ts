@@ -8,7 +8,7 @@ import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { isRtcp } from '../rtp/index.js';
 import { buildPli, PLI_BYTES } from '../video/index.js';
-import { MediaEngineError } from './port-allocator.js';
+import { MediaEngineError, setReceiveBuffer } from './port-allocator.js';
 import type { RoomVideoStream, VideoRole } from './types.js';
 import type { VideoLeg, VideoLegRoom } from './video-leg.js';
 
@@ -24,6 +24,9 @@ interface StreamEntry {
   readonly watchers: Set<VideoLeg>;
   lastPliMs: number;
 }
+
+/** Every camera of the meeting arrives here in bursts (a keyframe is tens of packets): room for ~1 s of several streams. */
+const TAP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Several legs switching to one stream at once need one PLI, not one each. */
 const PLI_DEDUPE_MS = 50;
@@ -61,6 +64,7 @@ export class RoomVideoHost implements VideoLegRoom {
       }
     });
     socket.on('error', () => undefined);
+    setReceiveBuffer(socket, TAP_RECEIVE_BUFFER_BYTES);
   }
 
   /** The tap socket, for the worker's allocator to close and free once the fan-out is closed. */

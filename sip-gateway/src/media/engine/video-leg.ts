@@ -11,7 +11,7 @@ import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, ReceptionSta
 import { buildFir, buildPli, buildRemb, buildTmmbr, keyframeRequestFor, SwitchedVideoStream, type SwitchReport } from '../video/index.js';
 import type { LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
-import { MediaEngineError, type PortAllocator } from './port-allocator.js';
+import { MediaEngineError, setReceiveBuffer, type PortAllocator } from './port-allocator.js';
 import type { CallEventMessage } from './protocol.js';
 import { createSrtpSession, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
 import type { CallVideoSession, CallVideoStats, VideoRole, VideoSendTarget } from './types.js';
@@ -37,6 +37,7 @@ export interface VideoLegRoom {
 }
 
 const CNAME = 'convene-gateway';
+const CALLER_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 const RTCP_BYTES = 256;
 /** TMMBR/REMB are repeated this often while a cap is set (a lost one must not leave the caller uncapped). */
 const CAP_REPEAT_MS = 5000;
@@ -135,10 +136,25 @@ export class VideoLeg {
     private readonly ctx: VideoLegContext,
     private readonly now: () => number,
   ) {
-    rtpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtpSocket(msg, rinfo)));
-    rtcpSocket.on('message', (msg, rinfo) => this.safely(() => this.onRtcpSocket(msg, rinfo)));
+    // try/catch inline rather than a closure per packet: bad input never escapes a handler.
+    rtpSocket.on('message', (msg, rinfo) => {
+      try {
+        this.onRtpSocket(msg, rinfo);
+      } catch {
+        this.drop();
+      }
+    });
+    rtcpSocket.on('message', (msg, rinfo) => {
+      try {
+        this.onRtcpSocket(msg, rinfo);
+      } catch {
+        this.drop();
+      }
+    });
     rtpSocket.on('error', () => undefined);
     rtcpSocket.on('error', () => undefined);
+    // A caller's keyframe arrives as a burst of packets.
+    setReceiveBuffer(rtpSocket, CALLER_RECEIVE_BUFFER_BYTES);
     this.windowStartMs = now();
   }
 
@@ -252,7 +268,13 @@ export class VideoLeg {
       if (this.closed) return void this.ctx.allocator.release(socket);
       socket.on('error', () => undefined);
       // mediasoup sends the producer's RTCP (PLI/FIR, RR) back to where its RTP comes from: this socket.
-      socket.on('message', (msg) => this.safely(() => this.onSfuRtcp(msg)));
+      socket.on('message', (msg) => {
+        try {
+          this.onSfuRtcp(msg);
+        } catch {
+          this.drop();
+        }
+      });
       this.ingressSocket = socket;
     }
     const socket = this.ingressSocket;
@@ -333,14 +355,6 @@ export class VideoLeg {
   private receives(): boolean {
     const d = this.session?.direction;
     return d === 'sendrecv' || d === 'recvonly';
-  }
-
-  private safely(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      this.ctx.counters.droppedPackets++;
-    }
   }
 
   private drop(): void {
@@ -477,9 +491,8 @@ export class VideoLeg {
   private sendEgress(packet: Uint8Array, length: number): void {
     const dest = this.rtpDest;
     if (this.closed || !dest || !this.sends()) return;
-    let out = packet.subarray(0, length);
-    if (this.srtp) out = this.srtp.protectRtp(out);
-    this.rtpSocket.send(out, dest.port, dest.ip);
+    if (this.srtp) this.rtpSocket.send(this.srtp.protectRtp(packet.subarray(0, length)), dest.port, dest.ip);
+    else this.rtpSocket.send(packet, 0, length, dest.port, dest.ip);
     this.packetsSent++;
     this.bytesSent += length;
     this.windowSentBytes += length;

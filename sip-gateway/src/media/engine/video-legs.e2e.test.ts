@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SrtpContext } from '../rtp/index.js';
 import { buildPli, keyframeRequestFor, parseBitrateRequests } from '../video/index.js';
@@ -20,6 +21,7 @@ const TAP_PT = 102;
 const MEETING = 'm-video';
 
 let engine: WorkerMediaEngine;
+const registry = new Registry();
 const peers: VideoPeer[] = [];
 const calls: CallMedia[] = [];
 const stops: Array<() => void> = [];
@@ -63,7 +65,7 @@ async function callerWithIngress(feedback: CallVideoSession['feedback'], over: P
 }
 
 beforeAll(async () => {
-  engine = await createMediaEngine({ workers: 2, rtpMinPort: 36400, rtpMaxPort: 36799, rtcpIntervalMs: 1000 }, { logger, prompts: { get: () => new Int16Array(160) } });
+  engine = await createMediaEngine({ workers: 2, rtpMinPort: 36400, rtpMaxPort: 36799, rtcpIntervalMs: 1000 }, { logger, registry, prompts: { get: () => new Int16Array(160) } });
 });
 
 afterAll(async () => {
@@ -358,5 +360,11 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     const diag = await engine.workerDiagnostics();
     expect(diag.length).toBe(2);
     expect(diag.reduce((n, d) => n + d.counters.droppedPacketsTotal, 0)).toBeGreaterThan(1000);
+    // Metrics: workers push counters every second.
+    await sleep(1200);
+    const metric = await registry.getSingleMetricAsString('gateway_video_packets_total');
+    expect(Number(/direction="ingress"} (\d+)/.exec(metric)?.[1])).toBeGreaterThanOrEqual(40);
+    expect(Number(/direction="egress"} (\d+)/.exec(metric)?.[1])).toBeGreaterThan(100);
+    expect(await registry.getSingleMetricAsString('gateway_video_legs')).toMatch(/gateway_video_legs \d+/);
   });
 });
