@@ -136,7 +136,7 @@ describe('a room system’s content as the meeting’s presentation', () => {
     // Both video lines accepted: main, and slides with a=content:slides echoed.
     const videoLines = call.answer.media.filter((m) => m.type === 'video');
     expect(videoLines.map((m) => m.port > 0)).toEqual([true, true]);
-    expect(videoLines[1]!.content).toBe('slides');
+    expect((videoLines[1] as { content?: string }).content ?? null).toBe('slides');
     let live: ReturnType<ServiceFixture['service']['calls']['list']>[number] | undefined;
     await eventually(() => {
       live = f.service.calls.list().find((c) => c.state === 'in_meeting');
