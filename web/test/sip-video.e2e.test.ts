@@ -147,6 +147,12 @@ describe('a SIP room system with H.264 video in a meeting', () => {
     await bea.page.getByTestId('toggle-screen').click();
     await expect.poll(() => current()?.showingSource, { timeout: 20_000 }).toBe('camera');
 
+    // Metrics: the call's video line, a completed switch with its switch-to-keyframe time, forwarded bitrate against the cap.
+    const metrics = await f.service.registry.metrics();
+    expect(metrics).toMatch(/gateway_call_video_lines\{role="main"\} 1/);
+    expect(metrics).toMatch(/gateway_video_switch_to_keyframe_seconds_count [1-9]/);
+    expect(metrics).toMatch(/gateway_video_forwarded_bps\{kind="cap"\} [1-9]/);
+
     await vtc.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);
     expect(bea.errors).toEqual([]);

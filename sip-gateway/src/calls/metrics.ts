@@ -80,7 +80,7 @@ export class VideoMetrics {
   constructor(registry: Registry, live: () => Promise<LiveVideoStats[]>) {
     const registers = [registry];
     const metrics = this;
-    this.legs = new Gauge({ name: 'gateway_video_legs', help: 'Video m-lines of live calls, by role (main, slides)', labelNames: ['role'], registers });
+    this.legs = new Gauge({ name: 'gateway_call_video_lines', help: 'Negotiated video m-lines of live calls, by role (main, slides); the engine counts its open ones as gateway_video_legs', labelNames: ['role'], registers });
     this.selects = new Counter({ name: 'gateway_video_selects_total', help: 'Changes of what a call’s video shows (speaker switch, presentation, source gone)', registers });
     this.switches = new Counter({ name: 'gateway_video_switches_total', help: 'Completed switches of a call’s video to a new stream (its keyframe went out)', registers });
     this.switchSeconds = new Histogram({
