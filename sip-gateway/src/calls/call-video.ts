@@ -108,6 +108,16 @@ export class CallVideo {
     return out;
   }
 
+  /** The roles whose caller-facing sockets are open. */
+  openRoles(): Set<VideoRole> {
+    return new Set(this.opened.keys());
+  }
+
+  /** Our addresses of the open roles (for answers given synchronously). */
+  openedAddresses(): Partial<Record<VideoRole, LocalMediaAddress>> {
+    return Object.fromEntries(this.opened) as Partial<Record<VideoRole, LocalMediaAddress>>;
+  }
+
   /** Applies an offer/answer's video: configures every negotiated role, closes the ones no longer there. */
   async apply(video: readonly NegotiatedVideo[]): Promise<void> {
     const previous = this.streams;

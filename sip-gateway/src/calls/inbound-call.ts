@@ -289,9 +289,13 @@ export class InboundCall {
     });
   }
 
-  /** An offer negotiated with video at `capKbps` (when the room's codecs are known), else audio only. */
-  private negotiate(offer: Buffer | string, capKbps: number): ReturnType<typeof negotiateOffer> {
-    const video = CallVideo.negotiation(this.ctx.roomCodecs.known, capKbps, this.maxResolution, this.video?.negotiated ?? []);
+  /**
+   * An offer negotiated with video at `capKbps` (when the room's codecs are known), else audio only.
+   * `only`: accept video only on these roles (a re-offer is answered at once, so only with the sockets already open).
+   */
+  private negotiate(offer: Buffer | string, capKbps: number, only?: ReadonlySet<'main' | 'slides'>): ReturnType<typeof negotiateOffer> {
+    let video = CallVideo.negotiation(this.ctx.roomCodecs.known, capKbps, this.maxResolution, this.video?.negotiated ?? []);
+    if (video && only) video = only.has('main') ? { ...video, slides: only.has('slides') } : null;
     return negotiateOffer(offer, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily(), video });
   }
 
@@ -528,7 +532,12 @@ export class InboundCall {
     if (!this.pendingOffer) return;
     const pending = this.pendingOffer;
     this.pendingOffer = null;
-    const answered = applyAnswer(ack.body, pending);
+    let answered = applyAnswer(ack.body, pending);
+    if (!answered.ok && answered.reason === 'answer_mismatch' && pending.video) {
+      // An audio phone answering our video offer with its audio line only (not RFC 3264, but common): take the audio.
+      const audioOnly = applyAnswer(ack.body, { ...pending, video: undefined });
+      if (audioOnly.ok) answered = audioOnly;
+    }
     if (!answered.ok) {
       this.log.info({ reason: answered.reason, warning: answered.warning }, 'the ACK carried no usable answer to our offer');
       void this.end(CallEndReason.Refused, { byeCause: 488, code: `sdp_${answered.reason}` });
@@ -566,16 +575,9 @@ export class InboundCall {
       // Offerless re-INVITE: offer our current session again; the ACK answers it (RFC 3261 §14.2).
       if (req.method === 'INVITE') {
         this.origin = bump(this.origin);
-        void this.lateOffer().then(
-          (sdp) => {
-            incoming.accept({ body: sdp });
-            this.localSdp = sdp;
-          },
-          (err: unknown) => {
-            this.log.warn({ err }, 'offer for an offerless re-INVITE failed');
-            incoming.respond(500);
-          },
-        );
+        const sdp = this.reOffer();
+        incoming.accept({ body: sdp });
+        this.localSdp = sdp;
       }
       return;
     }
@@ -585,22 +587,31 @@ export class InboundCall {
       return;
     }
     this.origin = bump(this.origin);
-    // With video: the video sockets of new m-lines open first (async); hold, resume and refreshes apply to video too.
-    void this.negotiateWithVideo(req.body, audioOnly).then(
-      ({ body, negotiated }) => {
-        if (this.state === 'ending' || this.state === 'ended') return;
-        incoming.accept({ body });
-        this.localSdp = body;
-        this.pendingVideo = null;
-        this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name, video: negotiated.video.map((v) => `${v.role}:${v.codec.name}:${v.direction}`) }, 'session updated');
-        void this.media?.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
-        void this.video?.apply(negotiated.video).catch((err: unknown) => this.log.warn({ err }, 'video configure failed'));
-      },
-      (err: unknown) => {
-        this.log.warn({ err }, 're-offer failed');
-        incoming.respond(500);
-      },
-    );
+    // Answered at once (the dialog needs it synchronously): video on the m-lines whose sockets are open —
+    // hold, resume, codec change and refreshes apply to video too; a video line new to the call gets port 0.
+    const open = this.video?.openRoles() ?? new Set<'main' | 'slides'>();
+    const n = open.size > 0 ? this.negotiate(req.body, this.capKbps, open) : audioOnly;
+    const negotiated = n.ok ? n : audioOnly;
+    const videoLocal = this.video?.openedAddresses() ?? {};
+    const body = buildAnswer({ negotiated, local: this.media.local, origin: this.origin, videoLocal });
+    incoming.accept({ body });
+    this.localSdp = body;
+    this.session = negotiated.session;
+    this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name, video: negotiated.video.map((v) => `${v.role}:${v.codec.name}:${v.direction}`) }, 'session updated');
+    void this.media.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
+    void this.video?.apply(negotiated.video).catch((err: unknown) => this.log.warn({ err }, 'video configure failed'));
+  }
+
+  /** Our offer for an offerless re-INVITE (synchronous): audio, and video on the m-lines the call has open. */
+  private reOffer(): string {
+    const codecs = this.ctx.roomCodecs.known;
+    const local = this.video?.openedAddresses() ?? {};
+    const video = codecs && codecs.length > 0 && local.main
+      ? { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: local.slides !== undefined, local, previous: this.video?.negotiated ?? [] }
+      : null;
+    const made = buildOffer({ transport: this.source.transport, local: this.media!.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls', video });
+    this.pendingOffer = made.pending;
+    return made.sdp;
   }
 
   // ── the end ─────────────────────────────────────────────────────────────────────────────────
