@@ -52,25 +52,31 @@ async function udp(): Promise<dgram.Socket> {
 }
 
 /** A room system UA: INVITE with audio + main + slides video, then ACK; BYE on hang-up. */
-async function callWithSlides(target: { user: string; port: number }): Promise<{ answer: sdpTransform.SessionDescription; hangup(): Promise<void> }> {
+async function callWithSlides(target: { user: string; port: number }): Promise<{ answer: sdpTransform.SessionDescription; reinvite(direction: string): Promise<sdpTransform.SessionDescription>; hangup(): Promise<void> }> {
   const [sip, audio, main, slides] = await Promise.all([udp(), udp(), udp(), udp()]);
   const callId = randomBytes(8).toString('hex');
   const tag = randomBytes(4).toString('hex');
   const me = `sip:content-room@127.0.0.1:${sip.address().port}`;
-  const h264 = ['a=rtpmap:96 H264/90000', 'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-fb:96 nack pli', 'a=rtcp-mux', 'a=sendrecv'];
-  const offer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
-    `m=audio ${audio.address().port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
-    `m=video ${main.address().port} RTP/AVP 96`, ...h264, 'a=content:main',
-    `m=video ${slides.address().port} RTP/AVP 96`, ...h264, 'a=content:slides', ''].join('\r\n');
+  const makeOffer = (version: number, direction: string) => {
+    const h264 = ['a=rtpmap:96 H264/90000', 'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-fb:96 nack pli', 'a=rtcp-mux', `a=${direction}`];
+    return ['v=0', `o=- 1 ${version} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+      `m=audio ${audio.address().port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', `a=${direction}`,
+      `m=video ${main.address().port} RTP/AVP 96`, ...h264, 'a=content:main',
+      `m=video ${slides.address().port} RTP/AVP 96`, ...h264, 'a=content:slides', ''].join('\r\n');
+  };
+  const offer = makeOffer(1, 'sendrecv');
   const request = (method: string, cseq: number, toTag: string | null, body = '') =>
     [`${method} sip:${target.user}@127.0.0.1:${target.port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${sip.address().port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
       'Max-Forwards: 70', `From: "Content Room" <${me}>;tag=${tag}`, `To: <sip:${target.user}@127.0.0.1>${toTag ? `;tag=${toTag}` : ''}`,
       `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: <${me}>`, ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
   const send = (text: string) => sip.send(text, target.port, '127.0.0.1');
+  const finals = new Map<number, (text: string) => void>();
   const answerText = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no 200 OK to our INVITE')), 20_000);
     sip.on('message', (msg) => {
       const text = msg.toString('utf8');
+      const cseq = /CSeq: (\d+) INVITE/i.exec(text);
+      if (/^SIP\/2\.0 200/.test(text) && cseq && Number(cseq[1]) > 1) finals.get(Number(cseq[1]))?.(text);
       if (/^SIP\/2\.0 200/.test(text) && /CSeq: 1 INVITE/i.test(text)) {
         clearTimeout(timer);
         resolve(text);
@@ -99,11 +105,26 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
     audio.send(pcmu, ourAudio, "127.0.0.1", () => undefined);
   }, 20);
   timers.push(audioTimer);
+  let cseq = 1;
   return {
     answer,
+    async reinvite(direction: string) {
+      cseq++;
+      const got = new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no 200 OK to our re-INVITE')), 10_000);
+        finals.set(cseq, (text) => {
+          clearTimeout(t);
+          resolve(text);
+        });
+      });
+      send(request('INVITE', cseq, toTag, makeOffer(cseq, direction)));
+      const text = await got;
+      send(request('ACK', cseq, toTag));
+      return sdpTransform.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+    },
     async hangup() {
       clearInterval(audioTimer);
-      send(request('BYE', 2, toTag));
+      send(request('BYE', ++cseq, toTag));
       await new Promise((r) => setTimeout(r, 300));
     },
   };
@@ -116,7 +137,7 @@ const presentation = (page: Page) =>
   });
 
 describe('a room system’s content as the meeting’s presentation', () => {
-  it('shows in the browser’s presentation view while it flows, ends when it stops; a browser takes over', async () => {
+  it('shows in the browser’s presentation view while it flows, ends when it stops; a browser takes over; hold and resume apply to video', async () => {
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId);
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
@@ -174,6 +195,19 @@ describe('a room system’s content as the meeting’s presentation', () => {
     // While its content still flows, the room system does not grab the floor back.
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await presentation(page)).presenterId).toBe(me);
+
+    // Hold by re-INVITE applies to video too: both video lines stay open, inactive, and nothing is sent to the held room system.
+    const held = await call.reinvite('inactive');
+    const heldVideo = held.media.filter((m) => m.type === 'video');
+    expect(heldVideo.map((m) => [m.port > 0, m.direction])).toEqual([[true, 'inactive'], [true, 'inactive']]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const heldSent = (await f.service.calls.videoStats(live!.callId))!.packetsSent;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await f.service.calls.videoStats(live!.callId))!.packetsSent).toBe(heldSent);
+    // Resume: video flows to it again.
+    const resumed = await call.reinvite('sendrecv');
+    expect(resumed.media.filter((m) => m.type === 'video').map((m) => m.direction)).toEqual(['sendrecv', 'sendrecv']);
+    await expect.poll(async () => (await f.service.calls.videoStats(live!.callId))!.packetsSent, { timeout: 15_000 }).toBeGreaterThan(heldSent);
 
     await call.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);
