@@ -52,13 +52,21 @@ async function udp(): Promise<dgram.Socket> {
 }
 
 /** A room system UA: INVITE with audio + main + slides video, then ACK; BYE on hang-up. */
-async function callWithSlides(target: { user: string; port: number }): Promise<{ answer: sdpTransform.SessionDescription; reinvite(direction: string): Promise<sdpTransform.SessionDescription>; hangup(): Promise<void> }> {
+async function callWithSlides(target: { user: string; port: number }): Promise<{
+  answer: sdpTransform.SessionDescription;
+  /** INFO requests we received (keyframe requests by picture_fast_update). */
+  infos: string[];
+  info(contentType: string, body: string): Promise<string>;
+  reinvite(direction: string): Promise<sdpTransform.SessionDescription>;
+  hangup(): Promise<void>;
+}> {
   const [sip, audio, main, slides] = await Promise.all([udp(), udp(), udp(), udp()]);
   const callId = randomBytes(8).toString('hex');
   const tag = randomBytes(4).toString('hex');
   const me = `sip:content-room@127.0.0.1:${sip.address().port}`;
   const makeOffer = (version: number, direction: string) => {
-    const h264 = ['a=rtpmap:96 H264/90000', 'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-fb:96 nack pli', 'a=rtcp-mux', `a=${direction}`];
+    // No a=rtcp-fb: like older room systems, it takes keyframe requests by SIP INFO only (RFC 5168).
+    const h264 = ['a=rtpmap:96 H264/90000', 'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-mux', `a=${direction}`];
     return ['v=0', `o=- 1 ${version} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
       `m=audio ${audio.address().port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', `a=${direction}`,
       `m=video ${main.address().port} RTP/AVP 96`, ...h264, 'a=content:main',
@@ -71,6 +79,7 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
       `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: <${me}>`, ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
   const send = (text: string) => sip.send(text, target.port, '127.0.0.1');
   const finals = new Map<number, (text: string) => void>();
+  const infos: string[] = [];
   const answerText = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no 200 OK to our INVITE')), 20_000);
     sip.on('message', (msg) => {
@@ -82,6 +91,7 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
         resolve(text);
       } else if (/^SIP\/2\.0 [3-6]\d\d/.test(text)) reject(new Error(text.split('\r\n')[0]));
       else if (/^(INFO|BYE|INVITE|UPDATE) /.test(text)) {
+        if (text.startsWith('INFO ')) infos.push(text);
         // Answer in-dialog requests (keyframe INFOs) with 200 so the dialog stays up.
         const hdr = (n: string) => text.split('\r\n').filter((l) => l.toLowerCase().startsWith(`${n}:`));
         sip.send(['SIP/2.0 200 OK', ...hdr('via'), ...hdr('from'), ...hdr('to'), ...hdr('call-id'), ...hdr('cseq'), 'Content-Length: 0', '', ''].join('\r\n'), target.port, '127.0.0.1');
@@ -108,6 +118,24 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
   let cseq = 1;
   return {
     answer,
+    infos,
+    async info(contentType: string, body: string) {
+      cseq++;
+      const got = new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no final response to our INFO')), 10_000);
+        const onMessage = (msg: Buffer) => {
+          const text = msg.toString('utf8');
+          if (text.startsWith('SIP/2.0') && new RegExp(`CSeq: ${cseq} INFO`, 'i').test(text) && !/^SIP\/2\.0 1/.test(text)) {
+            clearTimeout(t);
+            sip.off('message', onMessage);
+            resolve(text.split('\r\n')[0]!);
+          }
+        };
+        sip.on('message', onMessage);
+      });
+      send(request('INFO', cseq, toTag, body).replace('Content-Type: application/sdp', `Content-Type: ${contentType}`));
+      return got;
+    },
     async reinvite(direction: string) {
       cseq++;
       const got = new Promise<string>((resolve, reject) => {
@@ -181,6 +209,17 @@ describe('a room system’s content as the meeting’s presentation', () => {
     };
     const content = startFfmpeg(contentArgs(15), 25_000, children);
     await expect.poll(() => presentation(page), { timeout: 20_000 }).toEqual({ presenterId: roomSystemId, hasVideo: 'true' });
+    // Having negotiated neither PLI nor FIR, it was asked for its keyframes by SIP INFO picture_fast_update.
+    expect(call.infos.length).toBeGreaterThan(0);
+    expect(call.infos[0]).toMatch(/Content-Type: application\/media_control\+xml/i);
+    expect(call.infos[0]).toMatch(/<to_encoder>\s*<picture_fast_update\/>/);
+    // And its own picture_fast_update (for what it receives) is taken, a broken body refused.
+    const pfu = '<?xml version="1.0" encoding="utf-8"?><media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>';
+    expect(await call.info('application/media_control+xml', pfu)).toBe('SIP/2.0 200 OK');
+    expect(await call.info('application/media_control+xml', '<media_control><vc_primitive>')).toMatch(/^SIP\/2\.0 400/);
+    const metrics = await f.service.registry.metrics();
+    expect(metrics).toMatch(/gateway_video_keyframe_requests_total\{direction="to_caller",method="info"\} [1-9]/);
+    expect(metrics).toMatch(/gateway_video_keyframe_requests_total\{direction="from_caller",method="info"\} 1/);
 
     // The content ends: after a few quiet seconds the presentation is over.
     await content.done;
