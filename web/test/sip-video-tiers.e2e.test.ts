@@ -19,6 +19,7 @@ import { buildWebApp } from '../build.mjs';
  *   to send no more than its video share, and what we forward to it over 30 s stays under 768 kbps
  *   (+10 %), from the 360p layer.
  * - Premium (4 Mbps): b=TIAS:4000000, and it gets the browser's top layer.
+ * - An unregistered room system calling the same room gets the company's policy (here 2000 kbps).
  */
 let f: ServiceFixture;
 let browser: Browser;
@@ -69,6 +70,7 @@ describe('endpoint tiers on the video media path', () => {
     const basic = await provisioned(company.id, 'Huddle Basic', 'huddle.basic', 'basic');
     const premium = await provisioned(company.id, 'Boardroom Premium', 'boardroom.premium', 'premium');
     const room = await createRoom(f, company.id);
+    await f.api('PATCH', `/companies/${company.id}`, { maxCallBandwidthKbps: 2000 });
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
 
     // The browser with its camera.
@@ -82,9 +84,13 @@ describe('endpoint tiers on the video media path', () => {
     await page.getByTestId('join-submit').click();
     await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
 
-    const tone = path.join(dir, 'tone.wav');
-    writeToneWav(tone, 600, 120);
+    // The room systems are silent: the browser stays the active speaker, so each shows its camera.
+    const tone = path.join(dir, 'silence.wav');
+    writeToneWav(tone, 600, 120, 8000, 0);
     const systems: Record<'basic' | 'premium', BaresipCaller> = {} as never;
+    const guest = await startBaresipCaller({ dir, user: 'visitor-vtc', displayName: 'Visitor VTC', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
+    callers.push(guest);
+    await guest.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
     for (const [tier, ep] of [['basic', basic], ['premium', premium]] as const) {
       const caller = await startBaresipCaller({
         dir, user: tier, sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 },
@@ -106,8 +112,14 @@ describe('endpoint tiers on the video media path', () => {
     } catch (err) {
       throw new Error(`the room systems did not get video in the meeting: ${JSON.stringify(f.service.calls.list().map((c) => ({ ...c, localSdp: undefined })))}\n${systems.basic.output().slice(-2000)}`, { cause: err });
     }
+    await eventually(() => callOf('Visitor VTC') !== undefined, 20_000);
+    const guestCall = callOf('Visitor VTC')!;
+    expect(answerBandwidth(guestCall.localSdp!).session.TIAS).toBe(2_000_000);
+    expect(guestCall.video!.capBps).toBe(2_000_000 - 64_000);
     const basicCall = callOf('Huddle Basic')!;
     const premiumCall = callOf('Boardroom Premium')!;
+    const camId = await page.evaluate(() => window.convene.state.participantId);
+    for (const c of [guestCall, basicCall, premiumCall]) expect(c.video!.showing).toBe(camId);
 
     // Our answers: the call's cap as b=TIAS (payload) and b=AS (with headers) at session level, the video share on the video line.
     const b = answerBandwidth(basicCall.localSdp!);
@@ -145,7 +157,7 @@ describe('endpoint tiers on the video media path', () => {
     expect(systems.basic.videoReceived()).not.toBeNull();
     expect(systems.premium.videoReceived()).not.toBeNull();
 
-    for (const c of Object.values(systems)) await c.hangup();
+    for (const c of [...Object.values(systems), guest]) await c.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);
     await context.close();
   }, 180_000);
