@@ -212,4 +212,29 @@ describe('a SIP room system with H.264 video in a meeting', () => {
       await benBrowser.close();
     }
   }, 150_000);
+
+  it('a room system that keys a PIN gets its video answered and joined too (routers’ codecs known from earlier calls)', async () => {
+    const companyId = await createCompany(f);
+    const room = await createRoom(f, companyId, { hostPin: '2468' });
+    const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
+    const tone = path.join(dir, 'pin-500.wav');
+    writeToneWav(tone, 500, 60, 8000, 0.4);
+    const vtc = await startBaresipCaller({ dir, user: 'pin-room', displayName: 'PIN Room', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
+    callers.push(vtc);
+    await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
+    await eventually(() => f.service.calls.list().some((c) => c.state === 'ivr'), 20_000);
+    const inIvr = f.service.calls.list().find((c) => c.state === 'ivr')!;
+    // Answered before the PIN: video accepted at the cap known then (no tier, no SDP ask: the service ceiling).
+    expect(inIvr.video).toMatchObject({ codec: 'H264', roles: ['main'] });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await vtc.sendDigits('2468#');
+    await eventually(() => f.service.calls.list().some((c) => c.callId === inIvr.callId && c.state === 'in_meeting'), 20_000);
+    // In the meeting its camera is a producer: the meeting core sees a camera from it.
+    const meeting = f.service.meetings.liveMeetings().find((m) => m.room.id === room.id)!;
+    const pid = f.service.calls.list().find((c) => c.callId === inIvr.callId)!.participantId!;
+    await eventually(async () => ((await f.service.calls.videoStats(inIvr.callId))?.packetsRelayed ?? 0) > 0, 15_000);
+    expect([...meeting.participants.values()].find((p) => p.id === pid)).toBeDefined();
+    await vtc.hangup();
+    await eventually(() => f.service.calls.size === 0, 10_000);
+  }, 90_000);
 });
