@@ -138,6 +138,8 @@ export interface CallVideoStats {
   keyframeRequestsFromCaller: { pli: number; fir: number; info: number };
   /** TMMBR / REMB messages sent to the caller. */
   capMessagesSent: { tmmbr: number; remb: number };
+  /** The SFU's generic NACKs for the caller's stream relayed to it (when it negotiated nack). */
+  nacksToCaller: number;
   /** Completed switches to a new stream, and the stream shown now (null: none). */
   switches: number;
   currentStreamId: string | null;

@@ -8,7 +8,7 @@
 import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, ReceptionStats, type ReportBlock } from '../rtp/index.js';
-import { buildFir, buildPli, buildRemb, buildTmmbr, keyframeRequestFor, SwitchedVideoStream, type SwitchReport } from '../video/index.js';
+import { buildFir, buildPli, buildRemb, buildTmmbr, keyframeRequestFor, RTCP_RTPFB, SwitchedVideoStream, type SwitchReport } from '../video/index.js';
 import type { LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
 import { MediaEngineError, setReceiveBuffer, type PortAllocator } from './port-allocator.js';
@@ -38,6 +38,9 @@ export interface VideoLegRoom {
 
 const CNAME = 'convene-gateway';
 const CALLER_RECEIVE_BUFFER_BYTES = 1024 * 1024;
+/** Generic NACK (RFC 4585 §6.2.1): transport-layer feedback FMT 1; at most this many FCIs relayed per packet. */
+const RTPFB_FMT_NACK = 1;
+const MAX_NACK_FCI = 32;
 const RTCP_BYTES = 256;
 /** TMMBR/REMB are repeated this often while a cap is set (a lost one must not leave the caller uncapped). */
 const CAP_REPEAT_MS = 5000;
@@ -116,6 +119,7 @@ export class VideoLeg {
   private packetsSent = 0;
   private bytesSent = 0;
   private switches = 0;
+  private nacksToCaller = 0;
   private readonly toCaller = { pli: 0, fir: 0, event: 0 };
   private readonly fromCaller = { pli: 0, fir: 0, info: 0 };
   private readonly capSent = { tmmbr: 0, remb: 0 };
@@ -169,8 +173,11 @@ export class VideoLeg {
     if (!Number.isInteger(session.codec.payloadType) || session.codec.payloadType < 0 || session.codec.payloadType > 127) {
       throw new MediaEngineError('bad_command', `video payload type ${session.codec.payloadType} is not 0–127`);
     }
-    const srtp = session.srtp ? createSrtpSession(session.srtp) : null;
     const prev = this.session;
+    // Same keys on a re-offer: keep the contexts (their rollover counters and replay windows go on).
+    const sameKeys =
+      prev?.srtp && session.srtp && prev.srtp.suite === session.srtp.suite && prev.srtp.localKeyBase64 === session.srtp.localKeyBase64 && prev.srtp.remoteKeyBase64 === session.srtp.remoteKeyBase64;
+    const srtp = session.srtp ? (sameKeys && this.srtp ? this.srtp : createSrtpSession(session.srtp)) : null;
     const wasSending = this.sends();
     this.session = session;
     this.srtp = srtp;
@@ -328,6 +335,7 @@ export class VideoLeg {
       keyframeRequestsToCaller: { ...this.toCaller },
       keyframeRequestsFromCaller: { ...this.fromCaller },
       capMessagesSent: { ...this.capSent },
+      nacksToCaller: this.nacksToCaller,
       switches: this.switches,
       currentStreamId: this.switched?.currentSourceId ?? null,
       lastPacketAgoMs: this.lastPacketMs === null ? null : Math.round(this.now() - this.lastPacketMs),
@@ -462,6 +470,32 @@ export class VideoLeg {
     if (this.closed || !target || !isRtcp(msg)) return this.drop();
     const method = keyframeRequestFor(msg, target.ssrc);
     if (method) this.requestKeyframeFromCaller(method);
+    if (this.session?.feedback.nack) this.relayNacks(msg, target.ssrc);
+  }
+
+  /**
+   * Generic NACKs (RFC 4585 §6.2.1) from the SFU for the caller's stream: the relay keeps the
+   * caller's sequence numbers, so the FCIs go to the caller as they are, for its SSRC.
+   */
+  private relayNacks(msg: Uint8Array, targetSsrc: number): void {
+    const media = this.remoteSsrc;
+    if (media === null || msg.length % 4 !== 0) return;
+    let at = 0;
+    while (at + 4 <= msg.length) {
+      const b0 = msg[at]!;
+      if (b0 >> 6 !== 2) return;
+      const bytes = (((msg[at + 2]! << 8) | msg[at + 3]!) + 1) * 4;
+      if (at + bytes > msg.length) return;
+      if (msg[at + 1] === RTCP_RTPFB && (b0 & 0x1f) === RTPFB_FMT_NACK && bytes >= 16) {
+        const ssrc = ((msg[at + 8]! << 24) | (msg[at + 9]! << 16) | (msg[at + 10]! << 8) | msg[at + 11]!) >>> 0;
+        if (ssrc === targetSsrc >>> 0) {
+          const fci = msg.subarray(at + 12, at + 12 + Math.min(bytes - 12, MAX_NACK_FCI * 4));
+          this.nacksToCaller++;
+          this.sendRtcp(this.now(), 'nack', fci);
+        }
+      }
+      at += bytes;
+    }
   }
 
   private requestKeyframeFromCaller(asked: 'pli' | 'fir'): void {
@@ -500,7 +534,7 @@ export class VideoLeg {
   }
 
   /** A compound RTCP: SR (or RR) + SDES, then the feedback asked for (PLI/FIR to the caller, or the cap). */
-  private sendRtcp(nowMs: number, extra: 'pli' | 'fir' | 'cap' | null): void {
+  private sendRtcp(nowMs: number, extra: 'pli' | 'fir' | 'cap' | 'nack' | null, nackFci?: Uint8Array): void {
     const dest = this.rtcpDest;
     const session = this.session;
     if (!dest || !session) return;
@@ -512,7 +546,16 @@ export class VideoLeg {
       : buildReceiverReport(out, { ssrc: this.ssrc, reports: blocks, cname: CNAME });
     const media = this.remoteSsrc;
     if (media !== null) {
-      if (extra === 'pli') len += buildPli(out.subarray(len), this.ssrc, media);
+      if (extra === 'nack' && nackFci) {
+        const bytes = 12 + nackFci.length;
+        out[len] = 0x80 | RTPFB_FMT_NACK;
+        out[len + 1] = RTCP_RTPFB;
+        out.writeUInt16BE(bytes / 4 - 1, len + 2);
+        out.writeUInt32BE(this.ssrc, len + 4);
+        out.writeUInt32BE(media, len + 8);
+        out.set(nackFci, len + 12);
+        len += bytes;
+      } else if (extra === 'pli') len += buildPli(out.subarray(len), this.ssrc, media);
       else if (extra === 'fir') len += buildFir(out.subarray(len), this.ssrc, media, (this.firSequence = (this.firSequence + 1) & 0xff));
       else if (extra === 'cap' && session.capBps > 0) {
         const overhead = (dest.ip.includes(':') ? IPV6_UDP_RTP_BYTES : IPV4_UDP_RTP_BYTES) + (session.srtp ? (session.srtp.suite.endsWith('_32') ? 4 : 10) : 0);

@@ -139,6 +139,33 @@ describe('caller video into the meeting (ingress)', () => {
     expect((await none.call.videoStats('main')).keyframeRequestsToCaller).toEqual({ pli: 0, fir: 0, event: 1 });
   });
 
+  it("relays the SFU's generic NACKs for the caller's stream to a caller that negotiated nack, FCIs untouched, for its SSRC", async () => {
+    const { caller, sfu, local, target, call } = await callerWithIngress({ pli: true, fir: false, nack: true, remb: false, tmmbr: false });
+    const src = new H264Source({ ssrc: 0x0a0a0b0b, payloadType: CALLER_PT, tag: 0x21 });
+    for (const p of src.nextFrame()) caller.send(p, local.rtpPort);
+    await sfu.waitUntil(() => sfu.rtp.length >= 4, 3000, 'relayed');
+    // RR + NACK (PT 205 FMT 1) for target.ssrc: PID 1002, BLP 0x0005 (also 1003 and 1005 lost).
+    const nack = Buffer.alloc(8 + 16);
+    nack.set([0x80, 201, 0, 1]);
+    nack.writeUInt32BE(0x77777777, 4);
+    nack.set([0x81, 205, 0, 3], 8);
+    nack.writeUInt32BE(0x77777777, 12);
+    nack.writeUInt32BE(target.ssrc, 16);
+    nack.writeUInt32BE((1002 << 16) | 0x0005, 20);
+    sfu.send(nack, sfu.rtp[0]!.from.port);
+    const nacksAtCaller = () =>
+      caller.rtcp.flatMap((r) => {
+        const found: Array<{ media: number; fci: number }> = [];
+        for (let at = 0; at + 4 <= r.data.length; at += ((r.data[at + 2]! << 8) | r.data[at + 3]!) * 4 + 4) {
+          if (r.data[at + 1] === 205 && (r.data[at]! & 0x1f) === 1) found.push({ media: Buffer.from(r.data).readUInt32BE(at + 8), fci: Buffer.from(r.data).readUInt32BE(at + 12) });
+        }
+        return found;
+      });
+    await caller.waitUntil(() => nacksAtCaller().length > 0, 3000, 'NACK at the caller');
+    expect(nacksAtCaller()).toEqual([{ media: 0x0a0a0b0b, fci: ((1002 << 16) | 0x0005) >>> 0 }]);
+    expect((await call.videoStats('main')).nacksToCaller).toBe(1);
+  });
+
   it('sends the caller TMMBR with the cap (and REMB when negotiated) once its SSRC is known, and again later', async () => {
     const { caller, local } = await callerWithIngress({ pli: true, fir: false, nack: false, remb: true, tmmbr: true }, { capBps: 768_000 });
     const src = new H264Source({ ssrc: 0x12345678, payloadType: CALLER_PT, tag: 0x44 });
@@ -157,13 +184,14 @@ describe('caller video into the meeting (ingress)', () => {
     const callerKey = randomBytes(30);
     const ourKey = randomBytes(30);
     const keys: SrtpSessionKeys = { suite: 'AES_CM_128_HMAC_SHA1_80', localKeyBase64: ourKey.toString('base64'), remoteKeyBase64: callerKey.toString('base64') };
-    const { caller, sfu, local, target } = await callerWithIngress({ pli: true, fir: false, nack: false, remb: false, tmmbr: true }, { srtp: keys, capBps: 500_000 });
+    const { caller, sfu, local, target, call } = await callerWithIngress({ pli: true, fir: false, nack: false, remb: false, tmmbr: true }, { srtp: keys, capBps: 500_000 });
     const callerTx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', callerKey);
     const callerRx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', ourKey);
     caller.inboundRtcp = (raw) => callerRx.unprotectRtcp(raw);
     const src = new H264Source({ ssrc: 0x2468ace0, payloadType: CALLER_PT, tag: 0x55 });
     const plain: Uint8Array[] = [];
-    for (let f = 0; f < 3; f++) for (const p of src.nextFrame()) plain.push(p), caller.send(callerTx.protectRtp(p), local.rtpPort);
+    const secured: Uint8Array[] = [];
+    for (let f = 0; f < 3; f++) for (const p of src.nextFrame()) plain.push(p), secured.push(callerTx.protectRtp(p)), caller.send(secured.at(-1)!, local.rtpPort);
     // A forgery (plain RTP on an SRTP leg) must not pass.
     const forged = new H264Source({ ssrc: 0x2468ace0, payloadType: CALLER_PT, tag: 0x66, startSequence: 5000 });
     for (const p of forged.nextFrame()) caller.send(p, local.rtpPort);
@@ -177,6 +205,13 @@ describe('caller video into the meeting (ingress)', () => {
     sfu.send(pli, sfu.rtp[0]!.from.port);
     await caller.waitUntil(() => caller.rtcp.some((r) => keyframeRequestFor(r.data, 0x2468ace0) === 'pli'), 3000, 'SRTCP PLI');
     await caller.waitUntil(() => caller.rtcp.some((r) => parseBitrateRequests(r.data).some((c) => c.kind === 'tmmbr' && c.bps <= 500_000 && c.overheadBytes === 50)), 3000, 'SRTCP TMMBR');
+    // A re-offer with the same keys keeps the SRTP state: a replayed packet is still refused.
+    await call.configureVideo('main', videoSession(caller, { srtp: keys, capBps: 500_000, feedback: { pli: true, fir: false, nack: false, remb: false, tmmbr: true } }));
+    caller.send(secured[2]!, local.rtpPort);
+    for (const p of src.nextFrame()) caller.send(callerTx.protectRtp(p), local.rtpPort);
+    await sfu.waitUntil(() => sfu.rtp.length >= 16, 3000, 'relayed after the re-offer');
+    await sleep(100);
+    expect(sfu.rtp.length).toBe(16);
   });
 
   it('latches symmetric RTP to where the caller really sends from', async () => {
@@ -316,6 +351,31 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     await c2.leaveRoomVideo();
   });
 
+  it("a call's main and slides m-lines show two streams at once, each with its own SSRC and PT", async () => {
+    const call = await newCall();
+    const mainPeer = await peer();
+    const slidesPeer = await peer();
+    await call.openVideo('main');
+    const slidesLocal = await call.openVideo('slides');
+    expect(slidesLocal.rtpPort).not.toBe((await call.openVideo('main')).rtpPort);
+    await call.configureVideo('main', videoSession(mainPeer));
+    await call.configureVideo('slides', videoSession(slidesPeer, { codec: { name: 'H264', payloadType: 110, clockRate: 90000, fmtp: '' } }));
+    await call.joinRoomVideo(room);
+    await room.addStream({ streamId: 'B', participantId: 'bob', source: 'screen', ssrc: b.o.ssrc, payloadType: TAP_PT, codec: 'H264' }); // removed by the test before
+    await room.select(call.callId, 'main', 'A');
+    await room.select(call.callId, 'slides', 'B');
+    await slidesPeer.waitUntil(() => mainPeer.rtp.length > 30 && slidesPeer.rtp.length > 30, 4000, 'both m-lines');
+    expect(mainPeer.rtp.every((p) => p.payloadType === CALLER_PT && (tagOf(p.payload) === 0xaa || isSyntheticKeyframeStart(p.payload)))).toBe(true);
+    expect(slidesPeer.rtp.every((p) => p.payloadType === 110 && (tagOf(p.payload) === 0xbb || isSyntheticKeyframeStart(p.payload)))).toBe(true);
+    expect(mainPeer.rtp[0]!.ssrc).not.toBe(slidesPeer.rtp[0]!.ssrc);
+    await call.closeVideo('slides');
+    const n = slidesPeer.rtp.length;
+    await sleep(200);
+    expect(slidesPeer.rtp.length).toBe(n);
+    expect(mainPeer.rtp.length).toBeGreaterThan(30);
+    await call.leaveRoomVideo();
+  });
+
   it('refuses what makes no sense with typed errors', async () => {
     const call = await newCall();
     await expect(room.select(call.callId, 'main', 'A')).rejects.toMatchObject({ code: 'bad_command' }); // not joined
@@ -366,5 +426,28 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     expect(Number(/direction="ingress"} (\d+)/.exec(metric)?.[1])).toBeGreaterThanOrEqual(40);
     expect(Number(/direction="egress"} (\d+)/.exec(metric)?.[1])).toBeGreaterThan(100);
     expect(await registry.getSingleMetricAsString('gateway_video_legs')).toMatch(/gateway_video_legs \d+/);
+  });
+});
+
+describe('a media worker that dies', () => {
+  it('fails its calls (video included) and its room video; a new worker takes new ones', async () => {
+    const call = await newCall('m-doomed');
+    const failed: string[] = [];
+    call.events.on('failed', (reason) => failed.push(reason));
+    await call.openVideo('main');
+    const roomVideo = await engine.openRoomVideo('m-doomed');
+    await engine.terminateWorkerFor('m-doomed');
+    const until = Date.now() + 5000;
+    while (failed.length === 0 && Date.now() < until) await sleep(20);
+    expect(failed.length).toBe(1);
+    await expect(call.videoStats('main')).rejects.toMatchObject({ code: 'worker_failed' });
+    await expect(roomVideo.select(call.callId, 'main', null)).rejects.toMatchObject({ code: 'worker_failed' });
+    const again = await newCall('m-doomed');
+    const local = await again.openVideo('main');
+    expect(local.rtpPort).toBeGreaterThan(0);
+    const fresh = await engine.openRoomVideo('m-doomed');
+    await again.joinRoomVideo(fresh);
+    await again.leaveRoomVideo();
+    await fresh.release();
   });
 });

@@ -122,6 +122,47 @@ describe('engine video through a real mediasoup router', () => {
     source.stop();
   });
 
+  it("a packet the caller's network lost: mediasoup's NACK for it reaches the caller for its SSRC", async () => {
+    const call = await engine.openCall({ callId: `c-${randomBytes(3).toString('hex')}`, meetingId: 'm-ms-nack' });
+    calls.push(call);
+    const caller = await peer();
+    const local = await call.openVideo('main');
+    await call.configureVideo('main', { ...session(caller), feedback: { pli: true, fir: false, nack: true, remb: false, tmmbr: false } });
+    const leg = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
+    const codec = h264Codec(125);
+    codec.rtcpFeedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }];
+    await leg.produce({ kind: 'video', rtpParameters: { codecs: [codec], encodings: [{ ssrc: 0x3c3c0002 }] } });
+    await call.setVideoIngress('main', { ip: '127.0.0.1', port: leg.tuple.localPort, ssrc: 0x3c3c0002, payloadType: 125 });
+    const callerSsrc = 0x0d0d0d0d;
+    const source = new H264Source({ ssrc: callerSsrc, payloadType: CALLER_PT, tag: 0x6b, gop: 30, startSequence: 2000 });
+    sources.push(source);
+    // Frames go out every 33 ms; one packet (sequence 2042) never leaves the caller.
+    let dropped = false;
+    source.start((p) => {
+      const seq = (p[2]! << 8) | p[3]!;
+      if (seq === 2042 && !dropped) return void (dropped = true);
+      caller.send(p, local.rtpPort);
+    }, 30 * 3);
+    const nackedSeqs = (): number[] =>
+      caller.rtcp.flatMap((r) => {
+        const seqs: number[] = [];
+        const d = Buffer.from(r.data);
+        for (let at = 0; at + 4 <= d.length; at += d.readUInt16BE(at + 2) * 4 + 4) {
+          if (d[at + 1] !== 205 || (d[at]! & 0x1f) !== 1 || d.readUInt32BE(at + 8) !== callerSsrc) continue;
+          for (let f = at + 12; f + 4 <= at + d.readUInt16BE(at + 2) * 4 + 4; f += 4) {
+            const pid = d.readUInt16BE(f);
+            const blp = d.readUInt16BE(f + 2);
+            seqs.push(pid);
+            for (let b = 0; b < 16; b++) if (blp & (1 << b)) seqs.push((pid + b + 1) & 0xffff);
+          }
+        }
+        return seqs;
+      });
+    await caller.waitUntil(() => nackedSeqs().includes(2042), 5000, 'NACK for 2042 at the caller');
+    expect(new Set(nackedSeqs())).toEqual(new Set([2042]));
+    source.stop();
+  });
+
   it("the meeting's cameras through a tap PlainTransport: select A then B; B cuts in at the keyframe mediasoup got from B on the engine's PLI", async () => {
     const a = await camera(0xaa, 0xa1a1a1a1);
     const b = await camera(0xbb, 0xb2b2b2b2);
