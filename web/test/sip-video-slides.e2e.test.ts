@@ -231,6 +231,10 @@ describe('a room system’s content as the meeting’s presentation', () => {
     const me = await page.evaluate(() => window.convene.state.participantId);
     await page.getByTestId('toggle-screen').click();
     await expect.poll(async () => (await presentation(page)).presenterId, { timeout: 15_000 }).toBe(me);
+    // The room system has a slides line: the browser's screen goes there, its main line keeps the camera.
+    const videoNow = () => f.service.calls.list().find((c) => c.callId === live!.callId)?.video;
+    await expect.poll(() => videoNow()?.showingSlides, { timeout: 15_000 }).toBe(me);
+    expect(videoNow()).toMatchObject({ showing: me, showingSource: 'camera' });
     // While its content still flows, the room system does not grab the floor back.
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await presentation(page)).presenterId).toBe(me);

@@ -124,11 +124,21 @@ export class InboundCall {
   }
 
   /** The negotiated video: main codec, cap and roles (null for audio-only calls). */
-  get videoSummary(): { codec: string | null; capBps: number; roles: string[]; showing: string | null; showingSource: 'camera' | 'screen' | null; showingLayer: number | null } | null {
+  get videoSummary(): {
+    codec: string | null;
+    capBps: number;
+    roles: string[];
+    /** Whose video the main m-line shows, which source and simulcast layer. */
+    showing: string | null;
+    showingSource: 'camera' | 'screen' | null;
+    showingLayer: number | null;
+    /** Whose screen the slides m-line shows (null: none, or no slides line). */
+    showingSlides: string | null;
+  } | null {
     const v = this.video;
     if (!v || v.negotiated.length === 0) return null;
     const showing = v.showing('main');
-    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role), showing: showing?.participantId ?? null, showingSource: showing?.source ?? null, showingLayer: showing?.layer ?? null };
+    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role), showing: showing?.participantId ?? null, showingSource: showing?.source ?? null, showingLayer: showing?.layer ?? null, showingSlides: v.showing('slides')?.participantId ?? null };
   }
 
   /** The engine's stats of one video m-line (tests, metrics); null without it. */
