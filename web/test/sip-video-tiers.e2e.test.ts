@@ -30,11 +30,14 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-video-tiers-'));
   await buildWebApp();
   f = await startServiceFixture();
+  // The browser talks all along (a steady tone from its fake mic): it is the active speaker the room systems see.
+  const talk = path.join(dir, 'browser-talk.wav');
+  writeToneWav(talk, 800, 120, 48000, 0.4);
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
+      `--use-file-for-fake-audio-capture=${talk}`, '--autoplay-policy=no-user-gesture-required',
       '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
   });
 }, 120_000);
