@@ -350,6 +350,43 @@ export class InboundCall {
     return made.sdp;
   }
 
+  /**
+   * The node's first call answered in the PIN IVR had no room codecs to accept video with: now that
+   * it joined (and they are known), offer video by re-INVITE. Its answer decides; audio carries on either way.
+   */
+  private async offerVideoAfterPin(): Promise<void> {
+    const codecs = this.ctx.roomCodecs.known;
+    const dialog = this.dialog;
+    if (!this.offeredVideo || !codecs || codecs.length === 0 || !dialog || !this.video || this.video.negotiated.length > 0) return;
+    try {
+      const local = await this.video.prepare([{ role: 'main' }]);
+      this.origin = bump(this.origin);
+      const made = buildOffer({
+        transport: this.source.transport,
+        local: this.media!.local,
+        origin: this.origin,
+        srtp: this.session?.srtp != null || this.source.transport === 'tls',
+        video: { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: false, local },
+      });
+      const res = await dialog.reinvite({ body: made.sdp });
+      const answered = res.status === 200 ? applyAnswer(res.body, made.pending) : null;
+      if (!answered || !answered.ok) {
+        this.log.info({ status: res.status }, 'the caller took no video after the PIN');
+        await this.video.apply([]);
+        return;
+      }
+      this.localSdp = made.sdp;
+      this.session = answered.session;
+      await this.media!.configure(answered.session);
+      await this.video.apply(answered.video);
+      this.log.info({ video: answered.video.map((v) => `${v.role}:${v.codec.name}`) }, 'video added after the PIN');
+    } catch (err) {
+      if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
+      this.log.warn({ err }, 'offering video after the PIN failed; audio carries on');
+      await this.video.apply([]).catch(() => undefined);
+    }
+  }
+
   /** The join's bandwidth grant (tier or company policy, SDP, service ceiling) and resolution become the call's cap. */
   private async takeGrant(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
     const grant = (await handle.joinResult()).bandwidth;
@@ -448,6 +485,8 @@ export class InboundCall {
       this.handle = outcome.handle;
       await this.ctx.roomCodecs.learn(outcome.handle).catch(() => undefined);
       await this.takeGrant(outcome.handle);
+      this.assertLive();
+      await this.offerVideoAfterPin();
       this.assertLive();
       return this.afterJoin();
     }
