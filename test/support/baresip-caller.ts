@@ -23,6 +23,12 @@ export interface BaresipCallerOptions {
   mediaenc?: 'srtp-mand' | 'srtp';
   /** SIP transport for its calls (default UDP); dial targets should carry the matching `;transport=`. */
   transport?: 'udp' | 'tcp' | 'tls';
+  /**
+   * A room system: H.264 video (avcodec: libx264 encoder, ffmpeg's decoder) from `fakevideo`'s still
+   * picture, or from `file` played by `avformat` (a moving picture: real bitrate). Decoded frames show
+   * in its output (`videoReceived()`).
+   */
+  video?: { size?: string; fps?: number; bitrateBps?: number; file?: string; /** 'VP8' offers VP8 only (vp8 module); default H.264 (both packetization modes, as baresip offers them). */ codec?: 'H264' | 'VP8' };
   /** Registers as a provisioned endpoint first (its address-of-record and digest credentials) at the registrar on 127.0.0.1:`registrarPort`. */
   register?: { address: string; username: string; password: string; registrarPort: number };
 }
@@ -35,6 +41,8 @@ export interface BaresipCaller {
   /** Sends DTMF digits during the call (RFC 4733 telephone-events). */
   sendDigits(digits: string): Promise<void>;
   hangup(): Promise<void>;
+  /** The resolution of the video it decodes ("video: receiving with resolution W x H"), once it does. */
+  videoReceived(): { width: number; height: number } | null;
   /** The recording of what it heard (the sndfile decoder dump), once it exists. */
   heardWav(): string | null;
   stop(): Promise<void>;
@@ -82,10 +90,24 @@ async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<Bares
       'audio_player\talsa,null',
       'audio_alert\tnone',
       `snd_path\t${dir}`,
+      ...(opts.video
+        ? [
+            'module\tavcodec.so',
+            ...(opts.video.codec === 'VP8' ? ['module\tvp8.so'] : []),
+            'module\tfakevideo.so',
+            ...(opts.video.file ? ['module\tavformat.so', `video_source\tavformat,${opts.video.file}`] : ['video_source\tfakevideo,nil']),
+            'video_display\tfakevideo,nil',
+            `video_size\t${opts.video.size ?? '640x360'}`,
+            `video_fps\t${opts.video.fps ?? 15}`,
+            `video_bitrate\t${opts.video.bitrateBps ?? 500_000}`,
+            'avcodec_h264enc\tlibx264',
+            'avcodec_h264dec\th264',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
-  const params = ['regint=0', ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
+  const params = ['regint=0', ...(opts.video?.codec === 'VP8' ? ['video_codecs=VP8'] : []), ...(opts.audioCodecs ? [`audio_codecs=${opts.audioCodecs.join(',')}`] : []), ...(opts.mediaenc ? [`mediaenc=${opts.mediaenc}`] : [])];
   const name = opts.displayName ? `"${opts.displayName}" ` : '';
   const transport = opts.transport && opts.transport !== 'udp' ? `;transport=${opts.transport}` : '';
   const reg = opts.register;
@@ -95,8 +117,14 @@ async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<Bares
   fs.writeFileSync(path.join(dir, 'accounts'), `${account}\n`);
   const child = spawn('baresip', ['-f', dir, '-t', '180'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-40_000)));
-  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-40_000)));
+  // The first 200 kB kept whole (one-time lines like the decoded resolution), the tail for diagnostics.
+  let fullOutput = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-40_000);
+    if (fullOutput.length < 200_000) fullOutput += d.toString();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
 
   const command = async (cmd: string, params = ''): Promise<string> => {
@@ -151,6 +179,10 @@ async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<Bares
     },
     async hangup() {
       await command('hangup');
+    },
+    videoReceived() {
+      const m = /video: receiving with resolution (\d+) x (\d+)/.exec(fullOutput);
+      return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
     },
     heardWav() {
       const f = fs.readdirSync(dir).find((n) => n.endsWith('-dec.wav'));

@@ -19,16 +19,21 @@ export interface CallerAudioLeg {
  * The caller's audio in the SFU: an RTP leg with one comedia, RTCP-muxed PlainTransport and one
  * Opus mic producer carrying the RFC 6464 audio-level extension (so the caller counts for active
  * speaker and last-N), with an SSRC we choose — the media engine sends from loopback, so there is
- * nothing to learn. The leg receives nothing: the caller hears the room through the mixer.
+ * nothing to learn. The leg receives nothing: the caller hears the room through the mixer. Its
+ * capabilities stay Opus-only in video mode too, so the SFU sends it no video: the media engine
+ * forwards the meeting's video to the caller (meeting-video.ts).
  */
-export async function attachCallerAudioLeg(handle: ParticipantHandle<MediaRoomApi>, opts: { audioLevelExtensionId: number; logger: Logger }): Promise<CallerAudioLeg> {
+export async function attachCallerAudioLeg(
+  handle: ParticipantHandle<MediaRoomApi>,
+  opts: { audioLevelExtensionId: number; logger: Logger; /** 'video' when the call negotiated video: the leg then also produces its camera (caller-video-leg.ts). */ mode?: 'audio-only' | 'video' },
+): Promise<CallerAudioLeg> {
   const payloadType = await handle.readMediaRoom((room) => room.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'audio/opus')?.preferredPayloadType);
   if (payloadType === undefined) throw new Error('the meeting has no Opus codec');
   const extId = opts.audioLevelExtensionId;
   const leg = await handle.attachMedia(async (room) =>
     new RtpLegPort(
       await room.addRtpLeg(handle.participantId, {
-        mode: 'audio-only',
+        mode: opts.mode ?? 'audio-only',
         maxIncomingBitrateBps: 0,
         maxOutgoingBitrateBps: 0,
         rtpCapabilities: {

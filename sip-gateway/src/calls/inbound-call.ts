@@ -20,12 +20,17 @@ import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
 import type { CallAudioSession, CallMedia } from '../media/engine/types.js';
 import { MediaEngineError } from '../media/engine/index.js';
-import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
+import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type MaxResolution, type NegotiatedOffer, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
+import { SERVICE_MAX_CALL_KBPS } from '../../../server/src/licensing/index.js';
 import { DialogEndReason, isSipUri, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
 import { attachCallerAudioLeg } from './caller-audio-leg.js';
+import { CallVideo, type RoomCodecCache } from './call-video.js';
+import { isMediaControl } from './media-control.js';
+import type { MeetingVideoBridges } from './meeting-video.js';
+import { maxResolutionFor, provisionalCapKbps, sdpAskKbps } from './video-policy.js';
 import { callerIdentity, stripScheme } from './caller-identity.js';
 import type { MeetingAudio, MeetingAudioBridges } from './meeting-audio.js';
-import type { CallMetrics } from './metrics.js';
+import type { CallMetrics, VideoMetrics } from './metrics.js';
 import { PinIvr } from './pin-ivr.js';
 import { refusalPrompt } from './refusal-prompts.js';
 import type { CallsDeps, CallingEndpoint } from './ports.js';
@@ -53,7 +58,11 @@ class CallGone extends Error {
 export interface InboundCallContext {
   deps: CallsDeps;
   bridges: MeetingAudioBridges;
+  videoBridges: MeetingVideoBridges;
   metrics: CallMetrics;
+  videoMetrics: VideoMetrics;
+  /** The meeting routers' video codecs (the same on every router of this node), learnt from the first joined call. */
+  roomCodecs: RoomCodecCache;
   defaultDomain: string;
   /** Told once when the call has ended (the service forgets it). */
   onEnded(call: InboundCall): void;
@@ -72,10 +81,21 @@ export class InboundCall {
   private session: CallAudioSession | null = null;
   private origin: SdpOrigin = newOrigin();
   private pendingOffer: PendingOffer | null = null;
+  /** The negotiation whose answer we sent, applied to the media after the 200 (initial INVITE). */
+  private pendingVideo: NegotiatedOffer | null = null;
   private dialog: Dialog | null = null;
   private handle: ParticipantHandle<MediaRoomApi> | null = null;
   private meetingAudio: MeetingAudio | null = null;
   private ivr: PinIvr<ParticipantHandle<MediaRoomApi>> | null = null;
+  private video: CallVideo | null = null;
+  /** The call's bandwidth cap (kbps) as known now: tier and SDP before the join, the join's grant after. */
+  private capKbps = SERVICE_MAX_CALL_KBPS;
+  private maxResolution: MaxResolution = '720p';
+  /** The caller offered a video m-line (join mode, whether video is worth setting up). */
+  private offeredVideo = false;
+  private sdpKbps: number | null = null;
+  /** The last SDP we sent in the dialog (answer or offer): admin views and tests. */
+  localSdp: string | null = null;
   private finalStatus: number | null = null;
   private endReason: string | null = null;
   private readonly cleanups: (() => void)[] = [];
@@ -101,6 +121,29 @@ export class InboundCall {
   /** The negotiated audio: codec, and whether SRTP protects it (null before an offer/answer). */
   get audio(): { codec: string; srtp: string | null; transport: SipTransport } | null {
     return this.session ? { codec: this.session.codec.name, srtp: this.session.srtp?.suite ?? null, transport: this.source.transport } : null;
+  }
+
+  /** The negotiated video: main codec, cap and roles (null for audio-only calls). */
+  get videoSummary(): {
+    codec: string | null;
+    capBps: number;
+    roles: string[];
+    /** Whose video the main m-line shows, which source and simulcast layer. */
+    showing: string | null;
+    showingSource: 'camera' | 'screen' | null;
+    showingLayer: number | null;
+    /** Whose screen the slides m-line shows (null: none, or no slides line). */
+    showingSlides: string | null;
+  } | null {
+    const v = this.video;
+    if (!v || v.negotiated.length === 0) return null;
+    const showing = v.showing('main');
+    return { codec: v.mainCodec, capBps: v.capBps, roles: v.negotiated.map((n) => n.role), showing: showing?.participantId ?? null, showingSource: showing?.source ?? null, showingLayer: showing?.layer ?? null, showingSlides: v.showing('slides')?.participantId ?? null };
+  }
+
+  /** The engine's stats of one video m-line (tests, metrics); null without it. */
+  videoStats(role: 'main' | 'slides'): ReturnType<CallVideo['stats']> {
+    return this.video?.stats(role) ?? null;
   }
 
   /** Drives the call from the INVITE to its end; never throws. */
@@ -166,11 +209,13 @@ export class InboundCall {
       throw new CallGone();
     }
     this.watchMedia(this.media);
+    this.video = this.newCallVideo(this.media);
 
     // The offer (if any) must be acceptable before a seat is taken; its addresses must be of our
     // media socket's family (ending the call frees the socket just opened).
     const offer = req.body.length > 0 ? req.body : null;
     let negotiated: ReturnType<typeof negotiateOffer> | null = null;
+    let sdpKbps: number | null = null;
     if (offer) {
       negotiated = negotiateOffer(offer, { transport: this.source.transport, addressFamily: this.mediaFamily() });
       if (!negotiated.ok) {
@@ -178,6 +223,11 @@ export class InboundCall {
         return this.refuse(negotiated.status, 'Not Acceptable Here', `sdp_${negotiated.reason}`, { Warning: negotiated.warning });
       }
       this.session = negotiated.session;
+      this.offeredVideo = /^m=video [1-9]/m.test(offer.toString('latin1'));
+      // What the SDP asks for (b=), read from a negotiation at the service ceiling.
+      const atCeiling = this.negotiate(offer, SERVICE_MAX_CALL_KBPS);
+      if (atCeiling.ok) sdpKbps = sdpAskKbps(atCeiling);
+      this.sdpKbps = sdpKbps;
     }
 
     const endpoint = this.callerAddress
@@ -189,27 +239,40 @@ export class InboundCall {
     this.assertLive();
 
     // First try: no PIN (rooms without one, the owner's registered endpoint, …).
-    const first = await this.tryJoin(endpoint, undefined);
+    const first = await this.tryJoin(endpoint, undefined, sdpKbps);
     this.assertLive();
     if (first.kind === 'refused' && first.code !== 'pin_required') {
       return this.refuseWithPrompt(first.code, negotiated && negotiated.ok ? buildAnswer({ negotiated, local: this.media.local, origin: this.origin }) : null);
     }
 
+    // The call's cap: the join's grant (tier or company policy, SDP) when joined; else tier and SDP until the PIN is in.
+    if (first.kind === 'joined') {
+      await this.ctx.roomCodecs.learn(first.handle).catch(() => undefined);
+      await this.takeGrant(first.handle);
+    } else {
+      this.capKbps = provisionalCapKbps(endpoint?.tier ?? null, sdpKbps);
+    }
+    this.assertLive();
+
     // Answer: our answer, or (no offer) our offer, which the ACK answers.
     let body: string;
-    if (negotiated && negotiated.ok) {
-      body = buildAnswer({ negotiated, local: this.media.local, origin: this.origin });
+    if (offer && negotiated && negotiated.ok) {
+      const withVideo = await this.negotiateWithVideo(offer, negotiated);
+      this.assertLive();
+      body = withVideo.body;
     } else {
-      const made = buildOffer({ transport: this.source.transport, local: this.media.local, origin: this.origin, srtp: this.source.transport === 'tls' });
-      this.pendingOffer = made.pending;
-      body = made.sdp;
+      body = await this.lateOffer();
+      this.assertLive();
     }
     this.transition('answering');
     this.dialog = this.incoming.accept({ body });
+    this.localSdp = body;
     this.finalStatus = 200;
     this.ctx.metrics.answered();
     this.watchDialog(this.dialog);
     if (this.session) await this.media.configure(this.session);
+    if (this.pendingVideo && this.video) await this.video.apply(this.pendingVideo.video);
+    this.pendingVideo = null;
     this.assertLive();
 
     if (first.kind === 'joined') {
@@ -217,6 +280,121 @@ export class InboundCall {
       return this.afterJoin();
     }
     return this.runIvr(endpoint, first.guestPin);
+  }
+
+  // ── video (call-video.ts does the work; these tie it to the offer/answer) ───────────────────
+
+  private newCallVideo(media: CallMedia): CallVideo {
+    return new CallVideo({
+      media,
+      bridges: this.ctx.videoBridges,
+      metrics: this.ctx.videoMetrics,
+      log: this.log,
+      now: () => this.ctx.deps.clock.now(),
+      sendInfo: (contentType, body) => {
+        const dialog = this.dialog;
+        if (!dialog || dialog.terminated) return null;
+        return dialog.request('INFO', { contentType, body }).then(() => undefined);
+      },
+    });
+  }
+
+  /**
+   * An offer negotiated with video at `capKbps` (when the room's codecs are known), else audio only.
+   * `only`: accept video only on these roles (a re-offer is answered at once, so only with the sockets already open).
+   */
+  private negotiate(offer: Buffer | string, capKbps: number, only?: ReadonlySet<'main' | 'slides'>): ReturnType<typeof negotiateOffer> {
+    let video = CallVideo.negotiation(this.ctx.roomCodecs.known, capKbps, this.maxResolution, this.video?.negotiated ?? []);
+    if (video && only) video = only.has('main') ? { ...video, slides: only.has('slides') } : null;
+    return negotiateOffer(offer, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily(), video });
+  }
+
+  /**
+   * Our answer to an offer, with its video m-lines accepted at the call's cap and the engine's video
+   * sockets open for them. A video socket we cannot open leaves the call audio-only (video port 0).
+   */
+  private async negotiateWithVideo(offer: Buffer | string, audioOnly: NegotiatedOffer): Promise<{ body: string; negotiated: NegotiatedOffer }> {
+    const n = this.negotiate(offer, this.capKbps);
+    if (n.ok && n.video.length > 0 && this.video) {
+      try {
+        const videoLocal = await this.video.prepare(n.video);
+        const body = buildAnswer({ negotiated: n, local: this.media!.local, origin: this.origin, videoLocal });
+        this.session = n.session;
+        this.pendingVideo = n;
+        return { body, negotiated: n };
+      } catch (err) {
+        this.log.warn({ err }, 'no video socket for the call: answering audio only');
+      }
+    }
+    if (n.ok && n.videoRejected.length > 0) this.log.info({ videoRejected: n.videoRejected }, 'video m-lines answered with port 0');
+    const plain = n.ok && n.video.length === 0 ? n : audioOnly;
+    this.session = plain.session;
+    this.pendingVideo = plain;
+    return { body: buildAnswer({ negotiated: plain, local: this.media!.local, origin: this.origin }), negotiated: plain };
+  }
+
+  /** Our offer for an INVITE without SDP: audio, and video (main and slides) when the room's codecs are known. */
+  private async lateOffer(): Promise<string> {
+    const codecs = this.ctx.roomCodecs.known;
+    let video: Parameters<typeof buildOffer>[0]['video'] = null;
+    if (codecs && codecs.length > 0 && this.video) {
+      try {
+        const local = await this.video.prepare([{ role: 'main' }, { role: 'slides' }] as Parameters<CallVideo['prepare']>[0]);
+        video = { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: true, local, previous: this.video.negotiated };
+      } catch (err) {
+        this.log.warn({ err }, 'no video socket for the call: offering audio only');
+      }
+    }
+    const made = buildOffer({ transport: this.source.transport, local: this.media!.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls', video });
+    this.pendingOffer = made.pending;
+    return made.sdp;
+  }
+
+  /**
+   * The node's first call answered in the PIN IVR had no room codecs to accept video with: now that
+   * it joined (and they are known), offer video by re-INVITE. Its answer decides; audio carries on either way.
+   */
+  private async offerVideoAfterPin(): Promise<void> {
+    const codecs = this.ctx.roomCodecs.known;
+    const dialog = this.dialog;
+    if (!this.offeredVideo || !codecs || codecs.length === 0 || !dialog || !this.video || this.video.negotiated.length > 0) return;
+    try {
+      const local = await this.video.prepare([{ role: 'main' }]);
+      this.origin = bump(this.origin);
+      const made = buildOffer({
+        transport: this.source.transport,
+        local: this.media!.local,
+        origin: this.origin,
+        srtp: this.session?.srtp != null || this.source.transport === 'tls',
+        video: { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: false, local },
+      });
+      const res = await dialog.reinvite({ body: made.sdp });
+      const answered = res.status === 200 ? applyAnswer(res.body, made.pending) : null;
+      if (!answered || !answered.ok) {
+        this.log.info({ status: res.status }, 'the caller took no video after the PIN');
+        await this.video.apply([]);
+        return;
+      }
+      this.localSdp = made.sdp;
+      this.session = answered.session;
+      await this.media!.configure(answered.session);
+      await this.video.apply(answered.video);
+      this.log.info({ video: answered.video.map((v) => `${v.role}:${v.codec.name}`) }, 'video added after the PIN');
+    } catch (err) {
+      if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
+      this.log.warn({ err }, 'offering video after the PIN failed; audio carries on');
+      await this.video.apply([]).catch(() => undefined);
+    }
+  }
+
+  /** The join's bandwidth grant (tier or company policy, SDP, service ceiling) and resolution become the call's cap. */
+  private async takeGrant(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
+    const grant = (await handle.joinResult()).bandwidth;
+    this.maxResolution = maxResolutionFor(grant.maxVideoHeight);
+    const lower = grant.kbps < this.capKbps;
+    this.capKbps = grant.kbps;
+    // Already answered (PIN callers): the media cap follows at once (TMMBR); the SDP at the next offer/answer.
+    if (lower && this.video && this.video.negotiated.length > 0) await this.video.lowerCap(grant.kbps * 1000);
   }
 
   /** The IP family of our media socket: an offer must give addresses of the same family. */
@@ -249,6 +427,7 @@ export class InboundCall {
   private async tryJoin(
     endpoint: CallingEndpoint | null,
     pin: string | undefined,
+    sdpKbps: number | null = null,
   ): Promise<{ kind: 'joined'; handle: ParticipantHandle<MediaRoomApi> } | { kind: 'refused'; code: RefusalCode; guestPin: boolean }> {
     const room = this.room!;
     try {
@@ -256,8 +435,10 @@ export class InboundCall {
         address: room.roomAddress,
         displayName: endpoint?.displayName ?? this.displayName,
         pin,
-        mode: 'audio-only',
-        bandwidthKbps: endpoint?.bandwidthKbps ?? this.ctx.deps.config.defaultBandwidthKbps,
+        mode: this.offeredVideo ? 'video' : 'audio-only',
+        // A video caller asks for what its tier or the service allows; the core caps it (company policy, SDP).
+        bandwidthKbps: endpoint?.bandwidthKbps ?? (this.offeredVideo ? SERVICE_MAX_CALL_KBPS : this.ctx.deps.config.defaultBandwidthKbps),
+        sdpBandwidthKbps: sdpKbps,
         kind: 'sip',
         callerAddress: this.callerAddress,
         caller: endpoint ? { endpointAddress: endpoint.address, source: this.source } : undefined,
@@ -288,7 +469,7 @@ export class InboundCall {
         clock: this.ctx.deps.clock,
         config: this.ctx.deps.config,
         join: async (pin) => {
-          const attempt = await this.tryJoin(endpoint, pin);
+          const attempt = await this.tryJoin(endpoint, pin, this.sdpKbps);
           return attempt.kind === 'joined' ? attempt : { kind: 'refused', code: attempt.code };
         },
         wrongPin: () => this.ctx.metrics.wrongPin(),
@@ -302,6 +483,11 @@ export class InboundCall {
     this.ivr = null;
     if (outcome.kind === 'joined') {
       this.handle = outcome.handle;
+      await this.ctx.roomCodecs.learn(outcome.handle).catch(() => undefined);
+      await this.takeGrant(outcome.handle);
+      this.assertLive();
+      await this.offerVideoAfterPin();
+      this.assertLive();
       return this.afterJoin();
     }
     for (const prompt of outcome.prompts) await this.media?.play(prompt).catch(() => undefined);
@@ -337,7 +523,8 @@ export class InboundCall {
 
   private async enterRoom(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
     const media = this.media!;
-    const { target, producerId, leg } = await attachCallerAudioLeg(handle, { audioLevelExtensionId: this.ctx.deps.config.audioLevelExtensionId, logger: this.log });
+    const withVideo = (this.video?.negotiated.length ?? 0) > 0;
+    const { target, producerId, leg } = await attachCallerAudioLeg(handle, { audioLevelExtensionId: this.ctx.deps.config.audioLevelExtensionId, logger: this.log, mode: withVideo ? 'video' : 'audio-only' });
     this.assertLive();
     // Host mute pauses the producer in the SFU; the mixer must stop mixing the caller too.
     this.cleanups.push(
@@ -351,6 +538,14 @@ export class InboundCall {
       throw new CallGone();
     }
     await media.joinRoom(this.meetingAudio.room, target, handle.participantId);
+    if (withVideo && this.video) {
+      // Video trouble never costs the call its audio.
+      await this.video.enterMeeting(handle, leg).catch((err: unknown) => {
+        if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
+        this.log.warn({ err }, 'caller video could not join the meeting; audio carries on');
+      });
+      this.assertLive();
+    }
     this.transition('in_meeting');
     this.log.info({ participant: handle.participantId, codec: this.session?.codec.name }, 'caller audio is in the meeting');
   }
@@ -386,7 +581,12 @@ export class InboundCall {
     if (!this.pendingOffer) return;
     const pending = this.pendingOffer;
     this.pendingOffer = null;
-    const answered = applyAnswer(ack.body, pending);
+    let answered = applyAnswer(ack.body, pending);
+    if (!answered.ok && answered.reason === 'answer_mismatch' && pending.video) {
+      // An audio phone answering our video offer with its audio line only (not RFC 3264, but common): take the audio.
+      const audioOnly = applyAnswer(ack.body, { ...pending, video: undefined });
+      if (audioOnly.ok) answered = audioOnly;
+    }
     if (!answered.ok) {
       this.log.info({ reason: answered.reason, warning: answered.warning }, 'the ACK carried no usable answer to our offer');
       void this.end(CallEndReason.Refused, { byeCause: 488, code: `sdp_${answered.reason}` });
@@ -394,12 +594,19 @@ export class InboundCall {
     }
     this.session = answered.session;
     void this.media?.configure(answered.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
+    void this.video?.apply(answered.video).catch((err: unknown) => this.log.warn({ err }, 'video configure failed'));
   }
 
   /** re-INVITE / UPDATE (hold, resume, codec change, session refresh) and INFO (DTMF). Answered synchronously. */
   private onInDialogRequest(incoming: IncomingRequest): void {
     const req = incoming.request;
     if (req.method === 'INFO') {
+      if (isMediaControl(req.get('Content-Type'))) {
+        // RFC 5168 picture_fast_update: the caller wants a keyframe of what it receives.
+        const status = this.video ? this.video.onMediaControlInfo(req.body.toString('utf8')) : 200;
+        incoming.respond(status, status === 400 ? { reason: 'Bad Media Control Body' } : {});
+        return;
+      }
       const parsed = parseSipInfoDtmf(req.get('Content-Type'), req.body.toString('utf8'));
       if (parsed instanceof DtmfBodyError) {
         // Another INFO package (e.g. media control) is accepted and ignored; a broken DTMF body is refused.
@@ -417,22 +624,43 @@ export class InboundCall {
       // Offerless re-INVITE: offer our current session again; the ACK answers it (RFC 3261 §14.2).
       if (req.method === 'INVITE') {
         this.origin = bump(this.origin);
-        const made = buildOffer({ transport: this.source.transport, local: this.media.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls' });
-        this.pendingOffer = made.pending;
-        incoming.accept({ body: made.sdp });
+        const sdp = this.reOffer();
+        incoming.accept({ body: sdp });
+        this.localSdp = sdp;
       }
       return;
     }
-    const negotiated = negotiateOffer(req.body, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily() });
-    if (!negotiated.ok) {
-      incoming.respond(488, { headers: { Warning: negotiated.warning } });
+    const audioOnly = negotiateOffer(req.body, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily() });
+    if (!audioOnly.ok) {
+      incoming.respond(488, { headers: { Warning: audioOnly.warning } });
       return;
     }
     this.origin = bump(this.origin);
-    incoming.accept({ body: buildAnswer({ negotiated, local: this.media.local, origin: this.origin }) });
+    // Answered at once (the dialog needs it synchronously): video on the m-lines whose sockets are open —
+    // hold, resume, codec change and refreshes apply to video too; a video line new to the call gets port 0.
+    const open = this.video?.openRoles() ?? new Set<'main' | 'slides'>();
+    const n = open.size > 0 ? this.negotiate(req.body, this.capKbps, open) : audioOnly;
+    const negotiated = n.ok ? n : audioOnly;
+    const videoLocal = this.video?.openedAddresses() ?? {};
+    const body = buildAnswer({ negotiated, local: this.media.local, origin: this.origin, videoLocal });
+    incoming.accept({ body });
+    this.localSdp = body;
     this.session = negotiated.session;
-    this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name }, 'session updated');
+    this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name, video: negotiated.video.map((v) => `${v.role}:${v.codec.name}:${v.direction}`) }, 'session updated');
     void this.media.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
+    void this.video?.apply(negotiated.video).catch((err: unknown) => this.log.warn({ err }, 'video configure failed'));
+  }
+
+  /** Our offer for an offerless re-INVITE (synchronous): audio, and video on the m-lines the call has open. */
+  private reOffer(): string {
+    const codecs = this.ctx.roomCodecs.known;
+    const local = this.video?.openedAddresses() ?? {};
+    const video = codecs && codecs.length > 0 && local.main
+      ? { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: local.slides !== undefined, local, previous: this.video?.negotiated ?? [] }
+      : null;
+    const made = buildOffer({ transport: this.source.transport, local: this.media!.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls', video });
+    this.pendingOffer = made.pending;
+    return made.sdp;
   }
 
   // ── the end ─────────────────────────────────────────────────────────────────────────────────
@@ -467,6 +695,7 @@ export class InboundCall {
       }
       this.meetingAudio?.release();
       this.meetingAudio = null;
+      await this.video?.close().catch((err: unknown) => this.log.warn({ err }, 'video close failed'));
       await this.media?.close().catch(() => undefined);
       if (!handle) this.recordNeverJoined(reason, opts);
       this.state = 'ended';

@@ -1,7 +1,9 @@
 import type { IncomingRequest } from '../sip/index.js';
 import { InboundCall, type CallState } from './inbound-call.js';
+import { RoomCodecCache } from './call-video.js';
 import { MeetingAudioBridges } from './meeting-audio.js';
-import { CallMetrics } from './metrics.js';
+import { MeetingVideoBridges } from './meeting-video.js';
+import { CallMetrics, VideoMetrics, type LiveVideoStats } from './metrics.js';
 import type { CallsDeps } from './ports.js';
 import { CallEndReason } from './reasons.js';
 
@@ -13,6 +15,9 @@ export class CallService {
   private readonly calls = new Map<string, InboundCall>();
   private readonly bridges: MeetingAudioBridges;
   private readonly metrics: CallMetrics;
+  private readonly videoBridges: MeetingVideoBridges;
+  private readonly videoMetrics: VideoMetrics;
+  private readonly roomCodecs = new RoomCodecCache();
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
 
@@ -22,6 +27,8 @@ export class CallService {
   ) {
     this.bridges = new MeetingAudioBridges(deps.engine, deps.logger.child({ component: 'meeting-audio' }));
     this.metrics = new CallMetrics(deps.registry, () => this.countByState());
+    this.videoMetrics = new VideoMetrics(deps.registry, () => this.liveVideoStats());
+    this.videoBridges = new MeetingVideoBridges(deps.engine, deps.logger.child({ component: 'meeting-video' }), this.videoMetrics, () => deps.clock.now());
     deps.stack.handle('INVITE', (req) => this.onInvite(req));
   }
 
@@ -30,8 +37,22 @@ export class CallService {
   }
 
   /** Live calls (tests, admin views). */
-  list(): { callId: string; state: CallState; participantId: string | null; audio: InboundCall['audio'] }[] {
-    return [...this.calls.values()].map((c) => ({ callId: c.callId, state: c.state, participantId: c.participantId, audio: c.audio }));
+  list(): { callId: string; state: CallState; participantId: string | null; audio: InboundCall['audio']; video: InboundCall['videoSummary']; localSdp: string | null }[] {
+    return [...this.calls.values()].map((c) => ({ callId: c.callId, state: c.state, participantId: c.participantId, audio: c.audio, video: c.videoSummary, localSdp: c.localSdp }));
+  }
+
+  /** The media engine's stats of a live call's video m-line (tests, admin views); null without one. */
+  videoStats(callId: string, role: 'main' | 'slides' = 'main'): ReturnType<InboundCall['videoStats']> {
+    return this.calls.get(callId)?.videoStats(role) ?? null;
+  }
+
+  private async liveVideoStats(): Promise<LiveVideoStats[]> {
+    const out: LiveVideoStats[] = [];
+    for (const c of this.calls.values()) {
+      const stats = await c.videoStats('main')?.catch(() => null);
+      if (stats) out.push({ callId: c.callId, stats });
+    }
+    return out;
   }
 
   private onInvite(incoming: IncomingRequest): Promise<void> | void {
@@ -48,7 +69,10 @@ export class CallService {
     const call = new InboundCall(incoming, {
       deps: this.deps,
       bridges: this.bridges,
+      videoBridges: this.videoBridges,
       metrics: this.metrics,
+      videoMetrics: this.videoMetrics,
+      roomCodecs: this.roomCodecs,
       defaultDomain: this.defaultDomain,
       onEnded: (c) => {
         if (this.calls.get(c.callId) === c) this.calls.delete(c.callId);

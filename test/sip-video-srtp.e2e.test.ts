@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sdpTransform from 'sdp-transform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeToneWav } from './support/audio-analysis.js';
+import { startBaresipCaller, type BaresipCaller } from './support/baresip-caller.js';
+import { eventually } from './support/convene-process.js';
+import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+
+/**
+ * Room-system video over TLS with SDES-SRTP on every m-line: two baresip room systems (avcodec
+ * H.264, fakevideo) call one meeting over TLS with mandatory SRTP. Each one's camera reaches the
+ * meeting through the engine (SRTP in, plain RTP to the SFU) and comes back out to the other
+ * (plain RTP from the SFU's video tap, SRTP out): each decodes the other's H.264.
+ */
+let f: ServiceFixture;
+let dir: string;
+const callers: BaresipCaller[] = [];
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-video-srtp-'));
+  f = await startServiceFixture({
+    sip: {
+      transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }, { protocol: 'tls', host: '127.0.0.1', port: 0 }],
+      selfSignedCertDir: path.join(dir, 'cert'),
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of callers) await c.stop();
+  await f?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('room-system video over TLS', () => {
+  it('is SRTP on the video m-line both ways, and each room system decodes the other', async () => {
+    const room = await createRoom(f, await createCompany(f));
+    const tlsPort = f.service.sip.transports.find((t) => t.protocol === 'tls')!.local.port;
+    const target = `sip:${room.address.split('@')[0]}@127.0.0.1:${tlsPort};transport=tls`;
+    const tone = path.join(dir, 'tone.wav');
+    writeToneWav(tone, 500, 60, 8000, 0.3);
+    const systems: BaresipCaller[] = [];
+    for (const user of ['east-room', 'west-room']) {
+      const c = await startBaresipCaller({ dir, user, sourceWav: tone, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls', video: { size: '640x360', fps: 15 } });
+      callers.push(c);
+      systems.push(c);
+      await c.dial(target);
+    }
+    try {
+      await eventually(() => f.service.calls.list().filter((c) => c.state === 'in_meeting' && c.video !== null).length === 2, 30_000);
+    } catch (err) {
+      throw new Error(`the room systems did not join with video:\n${systems[0]!.output().slice(-3000)}`, { cause: err });
+    }
+    for (const call of f.service.calls.list()) {
+      const video = sdpTransform.parse(call.localSdp!).media.find((m) => m.type === 'video')!;
+      expect(video.port).toBeGreaterThan(0);
+      expect(video.protocol).toBe('RTP/SAVP');
+      expect(video.crypto?.[0]?.suite).toMatch(/^AES_CM_128_HMAC_SHA1_(80|32)$/);
+    }
+    try {
+      await eventually(() => systems.every((s) => s.videoReceived() !== null), 30_000);
+    } catch (err) {
+      const stats = await Promise.all(f.service.calls.list().map((c) => f.service.calls.videoStats(c.callId)));
+      throw new Error(`not every room system decoded video: ${JSON.stringify(stats)}\n${systems[1]!.output().slice(-3000)}`, { cause: err });
+    }
+    for (const s of systems) expect(s.videoReceived()).toEqual({ width: 640, height: 360 });
+    for (const s of systems) await s.hangup();
+    await eventually(() => f.service.calls.size === 0, 10_000);
+  }, 90_000);
+});
