@@ -184,7 +184,7 @@ try {
     sample.sinceTurnMs = turn ? t - Date.parse(turn.at) : null;
   }
   const sinceTurn = samples.map((s) => s.sinceTurnMs).filter((v) => v !== null).sort((a, b) => a - b);
-  const out = vtc.output();
+  const out = fs.readFileSync(path.join(vtc.dir, 'output.log'), 'utf8');
   const participants = await Promise.all(people.map(async (p) => ({ name: p.name, participantId: await p.page.evaluate(() => window.convene.state.participantId), pageErrors: p.errors })));
   const result = {
     startedAt,
@@ -198,10 +198,10 @@ try {
     distinctStreamsShown: new Set(samples.map((s) => s.streamId)).size,
     metricsDelta: delta(before, after),
     roomSystem: {
-      streamsDecoded: out.match(/video: receiving with resolution/g)?.length ?? 0,
+      // baresip prints this when its decoder starts on a stream and when the picture size changes.
+      resolutionsDecoded: [...out.matchAll(/video: receiving with resolution (\d+ x \d+)/g)].map((m) => m[1]),
       decodeErrors: out.match(DECODE_ERRORS)?.length ?? 0,
-      // The baresip output we read is its last 40 kB: complete if shorter.
-      logComplete: out.length < 40_000,
+      outputBytes: out.length,
     },
     participants,
     samples,
@@ -211,7 +211,7 @@ try {
   log(`switches ${result.switches} (metric ${result.metricsDelta.gateway_video_switches_total ?? 0}) over ${turns} turns; switch-to-keyframe p50 ${s.p50} ms, p95 ${s.p95} ms, max ${s.max} ms; streams shown ${result.distinctStreamsShown}`);
   log(`turn start → switch done p50 ${result.turnToSwitchMs.p50} ms, p95 ${result.turnToSwitchMs.p95} ms (speaker detection + the wait)`);
   log(`keyframe requests: ${JSON.stringify(Object.fromEntries(Object.entries(result.metricsDelta).filter(([k]) => k.startsWith('gateway_video_keyframe'))))}`);
-  log(`room system: ${result.roomSystem.streamsDecoded} stream(s) decoded, ${result.roomSystem.decodeErrors} decoder errors; load avg ${result.loadAvg1m.toFixed(1)}`);
+  log(`room system: decoder (re)started at ${result.roomSystem.resolutionsDecoded.join(' → ') || 'none'}, ${result.roomSystem.decodeErrors} decoder errors; load avg ${result.loadAvg1m.toFixed(1)}`);
   const resultsFile = path.join(here, 'results', 'video-switch-browsers.json');
   const runs = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : [];
   runs.push(result);
