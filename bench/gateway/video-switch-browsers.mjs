@@ -14,7 +14,7 @@
 // switch-to-keyframe histogram's count, keyframe requests by direction and method). baresip's own
 // view: how many streams it started decoding (one SSRC → one "receiving with resolution") and
 // decoder errors in its log. A bench, not a test: nothing passes or fails; the run is bounded
-// (turns ≤ 60, a watchdog ends it after setup + turns + 60 s).
+// (turns ≤ 60; a watchdog ends it turns × turn length + 150 s after the start).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,7 +54,7 @@ async function cleanup() {
   for (const c of cleanups.reverse()) await c().catch(() => {});
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
 }
-// Setup (web build, node, browsers, the call) ≤ 90 s, then the turns, then 60 s to wind down.
+// Setup (web build, node, browsers, the call) and winding down get 150 s beside the turns.
 const watchdog = setTimeout(async () => {
   if (finished) return;
   console.error('video-switch-browsers: time limit reached, stopping');
