@@ -11,15 +11,16 @@ const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist
 
 /**
  * `configLines` are the YAML lines after log/http/store (the bench's own sfu/sip/admin/demo
- * settings). `track(proc)` registers the child so the caller can kill it.
+ * settings). `track(proc)` registers the child so the caller can kill it. `logLevel` (default warn):
+ * a bench that reads the node's structured log lines asks for info.
  */
-export async function startConveneNode({ dir, track, configLines, readyTimeoutMs = 90_000 }) {
+export async function startConveneNode({ dir, track, configLines, readyTimeoutMs = 90_000, logLevel = 'warn' }) {
   const port = await freePort();
   fs.mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, 'config.yaml');
   fs.writeFileSync(
     configFile,
-    ['log: { level: warn, pretty: false }', `http: { host: 127.0.0.1, port: ${port} }`, `store: { embedded: { dataDir: ${JSON.stringify(path.join(dir, 'redis'))} } }`, ...configLines, ''].join('\n'),
+    [`log: { level: ${logLevel}, pretty: false }`, `http: { host: 127.0.0.1, port: ${port} }`, `store: { embedded: { dataDir: ${JSON.stringify(path.join(dir, 'redis'))} } }`, ...configLines, ''].join('\n'),
   );
   const logFile = path.join(dir, 'convene.log');
   const logFd = fs.openSync(logFile, 'a');

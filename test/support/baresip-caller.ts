@@ -34,7 +34,7 @@ export interface BaresipCallerOptions {
 }
 
 export interface BaresipCaller {
-  /** The directory with its config and the recording of what it heard. */
+  /** The directory with its config, the recording of what it heard and all its output (`output.log`). */
   dir: string;
   output(): string;
   dial(uri: string): Promise<void>;
@@ -119,13 +119,17 @@ async function startBaresipCallerOnce(opts: BaresipCallerOptions): Promise<Bares
   let output = '';
   // The first 200 kB kept whole (one-time lines like the decoded resolution), the tail for diagnostics.
   let fullOutput = '';
+  // All of it also goes to `output.log` in its dir (benches count lines over runs longer than the tail).
+  const outputLog = fs.createWriteStream(path.join(dir, 'output.log'));
   const keep = (d: Buffer) => {
+    outputLog.write(d);
     output = (output + d.toString()).slice(-40_000);
     if (fullOutput.length < 200_000) fullOutput += d.toString();
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  child.on('close', () => outputLog.end());
 
   const command = async (cmd: string, params = ''): Promise<string> => {
     const sock = net.connect(ctrlPort, '127.0.0.1');

@@ -70,7 +70,11 @@ export class CallVideo {
 
   constructor(private readonly deps: CallVideoDeps) {
     this.offs.push(deps.media.events.on('keyframeNeeded', (role) => this.onKeyframeNeeded(role)));
-    this.offs.push(deps.media.events.on('videoSwitched', (_role, info) => deps.metrics.switched(info.waitedMs / 1000)));
+    this.offs.push(deps.media.events.on('videoSwitched', (role, info) => {
+      deps.metrics.switched(info.waitedMs / 1000);
+      // Per-switch samples for bench/gateway (the histogram's buckets are too coarse for a p50/p95).
+      deps.log.info({ role, streamId: info.streamId, waitedMs: info.waitedMs }, 'video switched');
+    }));
   }
 
   get negotiated(): readonly NegotiatedVideo[] {
