@@ -21,6 +21,7 @@ export class EngineMetrics {
   private readonly dtmf: Counter<string>;
   private readonly srtpFailures: Counter<string>;
   private readonly videoPackets: Counter<string>;
+  private readonly keyframeRequests: Counter<string>;
 
   constructor(registry: Registry | undefined) {
     const registers = registry ? [registry] : [];
@@ -53,6 +54,7 @@ export class EngineMetrics {
     this.dtmf = counter('gateway_dtmf_digits_total', 'DTMF key presses received', ['method']);
     this.srtpFailures = counter('gateway_srtp_failures_total', 'Incoming SRTP/SRTCP packets refused', ['kind']);
     this.videoPackets = counter('gateway_video_packets_total', 'Video RTP packets: caller → SFU (ingress), room → caller (egress)', ['direction']);
+    this.keyframeRequests = counter('gateway_video_room_keyframe_requests_total', 'RTCP PLIs sent to the SFU video tap: a switch asking the new source for a keyframe, or a caller’s request passed on');
   }
 
   /** A worker's latest cumulative counters (`worker` identifies its lifetime). */
@@ -71,6 +73,7 @@ export class EngineMetrics {
     this.dtmf.inc({ method: 'inband' }, d(next.dtmfTotal.inband, prev?.dtmfTotal.inband));
     this.videoPackets.inc({ direction: 'ingress' }, d(next.videoIngressPacketsTotal, prev?.videoIngressPacketsTotal));
     this.videoPackets.inc({ direction: 'egress' }, d(next.videoEgressPacketsTotal, prev?.videoEgressPacketsTotal));
+    this.keyframeRequests.inc(d(next.videoKeyframeRequestsToRoomTotal, prev?.videoKeyframeRequestsToRoomTotal));
     for (const [kind, n] of Object.entries(next.srtpFailuresTotal)) {
       const delta = d(n, prev?.srtpFailuresTotal[kind]);
       if (delta > 0) this.srtpFailures.inc({ kind }, delta);

@@ -150,6 +150,8 @@ export interface WorkerCounters {
   /** Cumulative video RTP packets relayed caller → SFU and forwarded room → caller. */
   videoIngressPacketsTotal: number;
   videoEgressPacketsTotal: number;
+  /** Cumulative RTCP PLIs sent to the SFU's video tap (a switch asking the new source for a keyframe, or a caller's request passed on). */
+  videoKeyframeRequestsToRoomTotal: number;
   /** Time this worker's event loop spent busy (performance.eventLoopUtilization), ms since start. */
   busyMs: number;
   /** CPU time of this worker's thread (Linux /proc/thread-self/stat), ms; null where unavailable. */

@@ -426,6 +426,8 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     expect(Number(/direction="ingress"} (\d+)/.exec(metric)?.[1])).toBeGreaterThanOrEqual(40);
     expect(Number(/direction="egress"} (\d+)/.exec(metric)?.[1])).toBeGreaterThan(100);
     expect(await registry.getSingleMetricAsString('gateway_video_legs')).toMatch(/gateway_video_legs \d+/);
+    // The switches above asked their new sources for keyframes through the tap.
+    expect(Number(/gateway_video_room_keyframe_requests_total (\d+)/.exec(await registry.getSingleMetricAsString('gateway_video_room_keyframe_requests_total'))?.[1])).toBeGreaterThan(0);
   });
 });
 

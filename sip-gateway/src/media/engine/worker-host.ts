@@ -286,6 +286,7 @@ export class WorkerHost {
       videoRooms: this.roomVideos.size,
       videoIngressPacketsTotal: this.videoCounters.ingressPackets,
       videoEgressPacketsTotal: this.videoCounters.egressPackets,
+      videoKeyframeRequestsToRoomTotal: this.roomVideoCounters.keyframeRequests,
       busyMs: performance.eventLoopUtilization().active,
       threadCpuMs: threadCpuMs(),
     };
