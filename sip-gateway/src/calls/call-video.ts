@@ -38,8 +38,9 @@ export interface CallVideoDeps {
 /** The engine session of one negotiated video m-line. */
 export function engineVideoSession(v: NegotiatedVideo): CallVideoSession {
   return {
-    // The answer's payload type: the caller sends with it (RFC 3264 §6.1), and receives it (baresip, e2e).
-    codec: { name: v.codec.name, payloadType: v.codec.payloadType, clockRate: 90000, fmtp: v.codec.fmtp },
+    // RFC 3264 §5.1/§6.1: the caller sends with our SDP's number and receives with its own SDP's
+    // (its offer's, or its answer to our late offer: remotePayloadType either way).
+    codec: { name: v.codec.name, payloadType: v.codec.payloadType, sendPayloadType: v.codec.remotePayloadType, clockRate: 90000, fmtp: v.codec.fmtp },
     remote: v.remote,
     rtcpMux: v.rtcpMux,
     srtp: v.srtp,
