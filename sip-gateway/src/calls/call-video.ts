@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import type { ParticipantHandle, RtpLegPort } from '../../../server/src/meetings/index.js';
 import type { CallMedia, CallVideoSession, CallVideoStats, VideoRole } from '../media/engine/types.js';
-import { AUDIO_RESERVE_BPS, MIN_VIDEO_BPS, roomVideoCodecs, type LocalMediaAddress, type MaxResolution, type NegotiatedVideo, type RoomVideoCodec, type VideoNegotiation } from '../media/sdp/index.js';
+import { AUDIO_RESERVE_BPS, MIN_VIDEO_BPS, type LocalMediaAddress, type MaxResolution, type NegotiatedVideo, type RoomVideoCodec, type VideoNegotiation } from '../media/sdp/index.js';
 import { attachCallerVideo, type CallerVideoProducer } from './caller-video-leg.js';
 import { MEDIA_CONTROL_CONTENT_TYPE, PICTURE_FAST_UPDATE_BODY, readMediaControl } from './media-control.js';
 import type { MeetingVideo, MeetingVideoBridges } from './meeting-video.js';
@@ -290,23 +290,5 @@ export class CallVideo {
     if (!sent) return;
     this.deps.metrics.keyframeRequestSent('info');
     void Promise.resolve(sent).catch((err: unknown) => this.deps.log.debug({ err }, 'picture_fast_update INFO failed'));
-  }
-}
-
-/**
- * The meeting routers' video codecs with their payload types. Every router of a node is built from
- * the same codec list, so they are the same for every meeting: learnt from the first joined call,
- * they let a caller still in the PIN IVR (no meeting handle yet) be answered with video too.
- */
-export class RoomCodecCache {
-  private codecs: RoomVideoCodec[] | null = null;
-
-  get known(): RoomVideoCodec[] | null {
-    return this.codecs;
-  }
-
-  async learn(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
-    if (this.codecs) return;
-    this.codecs = roomVideoCodecs(await handle.readMediaRoom((room) => room.rtpCapabilities));
   }
 }

@@ -20,11 +20,11 @@ import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
 import type { CallAudioSession, CallMedia } from '../media/engine/types.js';
 import { MediaEngineError } from '../media/engine/index.js';
-import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type MaxResolution, type NegotiatedOffer, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
+import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type MaxResolution, type NegotiatedOffer, type PendingOffer, type RoomVideoCodec, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
 import { SERVICE_MAX_CALL_KBPS } from '../../../server/src/licensing/index.js';
 import { DialogEndReason, isSipUri, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
 import { attachCallerAudioLeg } from './caller-audio-leg.js';
-import { CallVideo, type RoomCodecCache } from './call-video.js';
+import { CallVideo } from './call-video.js';
 import { isMediaControl } from './media-control.js';
 import type { MeetingVideoBridges } from './meeting-video.js';
 import { maxResolutionFor, provisionalCapKbps, sdpAskKbps } from './video-policy.js';
@@ -61,8 +61,8 @@ export interface InboundCallContext {
   videoBridges: MeetingVideoBridges;
   metrics: CallMetrics;
   videoMetrics: VideoMetrics;
-  /** The meeting routers' video codecs (the same on every router of this node), learnt from the first joined call. */
-  roomCodecs: RoomCodecCache;
+  /** The meeting routers' video codecs with their payload types (static config: the same on every router, known before any meeting). */
+  roomVideoCodecs: readonly RoomVideoCodec[];
   defaultDomain: string;
   /** Told once when the call has ended (the service forgets it). */
   onEnded(call: InboundCall): void;
@@ -247,7 +247,6 @@ export class InboundCall {
 
     // The call's cap: the join's grant (tier or company policy, SDP) when joined; else tier and SDP until the PIN is in.
     if (first.kind === 'joined') {
-      await this.ctx.roomCodecs.learn(first.handle).catch(() => undefined);
       await this.takeGrant(first.handle);
     } else {
       this.capKbps = provisionalCapKbps(endpoint?.tier ?? null, sdpKbps);
@@ -304,7 +303,7 @@ export class InboundCall {
    * `only`: accept video only on these roles (a re-offer is answered at once, so only with the sockets already open).
    */
   private negotiate(offer: Buffer | string, capKbps: number, only?: ReadonlySet<'main' | 'slides'>): ReturnType<typeof negotiateOffer> {
-    let video = CallVideo.negotiation(this.ctx.roomCodecs.known, capKbps, this.maxResolution, this.video?.negotiated ?? []);
+    let video = CallVideo.negotiation(this.ctx.roomVideoCodecs, capKbps, this.maxResolution, this.video?.negotiated ?? []);
     if (video && only) video = only.has('main') ? { ...video, slides: only.has('slides') } : null;
     return negotiateOffer(offer, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily(), video });
   }
@@ -335,7 +334,7 @@ export class InboundCall {
 
   /** Our offer for an INVITE without SDP: audio, and video (main and slides) when the room's codecs are known. */
   private async lateOffer(): Promise<string> {
-    const codecs = this.ctx.roomCodecs.known;
+    const codecs = this.ctx.roomVideoCodecs;
     let video: Parameters<typeof buildOffer>[0]['video'] = null;
     if (codecs && codecs.length > 0 && this.video) {
       try {
@@ -348,43 +347,6 @@ export class InboundCall {
     const made = buildOffer({ transport: this.source.transport, local: this.media!.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls', video });
     this.pendingOffer = made.pending;
     return made.sdp;
-  }
-
-  /**
-   * The node's first call answered in the PIN IVR had no room codecs to accept video with: now that
-   * it joined (and they are known), offer video by re-INVITE. Its answer decides; audio carries on either way.
-   */
-  private async offerVideoAfterPin(): Promise<void> {
-    const codecs = this.ctx.roomCodecs.known;
-    const dialog = this.dialog;
-    if (!this.offeredVideo || !codecs || codecs.length === 0 || !dialog || !this.video || this.video.negotiated.length > 0) return;
-    try {
-      const local = await this.video.prepare([{ role: 'main' }]);
-      this.origin = bump(this.origin);
-      const made = buildOffer({
-        transport: this.source.transport,
-        local: this.media!.local,
-        origin: this.origin,
-        srtp: this.session?.srtp != null || this.source.transport === 'tls',
-        video: { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: false, local },
-      });
-      const res = await dialog.reinvite({ body: made.sdp });
-      const answered = res.status === 200 ? applyAnswer(res.body, made.pending) : null;
-      if (!answered || !answered.ok) {
-        this.log.info({ status: res.status }, 'the caller took no video after the PIN');
-        await this.video.apply([]);
-        return;
-      }
-      this.localSdp = made.sdp;
-      this.session = answered.session;
-      await this.media!.configure(answered.session);
-      await this.video.apply(answered.video);
-      this.log.info({ video: answered.video.map((v) => `${v.role}:${v.codec.name}`) }, 'video added after the PIN');
-    } catch (err) {
-      if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
-      this.log.warn({ err }, 'offering video after the PIN failed; audio carries on');
-      await this.video.apply([]).catch(() => undefined);
-    }
   }
 
   /** The join's bandwidth grant (tier or company policy, SDP, service ceiling) and resolution become the call's cap. */
@@ -483,10 +445,7 @@ export class InboundCall {
     this.ivr = null;
     if (outcome.kind === 'joined') {
       this.handle = outcome.handle;
-      await this.ctx.roomCodecs.learn(outcome.handle).catch(() => undefined);
       await this.takeGrant(outcome.handle);
-      this.assertLive();
-      await this.offerVideoAfterPin();
       this.assertLive();
       return this.afterJoin();
     }
@@ -653,7 +612,7 @@ export class InboundCall {
 
   /** Our offer for an offerless re-INVITE (synchronous): audio, and video on the m-lines the call has open. */
   private reOffer(): string {
-    const codecs = this.ctx.roomCodecs.known;
+    const codecs = this.ctx.roomVideoCodecs;
     const local = this.video?.openedAddresses() ?? {};
     const video = codecs && codecs.length > 0 && local.main
       ? { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: local.slides !== undefined, local, previous: this.video?.negotiated ?? [] }
