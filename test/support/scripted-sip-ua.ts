@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import sdpTransform from 'sdp-transform';
 
 /**
  * A minimal room-system UA over UDP for e2e tests that need SDP baresip will not write: INVITE
  * (audio PCMU + optionally one H.264 main video line at a chosen payload type), ACK, re-INVITE,
  * BYE; G.711 silence on its audio line (so the call is not ended for lack of media); it answers
- * the gateway's in-dialog requests with 200 and records the RTP payload types on its video socket.
+ * the gateway's in-dialog requests with 200 (a re-INVITE's offer with audio and its H.264, if any)
+ * and records the RTP payload types on its video socket.
  */
 export interface ScriptedUa {
   answer: sdpTransform.SessionDescription;
@@ -16,6 +18,8 @@ export interface ScriptedUa {
   videoReceived: Map<number, number>;
   /** In-dialog requests the gateway sent us (first lines). */
   requests: string[];
+  /** SDP offers in the gateway's re-INVITEs (answered with audio, and H.264 video when offered). */
+  offersReceived: sdpTransform.SessionDescription[];
   reinvite(video: { payloadType: number } | null): Promise<{ status: number; answer: sdpTransform.SessionDescription | null }>;
   hangup(): Promise<void>;
   close(): void;
@@ -51,16 +55,42 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
   const send = (text: string) => sip.send(text, opts.port, '127.0.0.1');
   const finals = new Map<number, (text: string) => void>();
   const requests: string[] = [];
-  sip.on('message', (msg) => {
-    const text = msg.toString('utf8');
+  const offersReceived: sdpTransform.SessionDescription[] = [];
+  let version = 100;
+  const onSip = (text: string, reply: (text: string) => void) => {
     const cseq = /^CSeq: (\d+) INVITE/im.exec(text);
     if (/^SIP\/2\.0 [2-6]\d\d/.test(text) && cseq) finals.get(Number(cseq[1]))?.(text);
     else if (/^[A-Z]+ sip:/.test(text)) {
       requests.push(text.split('\r\n')[0]!);
       if (text.startsWith('ACK ')) return;
       const hdr = (n: string) => text.split('\r\n').filter((l) => l.toLowerCase().startsWith(`${n}:`));
-      send(['SIP/2.0 200 OK', ...hdr('via'), ...hdr('from'), ...hdr('to'), ...hdr('call-id'), ...hdr('cseq'), 'Content-Length: 0', '', ''].join('\r\n'));
+      // The gateway's re-INVITE offering video: take its H.264 (in its number, as RFC 3264 §6.1 wants).
+      const offered = text.startsWith('INVITE ') ? sdpTransform.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) : null;
+      const h264 = offered?.media.find((m) => m.type === 'video' && m.port > 0)?.rtp.find((r) => /^h264$/i.test(r.codec))?.payload;
+      const body = offered ? makeOffer(++version, h264 === undefined ? null : { payloadType: h264 }) : '';
+      if (offered) offersReceived.push(offered);
+      reply(['SIP/2.0 200 OK', ...hdr('via'), ...hdr('from'), ...hdr('to'), ...hdr('call-id'), ...hdr('cseq'), `Contact: <${me}>`,
+        ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n'));
     }
+  };
+  sip.on('message', (msg) => onSip(msg.toString('utf8'), send));
+  // Requests over ~1300 bytes (an offer with video) come over TCP to the same port (RFC 3261 §18.1.1).
+  const tcp = net.createServer((conn) => {
+    let buf = '';
+    conn.on('error', () => undefined);
+    conn.on('data', (chunk) => {
+      buf += chunk.toString('utf8');
+      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
+        const length = Number(/^Content-Length:\s*(\d+)/im.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        onSip(buf.slice(0, end + 4 + length), (text) => conn.write(text));
+        buf = buf.slice(end + 4 + length);
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(sip.address().port, '127.0.0.1', () => resolve());
   });
   const invite = async (cseq: number, toTag: string | null, v: { payloadType: number } | null) => {
     const got = new Promise<string>((resolve, reject) => {
@@ -94,12 +124,14 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
   const close = () => {
     clearInterval(audioTimer);
     for (const s of [sip, audio, video]) s.close();
+    tcp.close();
   };
   return {
     answer,
     videoPort: video.address().port,
     videoReceived,
     requests,
+    offersReceived,
     async reinvite(v) {
       const n = ++cseq;
       const text = await invite(n, toTag, v);

@@ -131,7 +131,6 @@ export class CallVideo {
     // Roles the offer/answer dropped, or that our own offer opened and the answer refused.
     for (const role of [...this.opened.keys()]) if (!video.some((v) => v.role === role)) await this.closeRole(role);
     this.meeting?.updateCall(this.view());
-    if (!this.camera && this.participantId && video.some((v) => v.role === 'main')) this.deps.log.info('video added by a re-offer: it is received from the next call on');
   }
 
   /**
@@ -140,11 +139,16 @@ export class CallVideo {
    */
   async enterMeeting(handle: ParticipantHandle<MediaRoomApi>, leg: RtpLegPort): Promise<void> {
     const main = this.streams.find((v) => v.role === 'main');
-    if (!main || this.closed) return;
+    if (!main || this.closed || this.participantId) return;
     this.participantId = handle.participantId;
     this.handle = handle;
     this.leg = leg;
-    this.camera = await attachCallerVideo(handle, leg, main, 'camera');
+    try {
+      this.camera = await attachCallerVideo(handle, leg, main, 'camera');
+    } catch (err) {
+      // A call that joined audio-only (video added later by re-INVITE) may not send a camera; it still sees the meeting.
+      this.deps.log.warn({ err }, 'the caller’s camera cannot enter the meeting; it receives video only');
+    }
     // The caller's content: presenting while its slides line carries video (RFC 4796, no BFCP).
     this.offs.push(
       leg.events.on('producerClosed', (id) => {
@@ -159,7 +163,7 @@ export class CallVideo {
     );
     this.slidesTimer = setInterval(() => void this.watchSlides(), SLIDES_POLL_MS);
     this.slidesTimer.unref();
-    await this.deps.media.setVideoIngress('main', this.camera.target);
+    if (this.camera) await this.deps.media.setVideoIngress('main', this.camera.target);
     this.meeting = await this.deps.bridges.acquire(handle);
     if (this.closed) {
       this.meeting.release();

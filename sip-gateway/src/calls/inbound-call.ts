@@ -15,7 +15,7 @@
  */
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { MeetingError, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo } from '../../../server/src/meetings/index.js';
+import { MeetingError, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo, type RtpLegPort } from '../../../server/src/meetings/index.js';
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
 import type { CallAudioSession, CallMedia } from '../media/engine/types.js';
@@ -85,6 +85,10 @@ export class InboundCall {
   private pendingVideo: NegotiatedOffer | null = null;
   private dialog: Dialog | null = null;
   private handle: ParticipantHandle<MediaRoomApi> | null = null;
+  /** The caller's RTP leg in the meeting (video added later joins the fan-out through it). */
+  private leg: RtpLegPort | null = null;
+  /** Our re-INVITE adding video is under way (one at a time). */
+  private addingVideo = false;
   private meetingAudio: MeetingAudio | null = null;
   private ivr: PinIvr<ParticipantHandle<MediaRoomApi>> | null = null;
   private video: CallVideo | null = null;
@@ -484,6 +488,7 @@ export class InboundCall {
     const media = this.media!;
     const withVideo = (this.video?.negotiated.length ?? 0) > 0;
     const { target, producerId, leg } = await attachCallerAudioLeg(handle, { audioLevelExtensionId: this.ctx.deps.config.audioLevelExtensionId, logger: this.log, mode: withVideo ? 'video' : 'audio-only' });
+    this.leg = leg;
     this.assertLive();
     // Host mute pauses the producer in the SFU; the mixer must stop mixing the caller too.
     this.cleanups.push(
@@ -599,6 +604,9 @@ export class InboundCall {
     // hold, resume, codec change and refreshes apply to video too; a video line new to the call gets port 0.
     const open = this.video?.openRoles() ?? new Set<'main' | 'slides'>();
     const n = open.size > 0 ? this.negotiate(req.body, this.capKbps, open) : audioOnly;
+    // A video line new to a call without video: answered with port 0 now (the answer cannot wait for
+    // sockets), then we offer video ourselves by re-INVITE once this transaction is ACKed.
+    const videoAdded = req.method === 'INVITE' && open.size === 0 && n.ok && n.video.length === 0 && /^m=video [1-9]/m.test(req.body.toString('latin1'));
     const negotiated = n.ok ? n : audioOnly;
     const videoLocal = this.video?.openedAddresses() ?? {};
     const body = buildAnswer({ negotiated, local: this.media.local, origin: this.origin, videoLocal });
@@ -608,6 +616,52 @@ export class InboundCall {
     this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name, video: negotiated.video.map((v) => `${v.role}:${v.codec.name}:${v.direction}`) }, 'session updated');
     void this.media.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
     void this.video?.apply(negotiated.video).catch((err: unknown) => this.log.warn({ err }, 'video configure failed'));
+    const dialog = this.dialog;
+    if (videoAdded && dialog && this.video && this.ctx.roomVideoCodecs.length > 0 && !this.addingVideo) {
+      this.addingVideo = true;
+      const off = dialog.events.on('ack', () => {
+        off();
+        void this.offerVideo().finally(() => (this.addingVideo = false));
+      });
+      this.cleanups.push(off);
+    }
+  }
+
+  /**
+   * The caller's re-offer added video we answered with port 0: offer it video (main) by re-INVITE.
+   * Its answer decides; audio carries on either way. In the meeting, the call then joins the video fan-out.
+   */
+  private async offerVideo(): Promise<void> {
+    const codecs = this.ctx.roomVideoCodecs;
+    const dialog = this.dialog;
+    if (!dialog || dialog.terminated || !this.video || this.video.negotiated.length > 0 || this.state === 'ending' || this.state === 'ended') return;
+    try {
+      const local = await this.video.prepare([{ role: 'main' }]);
+      this.origin = bump(this.origin);
+      const made = buildOffer({
+        transport: this.source.transport,
+        local: this.media!.local,
+        origin: this.origin,
+        srtp: this.session?.srtp != null || this.source.transport === 'tls',
+        video: { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: false, local },
+      });
+      const res = await dialog.reinvite({ body: made.sdp });
+      const answered = res.status === 200 ? applyAnswer(res.body, made.pending) : null;
+      if (!answered || !answered.ok || answered.video.length === 0) {
+        this.log.info({ status: res.status }, 'the caller took no video from our re-INVITE');
+        await this.video.apply([]);
+        return;
+      }
+      this.localSdp = made.sdp;
+      this.session = answered.session;
+      await this.media!.configure(answered.session);
+      await this.video.apply(answered.video);
+      this.log.info({ video: answered.video.map((v) => `${v.role}:${v.codec.name}`) }, 'video added by our re-INVITE');
+      if (this.state === 'in_meeting' && this.handle && this.leg) await this.video.enterMeeting(this.handle, this.leg);
+    } catch (err) {
+      this.log.warn({ err }, 'adding video by re-INVITE failed; audio carries on');
+      await this.video?.apply([]).catch(() => undefined);
+    }
   }
 
   /** Our offer for an offerless re-INVITE (synchronous): audio, and video on the m-lines the call has open. */
