@@ -8,9 +8,9 @@ import { eventually } from './support/convene-process.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
 
 /**
- * A fresh node's first call stops in the PIN IVR: no meeting has been joined yet, so the routers'
- * video payload types are unknown and the answer is audio with video port 0. Once the PIN is in, the
- * gateway offers video by re-INVITE; baresip (avcodec H.264) takes it and its camera reaches the meeting.
+ * A fresh node's first call stops in the PIN IVR before any meeting exists: the routers' video
+ * payload types come from the configured codecs (`meetingRtpCapabilities`), so the answer already
+ * takes video; once the PIN is in, baresip's (avcodec H.264) camera reaches the meeting, no re-INVITE.
  */
 let f: ServiceFixture;
 let dir: string;
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('the first call of a node, answered in the PIN IVR', () => {
-  it('gets video by re-INVITE once the PIN is in', async () => {
+  it('is answered with video, which reaches the meeting once the PIN is in', async () => {
     const room = await createRoom(f, await createCompany(f), { hostPin: '1357' });
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
     const tone = path.join(dir, 'tone.wav');
@@ -38,8 +38,8 @@ describe('the first call of a node, answered in the PIN IVR', () => {
     await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
     await eventually(() => f.service.calls.list().some((c) => c.state === 'ivr'), 20_000);
     const call = f.service.calls.list().find((c) => c.state === 'ivr')!;
-    expect(call.video).toBeNull();
-    expect(call.localSdp).toMatch(/^m=video 0 /m);
+    expect(call.localSdp).toMatch(/^m=video [1-9]\d* /m);
+    const answered = call.localSdp;
     await new Promise((r) => setTimeout(r, 1_500));
     await vtc.sendDigits('1357#');
     try {
@@ -48,7 +48,10 @@ describe('the first call of a node, answered in the PIN IVR', () => {
     } catch (err) {
       throw new Error(`no video after the PIN: ${JSON.stringify(f.service.calls.list().map((c) => ({ ...c, localSdp: undefined })))}\n${vtc.output().slice(-3000)}`, { cause: err });
     }
-    expect(f.service.calls.list().find((c) => c.callId === call.callId)!.video).toMatchObject({ codec: 'H264', roles: ['main'] });
+    const joined = f.service.calls.list().find((c) => c.callId === call.callId)!;
+    expect(joined.video).toMatchObject({ codec: 'H264', roles: ['main'] });
+    // Video from the first answer: no re-INVITE changed our SDP.
+    expect(joined.localSdp).toBe(answered);
     await vtc.hangup();
     await eventually(() => f.service.calls.size === 0, 10_000);
   }, 90_000);

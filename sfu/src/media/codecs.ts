@@ -1,4 +1,5 @@
-import type { RtpCodecCapability } from 'mediasoup/node/lib/types.js';
+import * as ortc from 'mediasoup/node/lib/ortc.js';
+import type { RtpCapabilities, RtpCodecCapability } from 'mediasoup/node/lib/types.js';
 
 /**
  * The codecs every meeting router offers.
@@ -36,3 +37,15 @@ export const meetingMediaCodecs: RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/PCMU', clockRate: 8000, channels: 1 },
   { kind: 'audio', mimeType: 'audio/PCMA', clockRate: 8000, channels: 1 },
 ];
+
+/**
+ * The RTP capabilities every meeting router has (codecs with their payload types), without a
+ * router: mediasoup derives a router's capabilities from its media codecs alone
+ * (`ortc.generateRouterRtpCapabilities`, which `Worker.createRouter` calls), so every router built
+ * from `meetingMediaCodecs` has exactly these. Lets the SIP gateway answer video before any meeting exists.
+ */
+export function meetingRtpCapabilities(): RtpCapabilities {
+  return structuredClone((cachedCapabilities ??= ortc.generateRouterRtpCapabilities(meetingMediaCodecs)));
+}
+
+let cachedCapabilities: RtpCapabilities | undefined;

@@ -8,7 +8,7 @@ export { AudioTap } from './audio-tap.js';
 export { VideoTap } from './video-tap.js';
 export { MediaError, MediaErrorCode } from './errors.js';
 export { mediaConfigSchema, defaultMediaConfig, type MediaConfig } from './media-config.js';
-export { meetingMediaCodecs } from './codecs.js';
+export { meetingMediaCodecs, meetingRtpCapabilities } from './codecs.js';
 export { selectLastN, SpeakerHistory, type LastNInput } from './last-n.js';
 export { selectConsumable, mayProduce, type PolicyProducer, type PolicyViewer } from './consumption-policy.js';
 export { allocateSpatialLayers, layerBitrates, planLayers, type ReceivedStream, type VideoDemand } from './layer-allocation.js';

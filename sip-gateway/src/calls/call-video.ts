@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import type { ParticipantHandle, RtpLegPort } from '../../../server/src/meetings/index.js';
 import type { CallMedia, CallVideoSession, CallVideoStats, VideoRole } from '../media/engine/types.js';
-import { AUDIO_RESERVE_BPS, MIN_VIDEO_BPS, roomVideoCodecs, type LocalMediaAddress, type MaxResolution, type NegotiatedVideo, type RoomVideoCodec, type VideoNegotiation } from '../media/sdp/index.js';
+import { AUDIO_RESERVE_BPS, MIN_VIDEO_BPS, type LocalMediaAddress, type MaxResolution, type NegotiatedVideo, type RoomVideoCodec, type VideoNegotiation } from '../media/sdp/index.js';
 import { attachCallerVideo, type CallerVideoProducer } from './caller-video-leg.js';
 import { MEDIA_CONTROL_CONTENT_TYPE, PICTURE_FAST_UPDATE_BODY, readMediaControl } from './media-control.js';
 import type { MeetingVideo, MeetingVideoBridges } from './meeting-video.js';
@@ -38,8 +38,9 @@ export interface CallVideoDeps {
 /** The engine session of one negotiated video m-line. */
 export function engineVideoSession(v: NegotiatedVideo): CallVideoSession {
   return {
-    // The answer's payload type: the caller sends with it (RFC 3264 §6.1), and receives it (baresip, e2e).
-    codec: { name: v.codec.name, payloadType: v.codec.payloadType, clockRate: 90000, fmtp: v.codec.fmtp },
+    // RFC 3264 §5.1/§6.1: the caller sends with our SDP's number and receives with its own SDP's
+    // (its offer's, or its answer to our late offer: remotePayloadType either way).
+    codec: { name: v.codec.name, payloadType: v.codec.payloadType, sendPayloadType: v.codec.remotePayloadType, clockRate: 90000, fmtp: v.codec.fmtp },
     remote: v.remote,
     rtcpMux: v.rtcpMux,
     srtp: v.srtp,
@@ -134,7 +135,6 @@ export class CallVideo {
     // Roles the offer/answer dropped, or that our own offer opened and the answer refused.
     for (const role of [...this.opened.keys()]) if (!video.some((v) => v.role === role)) await this.closeRole(role);
     this.meeting?.updateCall(this.view());
-    if (!this.camera && this.participantId && video.some((v) => v.role === 'main')) this.deps.log.info('video added by a re-offer: it is received from the next call on');
   }
 
   /**
@@ -143,11 +143,16 @@ export class CallVideo {
    */
   async enterMeeting(handle: ParticipantHandle<MediaRoomApi>, leg: RtpLegPort): Promise<void> {
     const main = this.streams.find((v) => v.role === 'main');
-    if (!main || this.closed) return;
+    if (!main || this.closed || this.participantId) return;
     this.participantId = handle.participantId;
     this.handle = handle;
     this.leg = leg;
-    this.camera = await attachCallerVideo(handle, leg, main, 'camera');
+    try {
+      this.camera = await attachCallerVideo(handle, leg, main, 'camera');
+    } catch (err) {
+      // A call that joined audio-only (video added later by re-INVITE) may not send a camera; it still sees the meeting.
+      this.deps.log.warn({ err }, 'the caller’s camera cannot enter the meeting; it receives video only');
+    }
     // The caller's content: presenting while its slides line carries video (RFC 4796, no BFCP).
     this.offs.push(
       leg.events.on('producerClosed', (id) => {
@@ -162,7 +167,7 @@ export class CallVideo {
     );
     this.slidesTimer = setInterval(() => void this.watchSlides(), SLIDES_POLL_MS);
     this.slidesTimer.unref();
-    await this.deps.media.setVideoIngress('main', this.camera.target);
+    if (this.camera) await this.deps.media.setVideoIngress('main', this.camera.target);
     this.meeting = await this.deps.bridges.acquire(handle);
     if (this.closed) {
       this.meeting.release();
@@ -293,23 +298,5 @@ export class CallVideo {
     if (!sent) return;
     this.deps.metrics.keyframeRequestSent('info');
     void Promise.resolve(sent).catch((err: unknown) => this.deps.log.debug({ err }, 'picture_fast_update INFO failed'));
-  }
-}
-
-/**
- * The meeting routers' video codecs with their payload types. Every router of a node is built from
- * the same codec list, so they are the same for every meeting: learnt from the first joined call,
- * they let a caller still in the PIN IVR (no meeting handle yet) be answered with video too.
- */
-export class RoomCodecCache {
-  private codecs: RoomVideoCodec[] | null = null;
-
-  get known(): RoomVideoCodec[] | null {
-    return this.codecs;
-  }
-
-  async learn(handle: ParticipantHandle<MediaRoomApi>): Promise<void> {
-    if (this.codecs) return;
-    this.codecs = roomVideoCodecs(await handle.readMediaRoom((room) => room.rtpCapabilities));
   }
 }

@@ -15,16 +15,16 @@
  */
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { MeetingError, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo } from '../../../server/src/meetings/index.js';
+import { MeetingError, sipResponseFor, type ParticipantHandle, type RefusalCode, type RoomInfo, type RtpLegPort } from '../../../server/src/meetings/index.js';
 import type { MediaRoomApi } from '../../../sfu/src/index.js';
 import { DtmfBodyError, isPinKey, parseSipInfoDtmf, type DtmfKey, type DtmfMethod } from '../media/dtmf/index.js';
 import type { CallAudioSession, CallMedia } from '../media/engine/types.js';
 import { MediaEngineError } from '../media/engine/index.js';
-import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type MaxResolution, type NegotiatedOffer, type PendingOffer, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
+import { applyAnswer, buildAnswer, buildOffer, bump, negotiateOffer, newOrigin, type MaxResolution, type NegotiatedOffer, type PendingOffer, type RoomVideoCodec, type SdpOrigin, type SipTransport } from '../media/sdp/index.js';
 import { SERVICE_MAX_CALL_KBPS } from '../../../server/src/licensing/index.js';
 import { DialogEndReason, isSipUri, type Dialog, type IncomingRequest, type SipRequest } from '../sip/index.js';
 import { attachCallerAudioLeg } from './caller-audio-leg.js';
-import { CallVideo, type RoomCodecCache } from './call-video.js';
+import { CallVideo } from './call-video.js';
 import { isMediaControl } from './media-control.js';
 import type { MeetingVideoBridges } from './meeting-video.js';
 import { maxResolutionFor, provisionalCapKbps, sdpAskKbps } from './video-policy.js';
@@ -61,8 +61,8 @@ export interface InboundCallContext {
   videoBridges: MeetingVideoBridges;
   metrics: CallMetrics;
   videoMetrics: VideoMetrics;
-  /** The meeting routers' video codecs (the same on every router of this node), learnt from the first joined call. */
-  roomCodecs: RoomCodecCache;
+  /** The meeting routers' video codecs with their payload types (static config: the same on every router, known before any meeting). */
+  roomVideoCodecs: readonly RoomVideoCodec[];
   defaultDomain: string;
   /** Told once when the call has ended (the service forgets it). */
   onEnded(call: InboundCall): void;
@@ -85,6 +85,10 @@ export class InboundCall {
   private pendingVideo: NegotiatedOffer | null = null;
   private dialog: Dialog | null = null;
   private handle: ParticipantHandle<MediaRoomApi> | null = null;
+  /** The caller's RTP leg in the meeting (video added later joins the fan-out through it). */
+  private leg: RtpLegPort | null = null;
+  /** Our re-INVITE adding video is under way (one at a time). */
+  private addingVideo = false;
   private meetingAudio: MeetingAudio | null = null;
   private ivr: PinIvr<ParticipantHandle<MediaRoomApi>> | null = null;
   private video: CallVideo | null = null;
@@ -247,7 +251,6 @@ export class InboundCall {
 
     // The call's cap: the join's grant (tier or company policy, SDP) when joined; else tier and SDP until the PIN is in.
     if (first.kind === 'joined') {
-      await this.ctx.roomCodecs.learn(first.handle).catch(() => undefined);
       await this.takeGrant(first.handle);
     } else {
       this.capKbps = provisionalCapKbps(endpoint?.tier ?? null, sdpKbps);
@@ -304,7 +307,7 @@ export class InboundCall {
    * `only`: accept video only on these roles (a re-offer is answered at once, so only with the sockets already open).
    */
   private negotiate(offer: Buffer | string, capKbps: number, only?: ReadonlySet<'main' | 'slides'>): ReturnType<typeof negotiateOffer> {
-    let video = CallVideo.negotiation(this.ctx.roomCodecs.known, capKbps, this.maxResolution, this.video?.negotiated ?? []);
+    let video = CallVideo.negotiation(this.ctx.roomVideoCodecs, capKbps, this.maxResolution, this.video?.negotiated ?? []);
     if (video && only) video = only.has('main') ? { ...video, slides: only.has('slides') } : null;
     return negotiateOffer(offer, { transport: this.source.transport, previous: this.session, addressFamily: this.mediaFamily(), video });
   }
@@ -335,7 +338,7 @@ export class InboundCall {
 
   /** Our offer for an INVITE without SDP: audio, and video (main and slides) when the room's codecs are known. */
   private async lateOffer(): Promise<string> {
-    const codecs = this.ctx.roomCodecs.known;
+    const codecs = this.ctx.roomVideoCodecs;
     let video: Parameters<typeof buildOffer>[0]['video'] = null;
     if (codecs && codecs.length > 0 && this.video) {
       try {
@@ -348,43 +351,6 @@ export class InboundCall {
     const made = buildOffer({ transport: this.source.transport, local: this.media!.local, origin: this.origin, srtp: this.session?.srtp != null || this.source.transport === 'tls', video });
     this.pendingOffer = made.pending;
     return made.sdp;
-  }
-
-  /**
-   * The node's first call answered in the PIN IVR had no room codecs to accept video with: now that
-   * it joined (and they are known), offer video by re-INVITE. Its answer decides; audio carries on either way.
-   */
-  private async offerVideoAfterPin(): Promise<void> {
-    const codecs = this.ctx.roomCodecs.known;
-    const dialog = this.dialog;
-    if (!this.offeredVideo || !codecs || codecs.length === 0 || !dialog || !this.video || this.video.negotiated.length > 0) return;
-    try {
-      const local = await this.video.prepare([{ role: 'main' }]);
-      this.origin = bump(this.origin);
-      const made = buildOffer({
-        transport: this.source.transport,
-        local: this.media!.local,
-        origin: this.origin,
-        srtp: this.session?.srtp != null || this.source.transport === 'tls',
-        video: { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: false, local },
-      });
-      const res = await dialog.reinvite({ body: made.sdp });
-      const answered = res.status === 200 ? applyAnswer(res.body, made.pending) : null;
-      if (!answered || !answered.ok) {
-        this.log.info({ status: res.status }, 'the caller took no video after the PIN');
-        await this.video.apply([]);
-        return;
-      }
-      this.localSdp = made.sdp;
-      this.session = answered.session;
-      await this.media!.configure(answered.session);
-      await this.video.apply(answered.video);
-      this.log.info({ video: answered.video.map((v) => `${v.role}:${v.codec.name}`) }, 'video added after the PIN');
-    } catch (err) {
-      if (this.state === 'ending' || this.state === 'ended') throw new CallGone();
-      this.log.warn({ err }, 'offering video after the PIN failed; audio carries on');
-      await this.video.apply([]).catch(() => undefined);
-    }
   }
 
   /** The join's bandwidth grant (tier or company policy, SDP, service ceiling) and resolution become the call's cap. */
@@ -483,10 +449,7 @@ export class InboundCall {
     this.ivr = null;
     if (outcome.kind === 'joined') {
       this.handle = outcome.handle;
-      await this.ctx.roomCodecs.learn(outcome.handle).catch(() => undefined);
       await this.takeGrant(outcome.handle);
-      this.assertLive();
-      await this.offerVideoAfterPin();
       this.assertLive();
       return this.afterJoin();
     }
@@ -525,6 +488,7 @@ export class InboundCall {
     const media = this.media!;
     const withVideo = (this.video?.negotiated.length ?? 0) > 0;
     const { target, producerId, leg } = await attachCallerAudioLeg(handle, { audioLevelExtensionId: this.ctx.deps.config.audioLevelExtensionId, logger: this.log, mode: withVideo ? 'video' : 'audio-only' });
+    this.leg = leg;
     this.assertLive();
     // Host mute pauses the producer in the SFU; the mixer must stop mixing the caller too.
     this.cleanups.push(
@@ -640,6 +604,9 @@ export class InboundCall {
     // hold, resume, codec change and refreshes apply to video too; a video line new to the call gets port 0.
     const open = this.video?.openRoles() ?? new Set<'main' | 'slides'>();
     const n = open.size > 0 ? this.negotiate(req.body, this.capKbps, open) : audioOnly;
+    // A video line new to a call without video: answered with port 0 now (the answer cannot wait for
+    // sockets), then we offer video ourselves by re-INVITE once this transaction is ACKed.
+    const videoAdded = req.method === 'INVITE' && open.size === 0 && n.ok && n.video.length === 0 && /^m=video [1-9]/m.test(req.body.toString('latin1'));
     const negotiated = n.ok ? n : audioOnly;
     const videoLocal = this.video?.openedAddresses() ?? {};
     const body = buildAnswer({ negotiated, local: this.media.local, origin: this.origin, videoLocal });
@@ -649,11 +616,57 @@ export class InboundCall {
     this.log.info({ direction: negotiated.session.direction, codec: negotiated.session.codec.name, video: negotiated.video.map((v) => `${v.role}:${v.codec.name}:${v.direction}`) }, 'session updated');
     void this.media.configure(negotiated.session).catch((err: unknown) => this.log.warn({ err }, 'media configure failed'));
     void this.video?.apply(negotiated.video).catch((err: unknown) => this.log.warn({ err }, 'video configure failed'));
+    const dialog = this.dialog;
+    if (videoAdded && dialog && this.video && this.ctx.roomVideoCodecs.length > 0 && !this.addingVideo) {
+      this.addingVideo = true;
+      const off = dialog.events.on('ack', () => {
+        off();
+        void this.offerVideo().finally(() => (this.addingVideo = false));
+      });
+      this.cleanups.push(off);
+    }
+  }
+
+  /**
+   * The caller's re-offer added video we answered with port 0: offer it video (main) by re-INVITE.
+   * Its answer decides; audio carries on either way. In the meeting, the call then joins the video fan-out.
+   */
+  private async offerVideo(): Promise<void> {
+    const codecs = this.ctx.roomVideoCodecs;
+    const dialog = this.dialog;
+    if (!dialog || dialog.terminated || !this.video || this.video.negotiated.length > 0 || this.state === 'ending' || this.state === 'ended') return;
+    try {
+      const local = await this.video.prepare([{ role: 'main' }]);
+      this.origin = bump(this.origin);
+      const made = buildOffer({
+        transport: this.source.transport,
+        local: this.media!.local,
+        origin: this.origin,
+        srtp: this.session?.srtp != null || this.source.transport === 'tls',
+        video: { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: false, local },
+      });
+      const res = await dialog.reinvite({ body: made.sdp });
+      const answered = res.status === 200 ? applyAnswer(res.body, made.pending) : null;
+      if (!answered || !answered.ok || answered.video.length === 0) {
+        this.log.info({ status: res.status }, 'the caller took no video from our re-INVITE');
+        await this.video.apply([]);
+        return;
+      }
+      this.localSdp = made.sdp;
+      this.session = answered.session;
+      await this.media!.configure(answered.session);
+      await this.video.apply(answered.video);
+      this.log.info({ video: answered.video.map((v) => `${v.role}:${v.codec.name}`) }, 'video added by our re-INVITE');
+      if (this.state === 'in_meeting' && this.handle && this.leg) await this.video.enterMeeting(this.handle, this.leg);
+    } catch (err) {
+      this.log.warn({ err }, 'adding video by re-INVITE failed; audio carries on');
+      await this.video?.apply([]).catch(() => undefined);
+    }
   }
 
   /** Our offer for an offerless re-INVITE (synchronous): audio, and video on the m-lines the call has open. */
   private reOffer(): string {
-    const codecs = this.ctx.roomCodecs.known;
+    const codecs = this.ctx.roomVideoCodecs;
     const local = this.video?.openedAddresses() ?? {};
     const video = codecs && codecs.length > 0 && local.main
       ? { codecs, callBitrateBps: this.capKbps * 1000, maxResolution: this.maxResolution, slides: local.slides !== undefined, local, previous: this.video?.negotiated ?? [] }

@@ -47,6 +47,9 @@ interface Bridge {
   meetingId: string;
   room: RoomVideo;
   tap: VideoTapApi;
+  /** The holders' meeting handles: any one still in the meeting can reopen a tap that closed under the calls. */
+  handles: Set<ParticipantHandle<MediaRoomApi>>;
+  log: Logger;
   holders: number;
   calls: Map<string, CallState>;
   sources: Map<string, VideoTapSource>;
@@ -102,6 +105,7 @@ export class MeetingVideoBridges {
     }
     const bridge = await pending;
     bridge.holders++;
+    bridge.handles.add(handle);
     let released = false;
     const mine = new Set<string>();
     return {
@@ -122,6 +126,7 @@ export class MeetingVideoBridges {
       release: () => {
         if (released) return;
         released = true;
+        bridge.handles.delete(handle);
         for (const id of mine) this.removeCall(bridge, id);
         if (--bridge.holders > 0) return;
         if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
@@ -146,6 +151,8 @@ export class MeetingVideoBridges {
       meetingId: handle.meetingId,
       room,
       tap,
+      handles: new Set(),
+      log,
       holders: 0,
       calls: new Map(),
       sources: new Map(),
@@ -164,6 +171,13 @@ export class MeetingVideoBridges {
       return { off, speaker };
     });
     bridge.offRoom = offs.off;
+    this.wireTap(bridge, tap);
+    for (const s of tap.sources()) bridge.sources.set(s.producerId, s);
+    if (offs.speaker) this.onSpeaker(bridge, offs.speaker);
+    return bridge;
+  }
+
+  private wireTap(bridge: Bridge, tap: VideoTapApi): void {
     tap.events.on('sourceAdded', (s) => this.onSourceAdded(bridge, s));
     tap.events.on('sourceRemoved', (producerId) => this.onSourceRemoved(bridge, producerId));
     tap.events.on('sourcePaused', (producerId) => {
@@ -174,11 +188,62 @@ export class MeetingVideoBridges {
       const s = bridge.sources.get(producerId);
       if (s) this.onSourceAdded(bridge, { ...s, paused: false });
     });
-    tap.events.on('streamClosed', (streamId) => this.forgetStream(bridge, streamId));
-    tap.events.on('closed', (reason) => log.info({ reason }, 'video tap closed'));
-    for (const s of tap.sources()) bridge.sources.set(s.producerId, s);
-    if (offs.speaker) this.onSpeaker(bridge, offs.speaker);
-    return bridge;
+    tap.events.on('streamClosed', (streamId) => {
+      if (bridge.tap === tap) this.forgetStream(bridge, streamId);
+    });
+    tap.events.on('closed', (reason) => {
+      if (bridge.closed || bridge.tap !== tap) return;
+      // Closed under the calls (not by our release): reopen rather than leave them frozen on the last frame.
+      bridge.log.warn({ reason, calls: bridge.calls.size }, 'video tap closed under the calls: reopening');
+      void this.recoverTap(bridge);
+    });
+  }
+
+  /** A new tap for the calls still in the meeting; failing that, their video ends (they show nothing) with a log and metric. */
+  private async recoverTap(bridge: Bridge): Promise<void> {
+    // Everything the old tap gave is gone: the engine forgets its streams, the calls show nothing until reselected.
+    for (const id of [...bridge.added.keys()]) void bridge.room.removeStream(id).catch(() => undefined);
+    for (const t of bridge.gcTimers.values()) clearTimeout(t);
+    bridge.gcTimers.clear();
+    bridge.added.clear();
+    bridge.owners.clear();
+    bridge.streams.clear();
+    bridge.sources.clear();
+    for (const state of bridge.calls.values()) {
+      for (const role of ['main', 'slides'] as const) {
+        if (!(role in state.view.roles)) continue;
+        state.shown[role] = null;
+        state.chain = state.chain.then(() => bridge.room.select(state.view.callId, role, null)).catch(() => undefined);
+      }
+    }
+    let lastErr: unknown = null;
+    for (const handle of [...bridge.handles]) {
+      if (bridge.closed) return;
+      try {
+        const tap = await handle.readMediaRoom((media) => media.openVideoTap({ comedia: false, rtcpMux: true }));
+        if (bridge.closed) {
+          tap.close();
+          return;
+        }
+        await tap.connect({ ip: bridge.room.tapTarget.ip, port: bridge.room.tapTarget.port });
+        await bridge.room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
+        bridge.tap = tap;
+        this.wireTap(bridge, tap);
+        for (const s of tap.sources()) bridge.sources.set(s.producerId, s);
+        const now = this.now();
+        for (const state of bridge.calls.values()) {
+          for (const s of bridge.sources.values()) if (this.isCameraFor(s, state.view)) state.policy.addCamera(s.participantId, now);
+          this.reselect(bridge, state, true);
+        }
+        this.metrics.tapLost('reopened');
+        bridge.log.info({ calls: bridge.calls.size }, 'video tap reopened');
+        return;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    this.metrics.tapLost('ended');
+    bridge.log.warn({ err: lastErr, calls: bridge.calls.size }, 'video tap could not be reopened: the calls see no meeting video');
   }
 
   // ── calls ─────────────────────────────────────────────────────────────────────────────────────

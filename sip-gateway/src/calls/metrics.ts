@@ -75,7 +75,12 @@ export class VideoMetrics {
   private readonly switches: Counter;
   private readonly switchSeconds: Histogram;
   private readonly keyframes: Counter<'direction' | 'method'>;
+  private readonly tapLosses: Counter<'outcome'>;
   private readonly seen = new Map<string, KeyframeCounts>();
+
+  tapLost(outcome: 'reopened' | 'ended'): void {
+    this.tapLosses.inc({ outcome });
+  }
 
   constructor(registry: Registry, live: () => Promise<LiveVideoStats[]>) {
     const registers = [registry];
@@ -89,6 +94,7 @@ export class VideoMetrics {
       buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5],
       registers,
     });
+    this.tapLosses = new Counter({ name: 'gateway_video_tap_lost_total', help: 'A meeting’s video tap closed under its calls, by outcome (reopened, or ended: the calls see no video)', labelNames: ['outcome'], registers });
     this.keyframes = new Counter({ name: 'gateway_video_keyframe_requests_total', help: 'Keyframe requests to and from callers, by method (pli, fir, info = SIP INFO picture_fast_update)', labelNames: ['direction', 'method'], registers });
     new Gauge({
       name: 'gateway_video_forwarded_bps',

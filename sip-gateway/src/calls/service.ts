@@ -1,6 +1,7 @@
+import { meetingRtpCapabilities } from '../../../sfu/src/index.js';
+import { roomVideoCodecs } from '../media/sdp/index.js';
 import type { IncomingRequest } from '../sip/index.js';
 import { InboundCall, type CallState } from './inbound-call.js';
-import { RoomCodecCache } from './call-video.js';
 import { MeetingAudioBridges } from './meeting-audio.js';
 import { MeetingVideoBridges } from './meeting-video.js';
 import { CallMetrics, VideoMetrics, type LiveVideoStats } from './metrics.js';
@@ -17,7 +18,8 @@ export class CallService {
   private readonly metrics: CallMetrics;
   private readonly videoBridges: MeetingVideoBridges;
   private readonly videoMetrics: VideoMetrics;
-  private readonly roomCodecs = new RoomCodecCache();
+  /** The meeting routers' video codecs: static config, so known before any meeting exists. */
+  private readonly roomVideoCodecs = roomVideoCodecs(meetingRtpCapabilities());
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
 
@@ -72,7 +74,7 @@ export class CallService {
       videoBridges: this.videoBridges,
       metrics: this.metrics,
       videoMetrics: this.videoMetrics,
-      roomCodecs: this.roomCodecs,
+      roomVideoCodecs: this.roomVideoCodecs,
       defaultDomain: this.defaultDomain,
       onEnded: (c) => {
         if (this.calls.get(c.callId) === c) this.calls.delete(c.callId);

@@ -87,14 +87,20 @@ export type VideoRole = 'main' | 'slides';
 
 export interface VideoCodecSpec {
   name: 'H264' | 'VP8';
+  /** The payload type the caller sends with and we accept (our SDP's number for the codec). */
   payloadType: number;
+  /**
+   * The payload type we send to the caller with: the number in the caller's own SDP (RFC 3264
+   * §5.1/§6.1: an SDP's numbers are what its author receives). Absent: `payloadType` both ways.
+   */
+  sendPayloadType?: number;
   clockRate: 90000;
   fmtp: string;
 }
 
 /** The negotiated video session of one m-line (re-applied on every offer/answer). */
 export interface CallVideoSession {
-  /** What we send and receive on this m-line (the caller's payload type). */
+  /** What we send and receive on this m-line (payload type each way: see VideoCodecSpec). */
   codec: VideoCodecSpec;
   remote: { ip: string; rtpPort: number; rtcpPort: number } | null;
   rtcpMux: boolean;

@@ -55,6 +55,9 @@ const SWITCH_KEYFRAME_MAX_REQUESTS = 10;
 const IPV4_UDP_RTP_BYTES = 20 + 8 + 12;
 const IPV6_UDP_RTP_BYTES = 40 + 8 + 12;
 
+/** The payload type the caller receives (its own SDP's number; see VideoCodecSpec.sendPayloadType). */
+const sendPt = (session: CallVideoSession): number => session.codec.sendPayloadType ?? session.codec.payloadType;
+
 function sameAddress(a: { ip: string; port: number } | null, rinfo: dgram.RemoteInfo): boolean {
   return a !== null && a.ip === rinfo.address && a.port === rinfo.port;
 }
@@ -170,8 +173,8 @@ export class VideoLeg {
     if (session.codec.name !== 'H264' && session.codec.name !== 'VP8') {
       throw new MediaEngineError('codec_unsupported', `video codec ${String(session.codec.name)} is not supported`);
     }
-    if (!Number.isInteger(session.codec.payloadType) || session.codec.payloadType < 0 || session.codec.payloadType > 127) {
-      throw new MediaEngineError('bad_command', `video payload type ${session.codec.payloadType} is not 0–127`);
+    for (const pt of [session.codec.payloadType, session.codec.sendPayloadType ?? 0]) {
+      if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new MediaEngineError('bad_command', `video payload type ${pt} is not 0–127`);
     }
     const prev = this.session;
     const srtp = srtpSessionFor({ keys: prev?.srtp ?? null, session: this.srtp }, session.srtp);
@@ -179,7 +182,7 @@ export class VideoLeg {
     this.session = session;
     this.srtp = srtp;
     const nowMs = this.now();
-    if (!prev || prev.codec.name !== session.codec.name || prev.codec.payloadType !== session.codec.payloadType) {
+    if (!prev || prev.codec.name !== session.codec.name || prev.codec.payloadType !== session.codec.payloadType || sendPt(prev) !== sendPt(session)) {
       this.reception = null;
       this.remoteSsrc = null;
       this.resetSwitched(prev !== null);
@@ -224,7 +227,7 @@ export class VideoLeg {
       throw new MediaEngineError('codec_unsupported', `stream ${streamId} is ${codec}, call ${this.callId} ${this.role} negotiated ${this.session.codec.name}`);
     }
     if (this.sources.has(streamId)) return;
-    switched.addSource(streamId, { ssrc, payloadTypes: [{ payloadType, outputPayloadType: this.session.codec.payloadType, codec: codec === 'VP8' ? 'vp8' : 'h264' }] });
+    switched.addSource(streamId, { ssrc, payloadTypes: [{ payloadType, outputPayloadType: sendPt(this.session), codec: codec === 'VP8' ? 'vp8' : 'h264' }] });
     this.sources.add(streamId);
   }
 

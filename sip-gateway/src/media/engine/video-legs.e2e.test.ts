@@ -318,7 +318,7 @@ describe('the meeting video fan-out (RoomVideo)', () => {
     v2.inboundRtp = (raw) => rx.unprotectRtp(raw);
     for (const [c, v, srtp] of [[c1, v1, null], [c2, v2, keys]] as const) {
       await c.openVideo('main');
-      await c.configureVideo('main', videoSession(v, { srtp, codec: { name: 'H264', payloadType: srtp ? 126 : CALLER_PT, clockRate: 90000, fmtp: '' } }));
+      await c.configureVideo('main', videoSession(v, { srtp, codec: { name: 'H264', payloadType: CALLER_PT, ...(srtp ? { sendPayloadType: 126 } : {}), clockRate: 90000, fmtp: '' } }));
       await c.joinRoomVideo(room);
       await room.select(c.callId, 'main', 'A');
     }
