@@ -293,6 +293,27 @@ export class MeetingVideoBridges {
       state.policy.observeSpeaker(participantId, now);
       this.reselect(bridge, state);
     }
+    if (participantId) this.prewarm(bridge, participantId);
+  }
+
+  /**
+   * Subscribes a new speaker's camera (at each watching call's layer) as soon as they speak, while
+   * the policy waits out its hysteresis: a fresh tap consumer needs a moment before its layer
+   * flows (measured: switches to a camera subscribed at switch time waited up to ~1 s for the
+   * keyframe, to one already flowing ~40–140 ms). Unused, it is unsubscribed like any other.
+   */
+  private prewarm(bridge: Bridge, participantId: string): void {
+    for (const state of bridge.calls.values()) {
+      const source = [...bridge.sources.values()].find((s) => s.participantId === participantId && this.isCameraFor(s, state.view));
+      if (!source) continue;
+      const layer = spatialLayerForCap(state.view.capBps, source.spatialLayers);
+      this.streamFor(bridge, source.producerId, layer).then(
+        (stream) => {
+          if (!bridge.closed && !this.inUse(bridge, stream.streamId)) this.scheduleGc(bridge, stream.streamId);
+        },
+        (err: unknown) => this.logger.debug({ err, room: bridge.meetingId, producerId: source.producerId }, 'video prewarm failed'),
+      );
+    }
   }
 
   private tick(bridge: Bridge): void {
