@@ -63,6 +63,8 @@ interface Bridge {
   ticker: NodeJS.Timeout;
   offRoom: () => void;
   closed: boolean;
+  /** The room's active speaker and since when (ms, this.now()): a call that joins later starts from it. */
+  speaker: { id: string | null; sinceMs: number };
 }
 
 const codecOf = (mime: string): 'H264' | 'VP8' | null => {
@@ -163,6 +165,7 @@ export class MeetingVideoBridges {
       ticker: setInterval(() => this.tick(bridge), DECIDE_EVERY_MS),
       offRoom: () => undefined,
       closed: false,
+      speaker: { id: null, sinceMs: 0 },
     };
     bridge.ticker.unref();
     const offs = await handle.readMediaRoom((media) => {
@@ -254,6 +257,9 @@ export class MeetingVideoBridges {
     bridge.calls.set(view.callId, state);
     const now = this.now();
     for (const s of bridge.sources.values()) if (this.isCameraFor(s, view)) state.policy.addCamera(s.participantId, now);
+    // The speaker events only come on a change: a call joining while someone talks starts from them
+    // (as of when they started), not from the first camera until the next change.
+    if (bridge.speaker.id !== null) state.policy.observeSpeaker(bridge.speaker.id, bridge.speaker.sinceMs);
     this.reselect(bridge, state);
   }
 
@@ -289,6 +295,7 @@ export class MeetingVideoBridges {
 
   private onSpeaker(bridge: Bridge, participantId: string | null): void {
     const now = this.now();
+    if (participantId !== bridge.speaker.id) bridge.speaker = { id: participantId, sinceMs: now };
     for (const state of bridge.calls.values()) {
       state.policy.observeSpeaker(participantId, now);
       this.reselect(bridge, state);
