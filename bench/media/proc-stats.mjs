@@ -79,3 +79,28 @@ export function threadTicks(pid) {
   }
   return out;
 }
+
+/**
+ * UDP datagrams the kernel dropped machine-wide because a socket's receive buffer was full
+ * (`RcvbufErrors` in /proc/net/snmp). Loss that shows here happened before any process read the
+ * packet: a server or client that was not scheduled in time, with too small a buffer to ride it out.
+ */
+export function udpReceiveBufferDrops() {
+  try {
+    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = lines[0].trim().split(/\s+/);
+    const values = lines[1].trim().split(/\s+/);
+    return Number(values[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return null;
+  }
+}
+
+/** The receive buffer every new UDP socket gets (mediasoup 3.12's worker sets none of its own). */
+export function udpDefaultReceiveBufferBytes() {
+  try {
+    return Number(fs.readFileSync('/proc/sys/net/core/rmem_default', 'utf8').trim());
+  } catch {
+    return null;
+  }
+}

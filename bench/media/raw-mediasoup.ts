@@ -67,7 +67,8 @@ async function consume(peer: Peer, producer: Producer, owner: Peer): Promise<voi
   const room = peer.room;
   if (!room || !peer.recv || !peer.caps || owner === peer || !wantsProducer(peer, producer, room)) return;
   if (!room.router.canConsume({ producerId: producer.id, rtpCapabilities: peer.caps })) return;
-  const consumer = await peer.recv.consume({ producerId: producer.id, rtpCapabilities: peer.caps, paused: true });
+  // Silence (Opus DTX frames) is not forwarded, as Convene does: the same forwarding work.
+  const consumer = await peer.recv.consume({ producerId: producer.id, rtpCapabilities: peer.caps, paused: true, ignoreDtx: producer.kind === 'audio' });
   peer.consumers.set(consumer.id, consumer);
   consumer.on('producerclose', () => {
     peer.consumers.delete(consumer.id);

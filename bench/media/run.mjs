@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
 import { startJanus, janusAvailable } from './janus-server.mjs';
 import { renderSvg } from './plot.mjs';
-import { procStat, processTree, treeTicks, treeRssKb, CLK_TCK } from './proc-stats.mjs';
+import { procStat, processTree, treeTicks, treeRssKb, CLK_TCK, udpReceiveBufferDrops, udpDefaultReceiveBufferBytes } from './proc-stats.mjs';
 import { startConveneNode } from './convene-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -107,6 +107,8 @@ const SCENARIOS = {
   },
 };
 const HOLD_S = quick ? 6 : 20;
+/** What the top-level README recommends for net.core.rmem_default on a media node. */
+const RECOMMENDED_UDP_RECEIVE_BUFFER = 4 * 1048576;
 const JOIN_SPREAD_MS = quick ? 1500 : 5000;
 
 // ---- servers ----------------------------------------------------------------------------------
@@ -235,9 +237,9 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
   // Measure over the hold, once everyone has had time to join and start sending.
   await Promise.race([sleep(JOIN_SPREAD_MS + 2500), exited]);
   const serverPids = processTree(server.pid);
-  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? 0 };
+  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
   await Promise.race([sleep(Math.max(1000, (holdS - 3) * 1000)), exited]);
-  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids) };
+  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
   await exited;
   clearTimeout(killer);
   const seconds = (s1.at - s0.at) / 1000;
@@ -283,6 +285,9 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
     jitterP95Ms: pct(streams.map((s) => s.jitterMs), 95),
     keyframesOnRequest: out.keyframesOnRequest ?? 0,
     consumersClosed,
+    // Machine-wide, over the hold window: datagrams dropped by the kernel because a socket's
+    // receive buffer was full (server or client) — the usual source of loss on a busy box.
+    kernelUdpDrops: s0.udpDrops === null || s1.udpDrops === null ? null : s1.udpDrops - s0.udpDrops,
     lostAudio: streams.filter((s) => s.kind === 'audio').reduce((a, s) => a + s.lost, 0),
     lostVideo: video.reduce((a, s) => a + s.lost, 0),
   };
@@ -291,8 +296,8 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
 // ---- output -----------------------------------------------------------------------------------
 const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 function table(rows) {
-  const head = ['server', 'step', 'joined', 'srv CPU %core', 'of it Node %', 'CPU %/stream', 'srv RSS MB', 'streams', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'client CPU %'];
-  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), fmt(r.cpuPerStreamPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), fmt(r.clientCpuPct)]);
+  const head = ['server', 'step', 'joined', 'srv CPU %core', 'of it Node %', 'CPU %/stream', 'srv RSS MB', 'streams', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'kernel UDP drops', 'client CPU %'];
+  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), fmt(r.cpuPerStreamPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), r.kernelUdpDrops === null || r.kernelUdpDrops === undefined ? '—' : String(r.kernelUdpDrops), fmt(r.clientCpuPct)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
@@ -302,6 +307,12 @@ async function main() {
   const wanted = new Set(args.servers.split(','));
   const scenarioKeys = args.scenarios.split(',').filter((k) => SCENARIOS[k]);
   log(`${quick ? 'quick' : 'full'} run; work dir ${workDir}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  const rmem = udpDefaultReceiveBufferBytes();
+  log(`UDP receive buffer per new socket (net.core.rmem_default): ${rmem === null ? 'unknown' : `${Math.round(rmem / 1024)} KiB`}`);
+  if (rmem !== null && rmem < RECOMMENDED_UDP_RECEIVE_BUFFER) {
+    log(`  below the ${RECOMMENDED_UDP_RECEIVE_BUFFER / 1048576} MiB the README recommends for media servers: bursts will be dropped by the kernel`);
+    log(`  (sudo sysctl -w net.core.rmem_default=${RECOMMENDED_UDP_RECEIVE_BUFFER} net.core.rmem_max=${RECOMMENDED_UDP_RECEIVE_BUFFER}; see the "kernel UDP drops" column)`);
+  }
   const client = ensureClient();
   const mediaDir = ensureMedia();
   log(`client ${client}; media ${mediaDir}`);
@@ -348,7 +359,7 @@ async function main() {
   const summary = {
     kind: quick ? 'quick' : 'full',
     at: new Date().toISOString(),
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, udpDefaultReceiveBufferBytes: udpDefaultReceiveBufferBytes(), loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     holdS: HOLD_S,
     skipped,
     scenarios: Object.fromEntries(scenarioKeys.map((k) => [k, SCENARIOS[k].title])),

@@ -4,3 +4,4 @@ export { WorkerCpuAdmission, type CpuAdmissionConfig, type WorkerUsageSource } f
 export { loadMediasoup } from './mediasoup-loader.js';
 export * from './media/index.js';
 export { resolveAnnouncedAddress } from './network.js';
+export { RECOMMENDED_UDP_RECEIVE_BUFFER_BYTES, hostUdpReceiveBufferBytes, udpReceiveBufferAdvice } from './udp-buffers.js';

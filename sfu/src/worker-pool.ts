@@ -5,6 +5,7 @@ import type * as Mediasoup from 'mediasoup';
 import type { Router, RouterOptions, WebRtcServer, Worker } from 'mediasoup/node/lib/types.js';
 import { Emitter } from '../../common/src/index.js';
 import type { SfuConfig } from './config.js';
+import { hostUdpReceiveBufferBytes, udpReceiveBufferAdvice } from './udp-buffers.js';
 import { loadMediasoup } from './mediasoup-loader.js';
 import { resolveAnnouncedAddress } from './network.js';
 
@@ -90,7 +91,10 @@ export class WorkerPool {
       this.slots.push(slot);
       await this.startWorker(slot);
     }
-    this.logger.info({ workers: count, bin: this.workerBin }, 'media workers started');
+    const udpReceiveBufferBytes = hostUdpReceiveBufferBytes();
+    this.logger.info({ workers: count, bin: this.workerBin, udpReceiveBufferBytes }, 'media workers started');
+    const advice = udpReceiveBufferAdvice(udpReceiveBufferBytes);
+    if (advice) this.logger.warn({ udpReceiveBufferBytes }, advice);
   }
 
   private async startWorker(slot: Slot): Promise<void> {

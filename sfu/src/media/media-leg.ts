@@ -225,6 +225,13 @@ export abstract class MediaLeg implements ParticipantMediaCore {
   protected abstract consumerTransport(entry: RoomProducer): Transport | undefined;
   /** WebRTC consumers start paused (the browser resumes them); RTP ones flow at once. */
   protected abstract readonly consumersStartPaused: boolean;
+  /**
+   * Whether this leg's audio consumers drop Opus DTX packets (the TOC-only frames a silent WebRTC
+   * sender emits every 400 ms): the worker filters them per packet and keeps the sequence numbers
+   * contiguous, so a silent participant costs its listeners nothing and the receiver's jitter
+   * buffer treats the pause like DTX. Levels still reach the room's observer from the producer.
+   */
+  protected abstract readonly dropsSilenceFrames: boolean;
   /** After each sync round (the WebRTC leg re-chooses simulcast layers). */
   protected async afterSync(): Promise<void> {}
 
@@ -271,6 +278,7 @@ export abstract class MediaLeg implements ParticipantMediaCore {
         producerId: entry.id,
         rtpCapabilities: this.rtpCaps,
         paused: this.consumersStartPaused,
+        ignoreDtx: entry.kind === 'audio' && this.dropsSilenceFrames,
         appData: { participantId: this.id, producerParticipantId: entry.participantId, source: entry.source },
       });
     } catch (err) {

@@ -30,6 +30,7 @@ interface TransportEntry {
 export class ParticipantMedia extends MediaLeg implements WebRtcLegApi {
   readonly leg = 'webrtc' as const;
   protected readonly consumersStartPaused = true;
+  protected readonly dropsSilenceFrames = true;
   private readonly transports = new Map<string, TransportEntry>();
 
   /** @internal Created by MediaRoom.addParticipant. */

@@ -104,6 +104,7 @@ interface RtpTransportEntry {
 export class RtpLeg extends MediaLeg implements RtpLegApi {
   readonly leg = 'rtp' as const;
   protected readonly consumersStartPaused = false;
+  protected readonly dropsSilenceFrames = false;
   private readonly transports = new Map<string, RtpTransportEntry>();
   /** Roles whose transport is being created: taken synchronously so concurrent calls cannot both pass. */
   private readonly creatingRoles = new Set<RtpStreamRole>();
