@@ -15,6 +15,7 @@ describe('mediaEngineConfigSchema', () => {
       jitterMinMs: 40,
       jitterMaxMs: 120,
       rtcpIntervalMs: 5000,
+      threadNice: -10,
     });
   });
 

@@ -26,6 +26,12 @@ export const mediaEngineConfigSchema = z
     jitterMinMs: z.number().int().min(0).max(1000).default(40),
     jitterMaxMs: z.number().int().min(20).max(1000).default(120),
     rtcpIntervalMs: z.number().int().min(100).default(5000),
+    /**
+     * Nice value of the media worker threads (−20 … 19; the signalling thread keeps the process's).
+     * Below 0 needs CAP_SYS_NICE (root, or systemd's `AmbientCapabilities=CAP_SYS_NICE`); without
+     * it the threads run at the process's priority and the log says so.
+     */
+    threadNice: z.number().int().min(-20).max(19).default(-10),
   })
   .refine((c) => (c.rtpMinPort === 0 && c.rtpMaxPort === 0) || (c.rtpMinPort >= 1024 && c.rtpMaxPort >= c.rtpMinPort + 1), {
     message: 'rtpMinPort..rtpMaxPort must be 0/0 (OS-assigned) or a range of at least two ports from 1024 up',

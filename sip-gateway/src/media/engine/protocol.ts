@@ -116,7 +116,7 @@ export type WorkerMessage =
   | { kind: 'callEvent'; callId: string; event: CallEventMessage }
   | { kind: 'counters'; counters: WorkerCounters }
   /** Worker threads have no logger of their own: what they have to say goes to the engine's. */
-  | { kind: 'log'; level: 'warn' | 'error'; msg: string; fields: Record<string, string | number> };
+  | { kind: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields: Record<string, string | number> };
 
 export type CallEventMessage =
   | { name: 'dtmf'; dtmf: DtmfKeyEvent }

@@ -6,12 +6,24 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RoomMixer } from '../mixer/index.js';
 import type { RequestMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import { setCurrentThreadNice } from './thread-priority.js';
 import { WorkerHost } from './worker-host.js';
 
 const port = parentPort;
 if (!port) throw new Error('media engine worker.ts must run in a worker thread');
 const init = workerData as WorkerInit & { workerCount: number };
 const post = (m: WorkerMessage): void => port.postMessage(m);
+
+// Before any media: the mixer's tick should not wait behind other work on the host.
+const priority = setCurrentThreadNice(init.config.threadNice);
+if (priority.applied) post({ kind: 'log', level: 'info', msg: 'media thread priority set', fields: { nice: priority.nice ?? 'unknown' } });
+else
+  post({
+    kind: 'log',
+    level: 'warn',
+    msg: 'media thread keeps its priority: mixer ticks may be late when the host is busy (grant CAP_SYS_NICE or set sip.media.threadNice: 0)',
+    fields: { wanted: init.config.threadNice, nice: priority.nice ?? 'unknown', reason: priority.reason ?? 'unknown' },
+  });
 
 const host = new WorkerHost({
   workerIndex: init.workerIndex,

@@ -147,17 +147,18 @@ export class OpusVoiceEncoder {
 const silenceFrames = new Map<number, Uint8Array>();
 
 /**
- * One 20 ms Opus frame of silence as our voice encoder makes it at `rate` input (8/16 kHz), made
- * once per rate and shared (read-only): the "keep-alive" room feed of callers nobody hears.
+ * The keep-alive room feed of callers nobody hears: an Opus DTX frame (RFC 6716 §3.1's TOC byte
+ * with no frame data, what libopus emits in silence with DTX on), in the TOC our voice encoder
+ * uses at `rate` input (8/16 kHz). Made once per rate and shared (read-only). Being a DTX frame,
+ * the SFU does not forward it to browsers (their consumers drop DTX) while its RFC 6464 level
+ * still reaches the room's speaker view; a decoder treats it as a pause.
  */
 export function opusSilenceFrame(rate: number): Uint8Array {
   let frame = silenceFrames.get(rate);
   if (!frame) {
     const encoder = new OpusVoiceEncoder(rate);
-    const zeros = new Int16Array(rate / 50);
-    // A few frames in, the encoder's output for silence is steady (its first frames carry warm-up).
-    for (let i = 0; i < 4; i++) frame = encoder.encode(zeros);
-    frame = Uint8Array.from(frame!);
+    const toc = encoder.encode(new Int16Array(rate / 50))[0]!;
+    frame = Uint8Array.of(toc);
     silenceFrames.set(rate, frame);
   }
   return frame;
