@@ -83,7 +83,8 @@ async function startConvene(rtpLoadBin) {
       // One SFU worker: the comparison is per core.
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
       // One media worker thread: a meeting and all its calls live on one worker anyway.
-      `sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: ${sipPort} }], media: { workers: 1 } }`,
+      // BENCH_MEDIA_THREAD_NICE overrides sip.media.threadNice (e.g. 0 to compare with the default −10).
+      `sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: ${sipPort} }], media: { workers: 1${process.env.BENCH_MEDIA_THREAD_NICE ? `, threadNice: ${Number(process.env.BENCH_MEDIA_THREAD_NICE)}` : ''} } }`,
       // The demo company's demo.meeting VMR (no PIN) is the meeting the callers dial.
       'demo: { seed: true }',
       'signaling: { ratePerSecond: 100, burst: 200 }',
