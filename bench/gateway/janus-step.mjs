@@ -24,6 +24,7 @@ async function browserSetUp(session, browser, timeoutS) {
 }
 
 export async function runJanusStep({ janus, rtpLoadBin, mediaClientBin, mediaDir, legs, seconds, warmupS = 3, dir, track, log = () => {} }) {
+  const t0 = performance.now();
   const client = await startRtpLoad(rtpLoadBin, legs, track);
   const session = new AudioBridgeSession(janus.baseUrl);
   let browser = null;
@@ -32,10 +33,12 @@ export async function runJanusStep({ janus, rtpLoadBin, mediaClientBin, mediaDir
     await session.createRoom({ room: 100000 + Math.floor(Math.random() * 800000), samplingRate: JANUS_SAMPLING_RATE });
     const targets = [];
     for (let i = 0; i < legs; i++) targets.push(await session.joinRtp({ display: `leg-${i}`, port: client.ports[i] }));
+    const joinedS = (performance.now() - t0) / 1000;
     // The browser stays at most until the window is over (ended by SIGTERM right after it).
     browser = startBrowserParticipant({ clientBin: mediaClientBin, mediaDir, server: 'janus-audiobridge', wsUrl: janus.wsUrl, room: String(session.room), durationS: BROWSER_SETUP_S + warmupS + seconds + 5, dir, track });
     const up = await browserSetUp(session, browser, BROWSER_SETUP_S);
-    log(`janus: ${legs} participants joined; browser ${up ? 'joined (WebRTC up)' : `not up in ${BROWSER_SETUP_S} s — measuring without it`}`);
+    const browserS = (performance.now() - t0) / 1000 - joinedS;
+    log(`janus: ${legs} participants joined (${joinedS.toFixed(1)} s); browser ${up ? `joined, WebRTC up (${browserS.toFixed(1)} s)` : `not up in ${BROWSER_SETUP_S} s — measuring without it`}`);
     const running = client.run(
       targets.map((t) => ({ ip: t.ip, port: t.port })),
       warmupS + seconds + 1,
