@@ -1,8 +1,9 @@
 /**
  * The gateway bench's Janus half, really run: Debian's janus (AudioBridge over HTTP) with three
- * plain-RTP participants sending sipp's g711a.pcap for 3 s. Every participant must receive its mix,
- * and the mix must carry the others' speech (not silence) — else the anchor's CPU numbers would be
- * for a bridge that mixes nothing.
+ * plain-RTP participants sending sipp's g711a.pcap for 3 s, and one WebRTC browser (the Go client
+ * over Janus's WebSocket API). Every participant must receive its mix, and the mix must carry the
+ * others' speech (not silence) — else the anchor's CPU numbers would be for a bridge that mixes
+ * nothing; the browser must get an Opus mix with sound in it, as Convene's browser does.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ interface LegResult {
 }
 interface StepResult {
   server: string;
+  browser?: { joined: boolean; error?: string; streams: number; packets: number; voicePackets: number };
   legs: number;
   failed?: string;
   legsHearingAudio: number;
@@ -41,7 +43,7 @@ function runBench(outDir: string): Promise<{ code: number | null; output: string
 }
 
 describe('gateway bench: Janus AudioBridge anchor', () => {
-  it('mixes three G.711 plain-RTP participants: each one hears the others', { timeout: 120_000 }, async () => {
+  it('mixes three G.711 plain-RTP participants and a WebRTC browser: each one hears the others', { timeout: 120_000 }, async () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-test-'));
     try {
       const { code, output } = await runBench(outDir);
@@ -60,6 +62,11 @@ describe('gateway bench: Janus AudioBridge anchor', () => {
         expect(leg.meanLevel).toBeGreaterThan(500);
       }
       expect(step!.legsHearingAudio).toBe(3);
+      // The browser: joined, one stream (the mix), ≈ 50 packets/s over its stay, mostly speech.
+      expect(step!.browser?.joined, JSON.stringify(step!.browser)).toBe(true);
+      expect(step!.browser!.streams).toBe(1);
+      expect(step!.browser!.packets).toBeGreaterThan(100);
+      expect(step!.browser!.voicePackets).toBeGreaterThan(step!.browser!.packets / 2);
       expect(step!.signalling.info!.samples).toBeGreaterThan(10);
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });

@@ -1,10 +1,12 @@
 // Janus AudioBridge, the gateway bench's side-by-side anchor: Debian's `janus` (1.1.2) run with a
-// generated config in a temp dir — only the AudioBridge plugin and the plain-HTTP transport (the
-// plugin and transport folders hold just those two, and the rest is disabled by name as well), on
-// loopback and non-default ports — plus the small slice of the Janus HTTP API the bench needs:
-// sessions, handles, an AudioBridge room allowing plain-RTP participants, and `join` with an `rtp`
-// object (Janus answers with where it expects the participant's RTP; it sends the participant's
-// mix to the address given in the join, once it has received RTP from it).
+// generated config in a temp dir — only the AudioBridge plugin, the plain-HTTP transport (the
+// bench's own requests and the `info` probe) and the WebSocket transport (the WebRTC "browser",
+// bench/media's Go client, which speaks Janus over WebSocket); the plugin and transport folders
+// hold just those, and the rest is disabled by name as well — on loopback and non-default ports.
+// Plus the small slice of the Janus HTTP API the bench needs: sessions, handles, an AudioBridge
+// room allowing plain-RTP participants, `join` with an `rtp` object (Janus answers with where it
+// expects the participant's RTP; it sends the participant's mix to the address given in the join,
+// once it has received RTP from it), and `listparticipants` (to wait for the browser's WebRTC).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,15 +15,16 @@ import { freePort } from '../media/free-port.mjs';
 const LIB = '/usr/lib/x86_64-linux-gnu/janus';
 const PLUGIN = 'libjanus_audiobridge.so';
 const TRANSPORT = 'libjanus_http.so';
+const WS_TRANSPORT = 'libjanus_websockets.so';
 const OTHER_PLUGINS = ['duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'].map((p) => `libjanus_${p}.so`);
-const OTHER_TRANSPORTS = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq', 'websockets'].map((t) => `libjanus_${t}.so`);
+const OTHER_TRANSPORTS = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq'].map((t) => `libjanus_${t}.so`);
 
 /** true, or why Janus AudioBridge cannot run here. */
 export function janusAudioBridgeAvailable() {
   // `janus --version` prints the version and exits 1, so look at what it printed.
   const r = spawnSync('janus', ['--version'], { encoding: 'utf8' });
   if (r.error || !/Janus version/.test(`${r.stdout}${r.stderr}`)) return 'janus not installed (apt-get install -y janus)';
-  if (!fs.existsSync(`${LIB}/plugins/${PLUGIN}`) || !fs.existsSync(`${LIB}/transports/${TRANSPORT}`)) return `janus AudioBridge plugin or HTTP transport not found under ${LIB}`;
+  if (![`plugins/${PLUGIN}`, `transports/${TRANSPORT}`, `transports/${WS_TRANSPORT}`].every((f) => fs.existsSync(`${LIB}/${f}`))) return `janus AudioBridge plugin, HTTP or WebSocket transport not found under ${LIB}`;
   return true;
 }
 
@@ -33,8 +36,9 @@ export async function startJanusAudioBridge(workDir, track, { rtpPortRange = '56
   const dir = path.join(workDir, 'janus');
   for (const sub of ['conf', 'plugins', 'transports', 'events', 'loggers']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   fs.symlinkSync(`${LIB}/plugins/${PLUGIN}`, path.join(dir, 'plugins', PLUGIN));
-  fs.symlinkSync(`${LIB}/transports/${TRANSPORT}`, path.join(dir, 'transports', TRANSPORT));
+  for (const t of [TRANSPORT, WS_TRANSPORT]) fs.symlinkSync(`${LIB}/transports/${t}`, path.join(dir, 'transports', t));
   const port = await freePort();
+  const wsPort = await freePort();
   const conf = path.join(dir, 'conf');
   fs.writeFileSync(
     path.join(conf, 'janus.jcfg'),
@@ -74,6 +78,18 @@ admin: { admin_http = false }
 `,
   );
   fs.writeFileSync(
+    path.join(conf, 'janus.transport.websockets.jcfg'),
+    `general: {
+  json = "compact"
+  ws = true
+  ws_port = ${wsPort}
+  ws_ip = "127.0.0.1"
+  wss = false
+}
+admin: { admin_ws = false }
+`,
+  );
+  fs.writeFileSync(
     path.join(conf, 'janus.plugin.audiobridge.jcfg'),
     `general: {
   rtp_port_range = "${rtpPortRange}"
@@ -97,7 +113,7 @@ admin: { admin_http = false }
     if (Date.now() > deadline) throw new Error(`janus not answering in 30 s; see ${dir}/janus.log`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  return { proc, pid: proc.pid, baseUrl, logFile: path.join(dir, 'janus.log') };
+  return { proc, pid: proc.pid, baseUrl, wsUrl: `ws://127.0.0.1:${wsPort}`, logFile: path.join(dir, 'janus.log') };
 }
 
 let txn = 0;
@@ -193,6 +209,14 @@ export class AudioBridgeSession {
     const data = ev.plugindata?.data;
     if (data?.audiobridge !== 'joined' || !data.rtp) throw new Error(`join ${display}: ${JSON.stringify(data)}`);
     return { ip: data.rtp.ip, port: data.rtp.port, payloadType: data.rtp.payload_type };
+  }
+
+  /** The room's participants as Janus lists them: `{ id, display, setup, muted }` each. */
+  async listParticipants() {
+    const r = await janusPost(`${this.#sessionUrl}/${this.#admin}`, { janus: 'message', body: { request: 'listparticipants', room: this.room } });
+    const data = r.plugindata?.data;
+    if (data?.audiobridge !== 'participants') throw new Error(`listparticipants: ${JSON.stringify(data)}`);
+    return data.participants ?? [];
   }
 
   /** Destroys the session (and with it every handle, so the participants leave). */

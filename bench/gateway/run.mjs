@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Gateway bench: N G.711 callers into one meeting, mixed mix-minus by the server, stepping N up —
-// Convene (sipp callers over SIP + one browser) and Janus AudioBridge (plain-RTP participants, the
-// anchor) on the same load in the same run. Prints one side-by-side table, writes JSON.
+// Convene (sipp callers over SIP + one browser) and Janus AudioBridge (plain-RTP participants + one
+// WebRTC browser, the anchor) on the same load in the same run. Prints one side-by-side table, writes JSON.
 //
 //   node bench/gateway/run.mjs --quick                 smoke: N=5 for 5 s per server
 //   node bench/gateway/run.mjs [--steps 25,50,100] [--seconds 30]
@@ -97,22 +97,28 @@ async function startConvene(rtpLoadBin) {
       const dir = path.join(workDir, `convene-${legs}`);
       fs.mkdirSync(dir, { recursive: true });
       const r = await runConveneStep({ node, sipPort, localSipPort: await freeUdpPort(), rtpLoadBin, mediaClientBin, mediaDir, room: `${DEMO_SERVICE}@${DOMAIN}`, legs, seconds, warmupS, dir, track, log });
-      log(`  cpu ${r.serverCpuPct.toFixed(1)}% mixed ${r.mixedLegs} misses ${r.deadlineMisses}${r.busyDeadlineMisses == null ? '' : ` (busy ${r.busyDeadlineMisses}, overruns ${r.tickOverruns}, tick ${r.tickWorkMeanMs?.toFixed(2)} ms)`} loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}`);
+      log(`  cpu ${r.serverCpuPct.toFixed(1)}% mixed ${r.mixedLegs} misses ${r.deadlineMisses}${r.busyDeadlineMisses == null ? '' : ` (busy ${r.busyDeadlineMisses}, overruns ${r.tickOverruns}, tick ${r.tickWorkMeanMs?.toFixed(2)} ms)`} loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}; ${browserLine(r.browser)}`);
       return r;
     },
     stop: () => stopProcess(node.proc),
   };
 }
 
+const browserLine = (b) => (b?.joined ? `browser ${b.packets} packets in ${b.streams} stream(s), ${b.voicePackets} with sound` : `browser not joined${b?.error ? `: ${b.error}` : ''}`);
+
 async function startJanus(rtpLoadBin) {
   const why = janusAudioBridgeAvailable();
   if (why !== true) throw new Error(why);
+  const mediaClientBin = ensureClient();
+  const mediaDir = ensureMedia();
   const janus = await startJanusAudioBridge(workDir, track);
-  log(`janus ready (pid ${janus.pid}, ${janus.baseUrl}); AudioBridge room at ${JANUS_SAMPLING_RATE} Hz`);
+  log(`janus ready (pid ${janus.pid}, ${janus.baseUrl}, ${janus.wsUrl}); AudioBridge room at ${JANUS_SAMPLING_RATE} Hz`);
   return {
     async runStep(legs) {
-      const r = await runJanusStep({ janus, rtpLoadBin, legs, seconds, warmupS, track, log });
-      log(`  cpu ${r.serverCpuPct.toFixed(1)}% loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}`);
+      const dir = path.join(workDir, `janus-${legs}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const r = await runJanusStep({ janus, rtpLoadBin, mediaClientBin, mediaDir, legs, seconds, warmupS, dir, track, log });
+      log(`  cpu ${r.serverCpuPct.toFixed(1)}% loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}; ${browserLine(r.browser)}`);
       return r;
     },
     stop: () => stopProcess(janus.proc),

@@ -260,6 +260,7 @@ func (s *conveneSession) run(deadline time.Time) {
 	s.res.Joined = true
 	select {
 	case <-time.After(time.Until(deadline)):
+	case <-endEarly:
 	case <-sig.closed:
 		s.res.Error = "signalling closed by server"
 	}

@@ -110,7 +110,7 @@ func (c *janusConn) call(body map[string]any, timeout time.Duration) (janusMsg, 
 			Error     string `json:"error"`
 		}
 		if json.Unmarshal(m.PluginData.Data, &pe) == nil && pe.ErrorCode != 0 {
-			return m, fmt.Errorf("videoroom %d: %s", pe.ErrorCode, pe.Error)
+			return m, fmt.Errorf("plugin %d: %s", pe.ErrorCode, pe.Error)
 		}
 		return m, nil
 	case <-time.After(timeout):
@@ -124,13 +124,42 @@ func (c *janusConn) call(body map[string]any, timeout time.Duration) (janusMsg, 
 }
 
 func (c *janusConn) attach() (uint64, error) {
-	m, err := c.call(map[string]any{"janus": "attach", "plugin": "janus.plugin.videoroom"}, reqTimeout)
+	return c.attachPlugin("janus.plugin.videoroom")
+}
+
+func (c *janusConn) attachPlugin(plugin string) (uint64, error) {
+	m, err := c.call(map[string]any{"janus": "attach", "plugin": plugin}, reqTimeout)
 	if err != nil {
 		return 0, err
 	}
 	var d struct{ ID uint64 }
 	_ = json.Unmarshal(m.Data, &d)
 	return d.ID, nil
+}
+
+// createSession creates the Janus session every later request belongs to and keeps it alive
+// (Janus drops a session silent for session_timeout) until stop closes.
+func (c *janusConn) createSession(stop <-chan struct{}) error {
+	m, err := c.call(map[string]any{"janus": "create"}, reqTimeout)
+	if err != nil {
+		return err
+	}
+	var d struct{ ID uint64 }
+	_ = json.Unmarshal(m.Data, &d)
+	c.session = d.ID
+	go func() {
+		t := time.NewTicker(20 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				go func() { _, _ = c.call(map[string]any{"janus": "keepalive"}, 5*time.Second) }()
+			}
+		}
+	}()
+	return nil
 }
 
 func (c *janusConn) message(handle uint64, body map[string]any, jsep *webrtc.SessionDescription) (janusMsg, error) {
@@ -162,7 +191,9 @@ func janusRoomID(name string) uint64 {
 	return uint64(h.Sum32()%1_000_000_000) + 1000
 }
 
-func (s *janusSession) api() *webrtc.API {
+func (s *janusSession) api() *webrtc.API { return janusWebRTCAPI() }
+
+func janusWebRTCAPI() *webrtc.API {
 	me := &webrtc.MediaEngine{}
 	_ = me.RegisterDefaultCodecs()
 	// libnice (Janus) never offers loopback candidates, so Janus gets this host's own IPv4
@@ -182,26 +213,10 @@ func (s *janusSession) run(deadline time.Time) {
 		return
 	}
 	s.conn = conn
-	m, err := conn.call(map[string]any{"janus": "create"}, reqTimeout)
-	if err != nil {
+	if err := conn.createSession(s.stop); err != nil {
 		s.res.Error = "create session: " + err.Error()
 		return
 	}
-	var d struct{ ID uint64 }
-	_ = json.Unmarshal(m.Data, &d)
-	conn.session = d.ID
-	go func() {
-		t := time.NewTicker(20 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				go func() { _, _ = conn.call(map[string]any{"janus": "keepalive"}, 5*time.Second) }()
-			}
-		}
-	}()
 	joinStart := time.Now()
 	handle, err := conn.attach()
 	if err != nil {
@@ -239,6 +254,7 @@ func (s *janusSession) run(deadline time.Time) {
 	s.res.Joined = true
 	select {
 	case <-time.After(time.Until(deadline)):
+	case <-endEarly:
 	case <-conn.closed:
 		s.res.Error = "janus socket closed"
 	}

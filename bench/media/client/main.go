@@ -9,13 +9,19 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 )
 
+// endEarly closes on SIGTERM: every participant leaves as at its deadline and the results are
+// written, so a bench can end the client as soon as its measurement window is over.
+var endEarly = make(chan struct{})
+
 // Plan is one scenario step: who joins which room, sending and receiving what, for how long.
 type Plan struct {
-	Server         string            `json:"server"` // "convene" (also the raw mediasoup script) or "janus"
+	Server         string            `json:"server"` // "convene" (also the raw mediasoup script), "janus" (VideoRoom) or "janus-audiobridge"
 	WsURL          string            `json:"wsUrl"`
 	MediaDir       string            `json:"mediaDir"`
 	FPS            int               `json:"fps"`
@@ -101,6 +107,9 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	go func() { <-terms; close(endEarly) }()
 	start := time.Now()
 	clientStart = start
 	clock := func() time.Duration { return time.Since(start) }
@@ -123,6 +132,9 @@ func main() {
 			case "janus":
 				s := &janusSession{p: p, plan: &plan, lib: lib, res: res, clock: clock}
 				s.run(deadline)
+			case "janus-audiobridge":
+				s := &audioBridgeSession{p: p, plan: &plan, lib: lib, res: res}
+				s.run(deadline)
 			default:
 				s := &conveneSession{p: p, plan: &plan, lib: lib, res: res, clock: clock}
 				s.run(deadline)
@@ -136,6 +148,8 @@ func main() {
 	case <-done:
 	case <-time.After(time.Until(deadline) + 30*time.Second):
 		fmt.Fprintln(os.Stderr, "convene-media-load: some participants did not finish in time")
+	case <-afterEndEarly(10 * time.Second):
+		fmt.Fprintln(os.Stderr, "convene-media-load: some participants did not finish in time")
 	}
 	out := Results{StartedAt: start, WallS: time.Since(start).Seconds(), Participants: results, KeyframesOnRequest: keyframesOnRequest.Load()}
 	body, _ := json.MarshalIndent(out, "", " ")
@@ -147,6 +161,16 @@ func main() {
 		fail(err)
 	}
 	os.Exit(0)
+}
+
+// afterEndEarly fires `grace` after a SIGTERM (never without one).
+func afterEndEarly(grace time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	go func() {
+		<-endEarly
+		ch <- <-time.After(grace)
+	}()
+	return ch
 }
 
 func fail(err error) {

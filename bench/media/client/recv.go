@@ -14,6 +14,12 @@ import (
 
 const freezeGap = 500 * time.Millisecond
 
+// opusSilentMaxBytes: Opus frames of silence are tiny — a DTX frame is 1 byte, and Janus
+// AudioBridge's 16 kHz VBR encoder sends 8-byte payloads for a silent mix — while speech takes tens
+// of bytes per 20 ms (25–60 for the gateway bench's speech clip). So a payload above this is
+// sound, not silence: a cheap "did we hear anything" without decoding.
+const opusSilentMaxBytes = 15
+
 // clientStart is when the client began (main sets it), the origin of every *S timestamp.
 var clientStart = time.Now()
 
@@ -42,6 +48,9 @@ type StreamStats struct {
 	Closed               bool           `json:"closed"`
 	PausedAtEnd          bool           `json:"pausedAtEnd"`
 	ClosedAfterS         float64        `json:"closedAfterS,omitempty"`
+
+	// Audio: Opus packets larger than a silent frame (opusSilentMaxBytes) — sound, not silence.
+	VoicePackets uint64 `json:"voicePackets"`
 }
 
 type streamCounter struct {
@@ -116,6 +125,9 @@ func (c *streamCounter) onPacket(p *rtp.Packet, size int, now time.Time) {
 	c.haveTransit, c.lastTransit = true, transit
 
 	if c.st.Kind == "audio" {
+		if len(p.Payload) > opusSilentMaxBytes {
+			c.st.VoicePackets++
+		}
 		c.frameDone(now, size)
 		return
 	}

@@ -1,0 +1,161 @@
+package main
+
+// One WebRTC participant in a Janus AudioBridge room (the gateway bench's "browser" on the Janus
+// side): over Janus's WebSocket API it attaches to janus.plugin.audiobridge and joins an existing
+// room (plan room = the numeric room id, created by the bench) with an audio-only sendrecv Opus
+// offer. It sends the same looped Opus clip as the Convene-side browser and counts the room's
+// mix it receives (one stream: AudioBridge mixes everyone but this participant into it).
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+type audioBridgeSession struct {
+	p    ParticipantPlan
+	plan *Plan
+	lib  *Library
+	res  *ParticipantResult
+
+	conn    *janusConn
+	pc      *webrtc.PeerConnection
+	stop    chan struct{}
+	mu      sync.Mutex
+	counter *streamCounter
+}
+
+func (s *audioBridgeSession) run(deadline time.Time) {
+	s.stop = make(chan struct{})
+	defer s.finish()
+	room, err := strconv.ParseUint(s.p.Room, 10, 64)
+	if err != nil {
+		s.res.Error = "room: AudioBridge rooms are numeric ids, got " + s.p.Room
+		return
+	}
+	conn, err := dialJanus(s.plan.WsURL)
+	if err != nil {
+		s.res.Error = "connect: " + err.Error()
+		return
+	}
+	s.conn = conn
+	if err := conn.createSession(s.stop); err != nil {
+		s.res.Error = "create session: " + err.Error()
+		return
+	}
+	joinStart := time.Now()
+	handle, err := conn.attachPlugin("janus.plugin.audiobridge")
+	if err != nil {
+		s.res.Error = "attach: " + err.Error()
+		return
+	}
+	if err := s.join(handle, room, joinStart); err != nil {
+		s.res.Error = "join: " + err.Error()
+		return
+	}
+	s.res.JoinMs = float64(time.Since(joinStart).Microseconds()) / 1000
+	s.res.Joined = true
+	select {
+	case <-time.After(time.Until(deadline)):
+	case <-endEarly:
+	case <-conn.closed:
+		s.res.Error = "janus socket closed"
+	}
+}
+
+// join sends `join` with the offer attached (Janus 1.x negotiates on join); if Janus answers the
+// join without a JSEP, the offer goes again with `configure`, the older way.
+func (s *audioBridgeSession) join(handle, room uint64, joinStart time.Time) error {
+	pc, err := janusWebRTCAPI().NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	s.pc = pc
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", s.p.Name)
+	if err != nil {
+		return err
+	}
+	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
+	if err != nil {
+		return err
+	}
+	drainRTCP(tr.Sender(), nil)
+	pc.OnTrack(func(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+		counter := newStreamCounter("mix", "audio", "opus", float64(remote.Codec().ClockRate), joinStart)
+		s.mu.Lock()
+		s.counter = counter
+		s.mu.Unlock()
+		go func() {
+			buf := make([]byte, 1500)
+			for {
+				if _, _, err := receiver.Read(buf); err != nil {
+					return
+				}
+			}
+		}()
+		for {
+			p, _, err := remote.ReadRTP()
+			if err != nil {
+				return
+			}
+			counter.onPacket(p, p.MarshalSize(), time.Now())
+		}
+	})
+	offer, err := gatheredOffer(pc, true, nil)
+	if err != nil {
+		return err
+	}
+	m, err := s.conn.message(handle, map[string]any{"request": "join", "room": room, "display": s.p.Name, "muted": false}, offer)
+	if err != nil {
+		return err
+	}
+	var joined struct {
+		AudioBridge string `json:"audiobridge"`
+	}
+	_ = json.Unmarshal(m.PluginData.Data, &joined)
+	if joined.AudioBridge != "joined" {
+		return errors.New("unexpected answer: " + string(m.PluginData.Data))
+	}
+	if m.Jsep == nil {
+		if m, err = s.conn.message(handle, map[string]any{"request": "configure", "muted": false}, offer); err != nil {
+			return err
+		}
+		if m.Jsep == nil {
+			return errors.New("no answer from janus")
+		}
+	}
+	if err := pc.SetRemoteDescription(*m.Jsep); err != nil {
+		return err
+	}
+	s.res.Produced = append(s.res.Produced, "audio")
+	go sendAudio(track, s.lib.Opus, 0, func() bool { return s.p.Audio == "always" }, s.stop, &s.res.PacketsSent)
+	return nil
+}
+
+func (s *audioBridgeSession) finish() {
+	close(s.stop)
+	s.mu.Lock()
+	if s.counter != nil {
+		s.res.Streams = append(s.res.Streams, s.counter.snapshot(time.Now()))
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		if s.pc != nil {
+			_ = s.pc.Close()
+		}
+		if s.conn != nil {
+			_, _ = s.conn.call(map[string]any{"janus": "destroy"}, 3*time.Second)
+			_ = s.conn.ws.Close()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+}
