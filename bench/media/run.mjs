@@ -209,10 +209,10 @@ function pct(xs, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-async function runStep(server, client, mediaDir, scenarioKey, step) {
+async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: holdOverride, tagPrefix = '' } = {}) {
   const sc = SCENARIOS[scenarioKey];
   const rooms = await server.newRooms(sc.rooms);
-  const holdS = sc.holdS ?? HOLD_S;
+  const holdS = holdOverride ?? sc.holdS ?? HOLD_S;
   const plan = {
     server: server.kind,
     wsUrl: server.wsUrl,
@@ -225,7 +225,7 @@ async function runStep(server, client, mediaDir, scenarioKey, step) {
     layerKbps,
     participants: sc.participants(step, rooms),
   };
-  const tag = `${server.name}-${scenarioKey}-${sc.label(step).replace(/[^A-Za-z0-9]+/g, '_')}`;
+  const tag = `${tagPrefix}${server.name}-${scenarioKey}-${sc.label(step).replace(/[^A-Za-z0-9]+/g, '_')}`;
   const planFile = path.join(workDir, `${tag}.plan.json`);
   const outFile = path.join(workDir, `${tag}.out.json`);
   fs.writeFileSync(planFile, JSON.stringify(plan));
@@ -339,6 +339,11 @@ async function main() {
       continue;
     }
     try {
+      // The same unmeasured warm-up for every server (a meeting of 4 for 3 s), so the first
+      // measured step does not carry start-up work: Convene's first step used to show 3-5 % of a
+      // core more in Node (JIT, first-room code paths) than its later, larger steps.
+      log(`${name} warm-up …`);
+      await runStep(server, client, mediaDir, 'b', { M: 1 }, { holdS: 3, tagPrefix: 'warmup-' }).catch((err) => log(`  warm-up failed: ${err.message}`));
       for (const key of scenarioKeys) {
         for (const step of SCENARIOS[key].steps) {
           log(`${name} ${key} ${SCENARIOS[key].label(step)} …`);
