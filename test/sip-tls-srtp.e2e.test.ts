@@ -17,8 +17,7 @@ describe('calls over TLS', () => {
   it('use SRTP both ways (SDES), and plain RTP over TLS is refused with 488', async () => {
     const { f, dir } = calls;
     const room = await createRoom(f, await createCompany(f));
-    const tlsPort = f.service.sip.transports.find((t) => t.protocol === 'tls')!.local.port;
-    const target = `sip:${room.address.split('@')[0]}@127.0.0.1:${tlsPort};transport=tls`;
+    const target = calls.tlsTarget(room.address);
     const toneA = path.join(dir, 'a.wav');
     const toneB = path.join(dir, 'b.wav');
     writeToneWav(toneA, 600, 60, 8000, 0.4);

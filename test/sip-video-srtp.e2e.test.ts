@@ -19,8 +19,7 @@ describe('room-system video over TLS', () => {
   it('is SRTP on the video m-line both ways, and each room system decodes the other', async () => {
     const { f, dir } = calls;
     const room = await createRoom(f, await createCompany(f));
-    const tlsPort = f.service.sip.transports.find((t) => t.protocol === 'tls')!.local.port;
-    const target = `sip:${room.address.split('@')[0]}@127.0.0.1:${tlsPort};transport=tls`;
+    const target = calls.tlsTarget(room.address);
     const tone = path.join(dir, 'tone.wav');
     writeToneWav(tone, 500, 60, 8000, 0.3);
     const systems: BaresipCaller[] = [];

@@ -16,7 +16,7 @@ export interface BaresipCallsOptions {
   /** SIP over TLS as well as UDP (a self-signed certificate in the folder): for SRTP callers. */
   tls?: boolean;
   /** Runs first in the file's setup (e.g. building the web app the node serves). */
-  before?: () => Promise<void>;
+  before?: () => Promise<unknown>;
   /** For the setup (the node, and `before`). */
   timeoutMs?: number;
 }
@@ -25,6 +25,8 @@ export interface BaresipCalls {
   readonly f: ServiceFixture;
   /** The file's temporary folder: tones and callers' homes. */
   readonly dir: string;
+  /** Where a caller dials a room's `address` over TLS (needs `tls`): its user part at the node's TLS port. */
+  tlsTarget(address: string): string;
   /** Starts a baresip caller in `dir`, stopped after the file's tests. */
   startCaller(opts: Omit<BaresipCallerOptions, 'dir'>): Promise<BaresipCaller>;
 }
@@ -60,6 +62,10 @@ export function useBaresipCalls(opts: BaresipCallsOptions): BaresipCalls {
     get dir(): string {
       if (!folder) throw new Error('the folder is made in beforeAll');
       return folder;
+    },
+    tlsTarget(address) {
+      const tlsPort = calls.f.service.sip.transports.find((t) => t.protocol === 'tls')!.local.port;
+      return `sip:${address.split('@')[0]}@127.0.0.1:${tlsPort};transport=tls`;
     },
     async startCaller(callerOpts) {
       const c = await startBaresipCaller({ dir: calls.dir, ...callerOpts });
