@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../common/src/index.js';
 import { SignalingClient } from './support/signaling-client.js';
 import { eventually } from './support/convene-process.js';
-import { BOOTSTRAP_TOKEN, createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { BOOTSTRAP_TOKEN, createCompany, createRoom, inviteAndAcceptMember, startServiceFixture, type AcceptedMember, type ServiceFixture } from './support/service-fixture.js';
 
 /** Real time plus an offset the test moves: sessions "last" minutes, records "age" months. */
 class OffsetClock implements Clock {
@@ -27,7 +27,7 @@ const clock = new OffsetClock();
 let f: ServiceFixture;
 let companyId: string;
 const clients: SignalingClient[] = [];
-let member: { token: string; id: string; vmrId: string; address: string };
+let member: AcceptedMember;
 
 async function as<T>(token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T; text: string }> {
   const res = await fetch(`${f.httpUrl}/api/v1${urlPath}`, {
@@ -60,15 +60,7 @@ beforeAll(async () => {
     planType: 'endpoint_basic', quantity: 2, pricePerLicenceCents: 1000, currency: 'EUR', paymentPlan: 'monthly', autoRenew: true, costCenter: 'test', references: '', reference: 'test',
   });
   const email = `cdr.${Date.now()}@people.test`;
-  await f.api('POST', `/companies/${companyId}/users`, { name: 'Carla Calls', email, localPart: `carla.${Date.now()}` });
-  const mails = await f.api<{ text: string }[]>('GET', `/outbox?to=${encodeURIComponent(email)}`);
-  const invitation = /accept\?token=([A-Za-z0-9_%-]+)/.exec(mails[0]?.text ?? '')?.[1];
-  if (!invitation) throw new Error('no invitation link');
-  const res = await fetch(`${f.httpUrl}/api/v1/invitations/accept`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: decodeURIComponent(invitation) }),
-  });
-  const accepted = (await res.json()) as { token: string; member: { id: string; vmrAddress: string }; vmr: { id: string } };
-  member = { token: accepted.token, id: accepted.member.id, vmrId: accepted.vmr.id, address: accepted.member.vmrAddress };
+  member = await inviteAndAcceptMember(f, companyId, { name: 'Carla Calls', email, localPart: `carla.${Date.now()}` });
 });
 afterAll(async () => {
   for (const c of clients) c.close();

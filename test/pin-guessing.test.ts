@@ -9,7 +9,7 @@ import { buildPortal } from '../web/portal/build.mjs';
 import { HostLinks } from '../server/src/meetings/index.js';
 import { startBaresip } from './support/baresip.js';
 import { RequestFailed, SignalingClient } from './support/signaling-client.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { createCompany, createRoom, inviteAndAcceptMember, startServiceFixture, type AcceptedMember, type ServiceFixture } from './support/service-fixture.js';
 
 /**
  * Issue 12, findings 1 and 2, against a whole node: concurrent PIN guessing from one and from
@@ -117,19 +117,11 @@ describe('PIN guessing cannot be raced (finding 1)', () => {
 });
 
 describe('the owner is never locked out (finding 2)', () => {
-  let member: { token: string; id: string; vmrId: string; address: string };
+  let member: AcceptedMember;
 
   beforeAll(async () => {
     const email = `owner.${Date.now()}@people.test`;
-    await f.api('POST', `/companies/${companyId}/users`, { name: 'Olivia Owner', email, localPart: `olivia.${Date.now()}` });
-    const mails = await f.api<{ text: string }[]>('GET', `/outbox?to=${encodeURIComponent(email)}`);
-    const invitation = /accept\?token=([A-Za-z0-9_%-]+)/.exec(mails[0]?.text ?? '')?.[1];
-    if (!invitation) throw new Error('no invitation link');
-    const res = await fetch(`${f.httpUrl}/api/v1/invitations/accept`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: decodeURIComponent(invitation) }),
-    });
-    const accepted = (await res.json()) as { token: string; member: { id: string; vmrAddress: string }; vmr: { id: string } };
-    member = { token: accepted.token, id: accepted.member.id, vmrId: accepted.vmr.id, address: accepted.member.vmrAddress };
+    member = await inviteAndAcceptMember(f, companyId, { name: 'Olivia Owner', email, localPart: `olivia.${Date.now()}` });
     await memberApi('PATCH', '/me/vmr', { hostPin: '7777' });
   });
 

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeToneWav } from './support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from './support/baresip-caller.js';
+import { useBaresipCalls } from './support/baresip-calls.js';
 import { eventually } from './support/convene-process.js';
-import { createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { createRoom } from './support/service-fixture.js';
 
 /**
  * A provisioned room system calling in: it registered with the node (real baresip, digest auth
@@ -13,23 +11,11 @@ import { createRoom, startServiceFixture, type ServiceFixture } from './support/
  * registration is that endpoint — its name and bandwidth tier apply, and in a room of its own
  * company it is host without a PIN. The same room's PIN still stops an unregistered caller.
  */
-let f: ServiceFixture;
-let dir: string;
-const callers: BaresipCaller[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-endpoint-'));
-  f = await startServiceFixture();
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of callers) await c.stop();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const calls = useBaresipCalls({ name: 'sip-endpoint-' });
 
 describe('a registered endpoint calls a room of its company', () => {
   it('joins as host without a PIN, with its provisioned name and tier', async () => {
+    const { f, dir } = calls;
     const company = await f.api<{ id: string }>('POST', '/companies', { name: 'Room Systems Co' });
     for (const planType of ['enterprise_user', 'endpoint_plus']) {
       await f.api('POST', `/companies/${company.id}/plans`, {
@@ -45,11 +31,10 @@ describe('a registered endpoint calls a room of its company', () => {
     const tone = path.join(dir, 'tone.wav');
     writeToneWav(tone, 700, 60);
 
-    const codec = await startBaresipCaller({
-      dir, user: 'boardroom', sourceWav: tone, audioCodecs: ['PCMU'],
+    const codec = await calls.startCaller({
+      user: 'boardroom', sourceWav: tone, audioCodecs: ['PCMU'],
       register: { address: created.address, username: prov.sip.username, password: prov.sip.password, registrarPort: sipPort },
     });
-    callers.push(codec);
     await eventually(async () => (await f.service.sipRegistrar.contactsFor(`sip:${created.address}`)).length > 0, 20_000);
     await codec.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
 

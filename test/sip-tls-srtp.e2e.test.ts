@@ -1,49 +1,29 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readWav, toneShares, writeToneWav } from './support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from './support/baresip-caller.js';
+import type { BaresipCaller } from './support/baresip-caller.js';
+import { useBaresipCalls } from './support/baresip-calls.js';
 import { eventually } from './support/convene-process.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { createCompany, createRoom } from './support/service-fixture.js';
 
 /**
  * SIP over TLS: the media must be SRTP. A baresip phone calling over TLS with SDES-SRTP is
  * answered with RTP/SAVP and our key, and the two phones in the meeting hear each other through
  * the encrypted legs; a phone offering plain RTP over TLS is refused with 488 and a Warning.
  */
-let f: ServiceFixture;
-let dir: string;
-const callers: BaresipCaller[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-tls-'));
-  f = await startServiceFixture({
-    sip: {
-      transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }, { protocol: 'tls', host: '127.0.0.1', port: 0 }],
-      selfSignedCertDir: path.join(dir, 'cert'),
-    },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of callers) await c.stop();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const calls = useBaresipCalls({ name: 'sip-tls-', tls: true });
 
 describe('calls over TLS', () => {
   it('use SRTP both ways (SDES), and plain RTP over TLS is refused with 488', async () => {
+    const { f, dir } = calls;
     const room = await createRoom(f, await createCompany(f));
-    const tlsPort = f.service.sip.transports.find((t) => t.protocol === 'tls')!.local.port;
-    const target = `sip:${room.address.split('@')[0]}@127.0.0.1:${tlsPort};transport=tls`;
+    const target = calls.tlsTarget(room.address);
     const toneA = path.join(dir, 'a.wav');
     const toneB = path.join(dir, 'b.wav');
     writeToneWav(toneA, 600, 60, 8000, 0.4);
     writeToneWav(toneB, 1100, 60, 8000, 0.4);
-    const a = await startBaresipCaller({ dir, user: 'secure-a', sourceWav: toneA, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls' });
-    const b = await startBaresipCaller({ dir, user: 'secure-b', sourceWav: toneB, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls' });
-    callers.push(a, b);
+    const a = await calls.startCaller({ user: 'secure-a', sourceWav: toneA, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls' });
+    const b = await calls.startCaller({ user: 'secure-b', sourceWav: toneB, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls' });
     await a.dial(target);
     await b.dial(target);
     try {
@@ -66,8 +46,7 @@ describe('calls over TLS', () => {
     await b.hangup();
 
     // Plain RTP over TLS: 488 with a Warning saying SRTP is required.
-    const plain = await startBaresipCaller({ dir, user: 'plain-c', sourceWav: toneA, audioCodecs: ['PCMU'], transport: 'tls' });
-    callers.push(plain);
+    const plain = await calls.startCaller({ user: 'plain-c', sourceWav: toneA, audioCodecs: ['PCMU'], transport: 'tls' });
     await plain.dial(target);
     await eventually(() => /488/.test(plain.output()), 20_000);
     expect(f.service.calls.list().filter((c) => c.state === 'in_meeting')).toHaveLength(0);

@@ -1,40 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeToneWav } from './support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from './support/baresip-caller.js';
+import { useBaresipCalls } from './support/baresip-calls.js';
 import { eventually } from './support/convene-process.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { createCompany, createRoom } from './support/service-fixture.js';
 
 /**
  * A fresh node's first call stops in the PIN IVR before any meeting exists: the routers' video
  * payload types come from the configured codecs (`meetingRtpCapabilities`), so the answer already
  * takes video; once the PIN is in, baresip's (avcodec H.264) camera reaches the meeting, no re-INVITE.
  */
-let f: ServiceFixture;
-let dir: string;
-const callers: BaresipCaller[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-video-pin-'));
-  f = await startServiceFixture();
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of callers) await c.stop();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const calls = useBaresipCalls({ name: 'sip-video-pin-' });
 
 describe('the first call of a node, answered in the PIN IVR', () => {
   it('is answered with video, which reaches the meeting once the PIN is in', async () => {
+    const { f, dir } = calls;
     const room = await createRoom(f, await createCompany(f), { hostPin: '1357' });
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
     const tone = path.join(dir, 'tone.wav');
     writeToneWav(tone, 500, 60, 8000, 0.3);
-    const vtc = await startBaresipCaller({ dir, user: 'first-room', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
-    callers.push(vtc);
+    const vtc = await calls.startCaller({ user: 'first-room', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
     await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
     await eventually(() => f.service.calls.list().some((c) => c.state === 'ivr'), 20_000);
     const call = f.service.calls.list().find((c) => c.state === 'ivr')!;

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sdpTransform from 'sdp-transform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeToneWav } from './support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from './support/baresip-caller.js';
+import type { BaresipCaller } from './support/baresip-caller.js';
+import { useBaresipCalls } from './support/baresip-calls.js';
 import { eventually } from './support/convene-process.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from './support/service-fixture.js';
+import { createCompany, createRoom } from './support/service-fixture.js';
 
 /**
  * Room-system video over TLS with SDES-SRTP on every m-line: two baresip room systems (avcodec
@@ -14,37 +13,18 @@ import { createCompany, createRoom, startServiceFixture, type ServiceFixture } f
  * meeting through the engine (SRTP in, plain RTP to the SFU) and comes back out to the other
  * (plain RTP from the SFU's video tap, SRTP out): each decodes the other's H.264.
  */
-let f: ServiceFixture;
-let dir: string;
-const callers: BaresipCaller[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-video-srtp-'));
-  f = await startServiceFixture({
-    sip: {
-      transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }, { protocol: 'tls', host: '127.0.0.1', port: 0 }],
-      selfSignedCertDir: path.join(dir, 'cert'),
-    },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  for (const c of callers) await c.stop();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const calls = useBaresipCalls({ name: 'sip-video-srtp-', tls: true });
 
 describe('room-system video over TLS', () => {
   it('is SRTP on the video m-line both ways, and each room system decodes the other', async () => {
+    const { f, dir } = calls;
     const room = await createRoom(f, await createCompany(f));
-    const tlsPort = f.service.sip.transports.find((t) => t.protocol === 'tls')!.local.port;
-    const target = `sip:${room.address.split('@')[0]}@127.0.0.1:${tlsPort};transport=tls`;
+    const target = calls.tlsTarget(room.address);
     const tone = path.join(dir, 'tone.wav');
     writeToneWav(tone, 500, 60, 8000, 0.3);
     const systems: BaresipCaller[] = [];
     for (const user of ['east-room', 'west-room']) {
-      const c = await startBaresipCaller({ dir, user, sourceWav: tone, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls', video: { size: '640x360', fps: 15 } });
-      callers.push(c);
+      const c = await calls.startCaller({ user, sourceWav: tone, audioCodecs: ['PCMU'], mediaenc: 'srtp-mand', transport: 'tls', video: { size: '640x360', fps: 15 } });
       systems.push(c);
       await c.dial(target);
     }

@@ -27,11 +27,13 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * Headless Chromium with fake camera/microphone and auto-accepted permission prompts. Without
  * --allow-loopback-in-peer-connection Chromium gathers no ICE candidates on loopback (and
- * produce() still resolves): watch transport connection states in tests.
+ * produce() still resolves): watch transport connection states in tests. `args` are added (e.g.
+ * `fakeMicArgs`); `env` is its environment (e.g. a HOME whose NSS database trusts a test CA).
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
+    ...(opts.env ? { env: opts.env } : {}),
     args: [
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
@@ -45,8 +47,39 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
+      ...(opts.args ?? []),
     ],
   });
+}
+
+/** Chromium flags: its fake microphone plays `wav` (one file per browser process), and pages may play audio unprompted. */
+export function fakeMicArgs(wav: string): string[] {
+  return [`--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required'];
+}
+
+/**
+ * Opens the web app at `appUrl` in a new 1200x800 context and joins through its join form, as a
+ * person would; resolves once the meeting page shows. Page errors are collected in `errors`; the
+ * caller closes the context.
+ */
+export async function joinWithForm(
+  browser: Browser,
+  appUrl: string,
+  join: { address: string; name: string; mode: 'video' | 'audio-only'; pin?: string },
+  errors: string[] = [],
+): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(appUrl);
+  await page.getByTestId('join-form').waitFor();
+  await page.getByTestId('join-address').fill(join.address);
+  await page.getByTestId('join-name').fill(join.name);
+  if (join.pin !== undefined) await page.getByTestId('join-pin').fill(join.pin);
+  await page.getByTestId(`join-mode-${join.mode}`).check();
+  await page.getByTestId('join-submit').click();
+  await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
+  return { page, context, errors };
 }
 
 let bundle: Promise<string> | undefined;

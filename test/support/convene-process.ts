@@ -80,6 +80,29 @@ export function spawnConvene(yaml: string, env: NodeJS.ProcessEnv = {}): Convene
   };
 }
 
+/** Stops a node: SIGTERM, SIGKILL if it is still running after 5 s; then removes its data dir. */
+export async function stopConvene(node: ConveneProcess | undefined): Promise<void> {
+  if (!node) return;
+  if (node.proc.exitCode === null) {
+    node.kill('SIGTERM');
+    await Promise.race([node.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (node.proc.exitCode === null) node.kill('SIGKILL');
+  }
+  fs.rmSync(node.dir, { recursive: true, force: true });
+}
+
+/** A JSON call to the node's admin REST API at `baseUrl` (ends in `/`) with the bootstrap token. */
+export async function adminApi(baseUrl: string, token: string, method: string, urlPath: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${baseUrl}api/v1${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${urlPath}: ${res.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 /**
  * A node for tests: free ports (HTTP, WebRTC, SIP), one media worker, its own data dir ($DIR is
  * replaced by spawnConvene with the test's temp dir). `extra` YAML is appended (top-level keys).

@@ -115,3 +115,24 @@ export async function createRoom(f: ServiceFixture, companyId: string, opts: Roo
   }
   return { address: created.vmr.addresses[0]!, id: created.vmr.id, numericId: created.vmr.numericId };
 }
+
+/** A company member who was invited by mail and accepted: their portal token and personal VMR. */
+export interface AcceptedMember {
+  token: string;
+  id: string;
+  vmrId: string;
+  address: string;
+}
+
+/** Invites `name` as a user of the company (mail to the node's outbox) and accepts the invitation as they would. */
+export async function inviteAndAcceptMember(f: ServiceFixture, companyId: string, user: { name: string; email: string; localPart: string }): Promise<AcceptedMember> {
+  await f.api('POST', `/companies/${companyId}/users`, user);
+  const mails = await f.api<{ text: string }[]>('GET', `/outbox?to=${encodeURIComponent(user.email)}`);
+  const invitation = /accept\?token=([A-Za-z0-9_%-]+)/.exec(mails[0]?.text ?? '')?.[1];
+  if (!invitation) throw new Error('no invitation link');
+  const res = await fetch(`${f.httpUrl}/api/v1/invitations/accept`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: decodeURIComponent(invitation) }),
+  });
+  const accepted = (await res.json()) as { token: string; member: { id: string; vmrAddress: string }; vmr: { id: string } };
+  return { token: accepted.token, id: accepted.member.id, vmrId: accepted.vmr.id, address: accepted.member.vmrAddress };
+}

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { RtpLegPort } from '../../server/src/meetings/index.js';
 import type { MediaRoomApi } from '../../sfu/src/index.js';
 import { RtpPeer } from '../../sfu/src/media/testing/rtp-peer.js';
-import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import { joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
@@ -29,12 +29,7 @@ const peers: RtpPeer[] = [];
 beforeAll(async () => {
   await buildWebApp();
   f = await startServiceFixture();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -49,17 +44,7 @@ describe('H.264 between a room system and a browser', () => {
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId, { allowGuests: true });
 
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${f.httpUrl}/`);
-    await page.getByTestId('join-form').waitFor();
-    await page.getByTestId('join-address').fill(room.address);
-    await page.getByTestId('join-name').fill('Wendy Web');
-    await page.getByTestId('join-mode-video').check();
-    await page.getByTestId('join-submit').click();
-    await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
+    const { page, context, errors: pageErrors } = await joinWithForm(browser, `${f.httpUrl}/`, { address: room.address, name: 'Wendy Web', mode: 'video' });
 
     // The room system joins through the MeetingsApi with the leg the gateway builds for video.
     const sip = await f.service.meetings.join({

@@ -3,8 +3,9 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { spawnConvene, type ConveneProcess } from '../../test/support/convene-process.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser.js';
+import { spawnConvene, stopConvene, type ConveneProcess } from '../../test/support/convene-process.js';
 import { RequestFailed, SignalingClient } from '../../test/support/signaling-client.js';
 import { chromiumHomeTrusting, createIntermediateCa, createTestCa, issueServerCert, type TestCa } from '../../test/support/test-ca.js';
 import { buildWebApp } from '../build.mjs';
@@ -83,24 +84,13 @@ shutdown: { graceMs: 2000 }
   const company = await api('POST', '/companies', { name: 'HTTPS E2E' });
   companyId = String(company.id);
   await api('POST', `/companies/${companyId}/plans`, { planType: 'enterprise_user', quantity: 10, pricePerLicenceCents: 1000, paymentPlan: 'monthly', autoRenew: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    env: { ...process.env, HOME: home },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  browser = await launchChromium({ env: { ...process.env, HOME: home } });
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
-  if (node && node.proc.exitCode === null) {
-    node.kill('SIGTERM');
-    await Promise.race([node.exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (node.proc.exitCode === null) node.kill('SIGKILL');
-  }
-  if (node) fs.rmSync(node.dir, { recursive: true, force: true });
+  await stopConvene(node);
   fs.rmSync(work, { recursive: true, force: true });
 });
 

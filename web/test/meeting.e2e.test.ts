@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { spawnConvene, testNodeConfig, type ConveneProcess } from '../../test/support/convene-process.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser.js';
+import { adminApi, spawnConvene, stopConvene, testNodeConfig, type ConveneProcess } from '../../test/support/convene-process.js';
 import { buildWebApp } from '../build.mjs';
 
 // The web app against a real Convene node (bin/convene.ts as its own process: Redis, mediasoup
@@ -22,16 +23,7 @@ const contexts: BrowserContext[] = [];
 /** Content-Security-Policy violations any page reported (the node sends its CSP on every page). */
 const cspViolations: string[] = [];
 
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
+const api = (method: string, urlPath: string, body?: unknown) => adminApi(url, BOOTSTRAP, method, urlPath, body);
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -44,24 +36,13 @@ beforeAll(async () => {
   const created = await api('POST', `/companies/${String(company.id)}/team-vmrs`, { name: 'Web E2E room', localPart: 'web.e2e.room' });
   const team = created.team as { id: string };
   await api('PATCH', `/companies/${String(company.id)}/team-vmrs/${team.id}`, { hostPin: HOST_PIN, guestPin: GUEST_PIN, allowGuests: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--auto-select-desktop-capture-source=Entire screen',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  browser = await launchChromium({ args: ['--auto-select-desktop-capture-source=Entire screen'] });
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
-  if (node && node.proc.exitCode === null) {
-    node.kill('SIGTERM');
-    await Promise.race([node.exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (node.proc.exitCode === null) node.kill('SIGKILL');
-  }
-  if (node) fs.rmSync(node.dir, { recursive: true, force: true });
+  await stopConvene(node);
 });
 
 async function participantPage(): Promise<Page> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { RtpPeer } from '../../sfu/src/media/testing/rtp-peer.js';
-import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import { joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { attachOpusRtpLeg } from '../../test/support/rtp-participant.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
@@ -27,12 +27,7 @@ beforeAll(async () => {
   // The node serves web/dist when it exists at start: build it first.
   await buildWebApp();
   f = await startServiceFixture();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -52,17 +47,7 @@ describe('a SIP room system with an RTP leg, seen and heard in Chromium', () => 
     const room = await createRoom(f, companyId, { hostPin: HOST_PIN, guestPin: GUEST_PIN, allowGuests: true });
 
     // The host joins through the join form, as a person would.
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const host = await context.newPage();
-    host.on('pageerror', (e) => pageErrors.push(e.message));
-    await host.goto(`${f.httpUrl}/`);
-    await host.getByTestId('join-form').waitFor();
-    await host.getByTestId('join-address').fill(room.address);
-    await host.getByTestId('join-name').fill('Hedy Host');
-    await host.getByTestId('join-pin').fill(HOST_PIN);
-    await host.getByTestId('join-mode-video').check();
-    await host.getByTestId('join-submit').click();
-    await host.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
+    const { page: host, context } = await joinWithForm(browser, `${f.httpUrl}/`, { address: room.address, name: 'Hedy Host', pin: HOST_PIN, mode: 'video' }, pageErrors);
     await host.getByTestId('tab-people').click();
 
     // The room system joins through the MeetingsApi: kind 'sip', with its caller address.

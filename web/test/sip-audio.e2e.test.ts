@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { readWav, toneShares, writeToneWav } from '../../test/support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from '../../test/support/baresip-caller.js';
-import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import type { BaresipCaller } from '../../test/support/baresip-caller.js';
+import { useBaresipCalls } from '../../test/support/baresip-calls.js';
+import { fakeMicArgs, joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { eventually } from '../../test/support/convene-process.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
+import { createCompany, createRoom } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
 /**
@@ -22,31 +22,18 @@ const A_HZ = 500;
 const B_HZ = 1300;
 const BROWSER_HZ = 800;
 
-let f: ServiceFixture;
+// The node serves web/dist, so the web app is built before it starts.
+const calls = useBaresipCalls({ name: 'sip-audio-', before: buildWebApp, timeoutMs: 120_000 });
 let browser: Browser;
-let dir: string;
-const callers: BaresipCaller[] = [];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-audio-'));
-  await buildWebApp();
-  f = await startServiceFixture();
-  const browserTone = path.join(dir, 'browser-800.wav');
+  const browserTone = path.join(calls.dir, 'browser-800.wav');
   writeToneWav(browserTone, BROWSER_HZ, 120, 48000, 0.4);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      `--use-file-for-fake-audio-capture=${browserTone}`, '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
-}, 120_000);
+  browser = await launchChromium({ args: fakeMicArgs(browserTone) });
+});
 
 afterAll(async () => {
-  for (const c of callers) await c.stop();
   await browser?.close();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** What the page hears from all its remote audio: the loudest level (dBFS) near each frequency, and the median level of the spectrum. */
@@ -100,22 +87,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SIP callers and a browser in one meeting', () => {
   it('everyone hears everyone else and nobody hears themselves; the host mutes and removes a caller from the web app', async () => {
+    const { f, dir } = calls;
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId);
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
 
     // The browser joins through the join form (no PIN: everyone is host).
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${f.httpUrl}/`);
-    await page.getByTestId('join-form').waitFor();
-    await page.getByTestId('join-address').fill(room.address);
-    await page.getByTestId('join-name').fill('Browser Bea');
-    await page.getByTestId('join-mode-audio-only').check();
-    await page.getByTestId('join-submit').click();
-    await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
+    const { page, context, errors: pageErrors } = await joinWithForm(browser, `${f.httpUrl}/`, { address: room.address, name: 'Browser Bea', mode: 'audio-only' });
     await page.getByTestId('tab-people').click();
 
     // Two phones: µ-law at 500 Hz and G.722 at 1,300 Hz.
@@ -123,10 +101,8 @@ describe('SIP callers and a browser in one meeting', () => {
     const toneB = path.join(dir, 'b-1300.wav');
     writeToneWav(toneA, A_HZ, 120, 8000, 0.4);
     writeToneWav(toneB, B_HZ, 120, 16000, 0.4);
-    const a = await startBaresipCaller({ dir, user: 'phone-a', displayName: 'Phone A', sourceWav: toneA, audioCodecs: ['PCMU'] });
-    callers.push(a);
-    const b = await startBaresipCaller({ dir, user: 'phone-b', displayName: 'Phone B', sourceWav: toneB, audioCodecs: ['G722/16000/1'] });
-    callers.push(b);
+    const a = await calls.startCaller({ user: 'phone-a', displayName: 'Phone A', sourceWav: toneA, audioCodecs: ['PCMU'] });
+    const b = await calls.startCaller({ user: 'phone-b', displayName: 'Phone B', sourceWav: toneB, audioCodecs: ['G722/16000/1'] });
     const target = `sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`;
     await a.dial(target);
     await b.dial(target);

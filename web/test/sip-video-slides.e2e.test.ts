@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sdpTransform from 'sdp-transform';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { encoderArgs, startFfmpeg } from '../../sip-gateway/src/media/video/testing/ffmpeg-rtp.js';
-import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import { joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { eventually } from '../../test/support/convene-process.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
@@ -27,13 +27,7 @@ const timers: NodeJS.Timeout[] = [];
 beforeAll(async () => {
   await buildWebApp();
   f = await startServiceFixture();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--auto-select-desktop-capture-source=Entire screen', '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  browser = await launchChromium({ args: ['--auto-select-desktop-capture-source=Entire screen', '--autoplay-policy=no-user-gesture-required'] });
 }, 120_000);
 
 afterAll(async () => {
@@ -169,17 +163,7 @@ describe('a room system’s content as the meeting’s presentation', () => {
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId);
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${f.httpUrl}/`);
-    await page.getByTestId('join-form').waitFor();
-    await page.getByTestId('join-address').fill(room.address);
-    await page.getByTestId('join-name').fill('Viewer Vic');
-    await page.getByTestId('join-mode-video').check();
-    await page.getByTestId('join-submit').click();
-    await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
+    const { page, context, errors } = await joinWithForm(browser, `${f.httpUrl}/`, { address: room.address, name: 'Viewer Vic', mode: 'video' });
 
     const call = await callWithSlides({ user: room.address.split('@')[0]!, port: sipPort });
     // Both video lines accepted: main, and slides with a=content:slides echoed.

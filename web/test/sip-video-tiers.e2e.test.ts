@@ -1,14 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sdpTransform from 'sdp-transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { writeToneWav } from '../../test/support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from '../../test/support/baresip-caller.js';
-import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import type { BaresipCaller } from '../../test/support/baresip-caller.js';
+import { useBaresipCalls } from '../../test/support/baresip-calls.js';
+import { fakeMicArgs, joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { eventually } from '../../test/support/convene-process.js';
-import { createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
+import { createRoom } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
 /**
@@ -21,37 +20,24 @@ import { buildWebApp } from '../build.mjs';
  * - Premium (4 Mbps): b=TIAS:4000000, and it gets the browser's top layer.
  * - An unregistered room system calling the same room gets the company's policy (here 2000 kbps).
  */
-let f: ServiceFixture;
+// The node serves web/dist, so the web app is built before it starts.
+const calls = useBaresipCalls({ name: 'sip-video-tiers-', before: buildWebApp, timeoutMs: 120_000 });
 let browser: Browser;
-let dir: string;
-const callers: BaresipCaller[] = [];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-video-tiers-'));
-  await buildWebApp();
-  f = await startServiceFixture();
   // The browser talks all along (a steady tone from its fake mic): it is the active speaker the room systems see.
-  const talk = path.join(dir, 'browser-talk.wav');
+  const talk = path.join(calls.dir, 'browser-talk.wav');
   writeToneWav(talk, 800, 120, 48000, 0.4);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      `--use-file-for-fake-audio-capture=${talk}`, '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
-}, 120_000);
+  browser = await launchChromium({ args: fakeMicArgs(talk) });
+});
 
 afterAll(async () => {
-  for (const c of callers) await c.stop();
   await browser?.close();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 async function provisioned(companyId: string, name: string, localPart: string, tier: 'basic' | 'premium'): Promise<{ address: string; username: string; password: string }> {
-  const created = await f.api<{ id: string; address: string }>('POST', `/companies/${companyId}/endpoints`, { name, localPart, domain: f.service.admin.config.defaultDomain, tier });
-  const prov = await f.api<{ sip: { username: string; password: string } }>('GET', `/companies/${companyId}/endpoints/${created.id}/provisioning`);
+  const created = await calls.f.api<{ id: string; address: string }>('POST', `/companies/${companyId}/endpoints`, { name, localPart, domain: calls.f.service.admin.config.defaultDomain, tier });
+  const prov = await calls.f.api<{ sip: { username: string; password: string } }>('GET', `/companies/${companyId}/endpoints/${created.id}/provisioning`);
   return { address: created.address, username: prov.sip.username, password: prov.sip.password };
 }
 
@@ -64,6 +50,7 @@ function answerBandwidth(sdp: string): { session: Record<string, number>; video:
 
 describe('endpoint tiers on the video media path', () => {
   it('Basic gets b=TIAS:768000, TMMBR and under 768 kbps forwarded over 30 s; Premium gets 4 Mbps and the top layer', async () => {
+    const { f, dir } = calls;
     const company = await f.api<{ id: string }>('POST', '/companies', { name: 'Tiered Rooms Co' });
     for (const planType of ['enterprise_user', 'endpoint_basic', 'endpoint_premium']) {
       await f.api('POST', `/companies/${company.id}/plans`, {
@@ -77,29 +64,19 @@ describe('endpoint tiers on the video media path', () => {
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
 
     // The browser with its camera.
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${f.httpUrl}/`);
-    await page.getByTestId('join-form').waitFor();
-    await page.getByTestId('join-address').fill(room.address);
-    await page.getByTestId('join-name').fill('Camera Cam');
-    await page.getByTestId('join-mode-video').check();
-    await page.getByTestId('join-submit').click();
-    await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
+    const { page, context } = await joinWithForm(browser, `${f.httpUrl}/`, { address: room.address, name: 'Camera Cam', mode: 'video' });
 
     // The room systems are silent: the browser stays the active speaker, so each shows its camera.
     const tone = path.join(dir, 'silence.wav');
     writeToneWav(tone, 600, 120, 8000, 0);
     const systems: Record<'basic' | 'premium', BaresipCaller> = {} as never;
-    const guest = await startBaresipCaller({ dir, user: 'visitor-vtc', displayName: 'Visitor VTC', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
-    callers.push(guest);
+    const guest = await calls.startCaller({ user: 'visitor-vtc', displayName: 'Visitor VTC', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
     await guest.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
     for (const [tier, ep] of [['basic', basic], ['premium', premium]] as const) {
-      const caller = await startBaresipCaller({
-        dir, user: tier, sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 },
+      const caller = await calls.startCaller({
+        user: tier, sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 },
         register: { address: ep.address, username: ep.username, password: ep.password, registrarPort: sipPort },
       });
-      callers.push(caller);
       systems[tier] = caller;
       await eventually(async () => (await f.service.sipRegistrar.contactsFor(`sip:${ep.address}`)).length > 0, 20_000);
       await caller.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);

@@ -1,14 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { writeToneWav } from '../../test/support/audio-analysis.js';
-import { startBaresipCaller, type BaresipCaller } from '../../test/support/baresip-caller.js';
-import { CHROMIUM_PATH } from '../../test/support/browser.js';
+import { useBaresipCalls } from '../../test/support/baresip-calls.js';
+import { fakeMicArgs, joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { eventually } from '../../test/support/convene-process.js';
-import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
+import { createCompany, createRoom, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
 /**
@@ -20,42 +18,23 @@ import { buildWebApp } from '../build.mjs';
  * - Meeting → room system: baresip decodes the meeting's video (the browser's camera, forwarded by
  *   the engine's switched stream) and reports its resolution.
  */
-let f: ServiceFixture;
+// The node serves web/dist, so the web app is built before it starts.
+const calls = useBaresipCalls({ name: 'sip-video-', before: buildWebApp, timeoutMs: 120_000 });
 let browser: Browser;
-let dir: string;
-const callers: BaresipCaller[] = [];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-video-'));
-  await buildWebApp();
-  f = await startServiceFixture();
-  const tone = path.join(dir, 'browser-800.wav');
+  const tone = path.join(calls.dir, 'browser-800.wav');
   writeToneWav(tone, 800, 120, 48000, 0.4);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--auto-select-desktop-capture-source=Entire screen', `--use-file-for-fake-audio-capture=${tone}`, '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
-}, 120_000);
+  browser = await launchChromium({ args: ['--auto-select-desktop-capture-source=Entire screen', ...fakeMicArgs(tone)] });
+});
 
 afterAll(async () => {
-  for (const c of callers) await c.stop();
   await browser?.close();
-  await f?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** A Chromium of its own whose fake microphone plays `wav` (the fake capture file is per browser process). */
 async function launchWithMic(wav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  return launchChromium({ args: fakeMicArgs(wav) });
 }
 
 /** `seconds` of a warbling tone (speech-like enough for the active-speaker observer) then as long of silence, or the reverse. */
@@ -67,19 +46,8 @@ function turnWav(file: string, seconds: number, speakFirst: boolean): void {
   execFileSync('sox', speakFirst ? [talk, quiet, file] : [quiet, talk, file]);
 }
 
-async function joinBrowser(address: string, name: string, using: Browser = browser): Promise<{ page: Page; errors: string[] }> {
-  const context = await using.newContext({ viewport: { width: 1200, height: 800 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${f.httpUrl}/`);
-  await page.getByTestId('join-form').waitFor();
-  await page.getByTestId('join-address').fill(address);
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-mode-video').check();
-  await page.getByTestId('join-submit').click();
-  await page.getByTestId('meeting-page').waitFor({ timeout: 20_000 });
-  return { page, errors };
+function joinBrowser(address: string, name: string, using: Browser = browser): Promise<{ page: Page; errors: string[] }> {
+  return joinWithForm(using, `${calls.f.httpUrl}/`, { address, name, mode: 'video' });
 }
 
 const framesFrom = async (page: Page, participantId: string) => (await page.evaluate(() => window.convene.stats()))[participantId]?.framesDecoded ?? 0;
@@ -93,6 +61,7 @@ const tileSize = (page: Page, participantId: string) =>
 
 describe('a SIP room system with H.264 video in a meeting', () => {
   it('the browser decodes the room system’s video and the room system decodes the browser’s', async () => {
+    const { f, dir } = calls;
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId);
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
@@ -100,8 +69,7 @@ describe('a SIP room system with H.264 video in a meeting', () => {
 
     const tone = path.join(dir, 'vtc-500.wav');
     writeToneWav(tone, 500, 120, 8000, 0.4);
-    const vtc = await startBaresipCaller({ dir, user: 'boardroom', displayName: 'Boardroom', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15, ...(process.env.SIP_VIDEO_CODEC === 'VP8' ? { codec: 'VP8' as const } : {}) } });
-    callers.push(vtc);
+    const vtc = await calls.startCaller({ user: 'boardroom', displayName: 'Boardroom', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15, ...(process.env.SIP_VIDEO_CODEC === 'VP8' ? { codec: 'VP8' as const } : {}) } });
     await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
 
     let call: ReturnType<ServiceFixture['service']['calls']['list']>[number] | undefined;
@@ -159,6 +127,7 @@ describe('a SIP room system with H.264 video in a meeting', () => {
   }, 120_000);
 
   it('the room system’s one stream follows the active speaker: two browsers taking turns to speak', async () => {
+    const { f, dir } = calls;
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId);
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
@@ -174,8 +143,7 @@ describe('a SIP room system with H.264 video in a meeting', () => {
       const ben = await joinBrowser(room.address, 'Ben', benBrowser);
       const silence = path.join(dir, 'silence.wav');
       execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', silence, 'trim', '0', '120']);
-      const vtc = await startBaresipCaller({ dir, user: 'huddle', displayName: 'Huddle room', sourceWav: silence, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15, ...(process.env.SIP_VIDEO_CODEC === 'VP8' ? { codec: 'VP8' as const } : {}) } });
-      callers.push(vtc);
+      const vtc = await calls.startCaller({ user: 'huddle', displayName: 'Huddle room', sourceWav: silence, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15, ...(process.env.SIP_VIDEO_CODEC === 'VP8' ? { codec: 'VP8' as const } : {}) } });
       await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
       let callId = '';
       await eventually(() => {
@@ -214,13 +182,13 @@ describe('a SIP room system with H.264 video in a meeting', () => {
   }, 150_000);
 
   it('a room system that keys a PIN gets its video answered and joined too (routers’ codecs known from earlier calls)', async () => {
+    const { f, dir } = calls;
     const companyId = await createCompany(f);
     const room = await createRoom(f, companyId, { hostPin: '2468' });
     const sipPort = f.service.sip.transports.find((t) => t.protocol === 'udp')!.local.port;
     const tone = path.join(dir, 'pin-500.wav');
     writeToneWav(tone, 500, 60, 8000, 0.4);
-    const vtc = await startBaresipCaller({ dir, user: 'pin-room', displayName: 'PIN Room', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
-    callers.push(vtc);
+    const vtc = await calls.startCaller({ user: 'pin-room', displayName: 'PIN Room', sourceWav: tone, audioCodecs: ['PCMU'], video: { size: '640x360', fps: 15 } });
     await vtc.dial(`sip:${room.address.split('@')[0]}@127.0.0.1:${sipPort}`);
     await eventually(() => f.service.calls.list().some((c) => c.state === 'ivr'), 20_000);
     const inIvr = f.service.calls.list().find((c) => c.state === 'ivr')!;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { spawnConvene, testNodeConfig, type ConveneProcess } from '../../test/support/convene-process.js';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser.js';
+import { adminApi, spawnConvene, stopConvene, testNodeConfig, type ConveneProcess } from '../../test/support/convene-process.js';
 import { SignalingClient } from '../../test/support/signaling-client.js';
 import { freeUdpTcpPort, relayPortWindow } from '../../test/support/turn-client.js';
 import { buildWebApp } from '../build.mjs';
@@ -18,16 +19,7 @@ let url: string;
 let turnPort: number;
 let browser: Browser;
 
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
+const api = (method: string, urlPath: string, body?: unknown) => adminApi(url, BOOTSTRAP, method, urlPath, body);
 
 async function metric(name: string): Promise<number> {
   const text = await (await fetch(`${url}metrics`)).text();
@@ -51,22 +43,12 @@ turn:
   const company = await api('POST', '/companies', { name: 'TURN E2E' });
   await api('POST', `/companies/${String(company.id)}/plans`, { planType: 'enterprise_user', quantity: 5, pricePerLicenceCents: 1000, paymentPlan: 'monthly', autoRenew: true });
   await api('POST', `/companies/${String(company.id)}/team-vmrs`, { name: 'TURN E2E room', localPart: 'turn.e2e.room' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (node && node.proc.exitCode === null) {
-    node.kill('SIGTERM');
-    await Promise.race([node.exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (node.proc.exitCode === null) node.kill('SIGKILL');
-  }
-  if (node) fs.rmSync(node.dir, { recursive: true, force: true });
+  await stopConvene(node);
 });
 
 async function joinAs(name: string, query: string): Promise<{ page: Page; id: string }> {

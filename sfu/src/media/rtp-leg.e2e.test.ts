@@ -1,55 +1,16 @@
 import { randomInt } from 'node:crypto';
-import pino from 'pino';
 import type { RtpCapabilities, RtpCodecCapability, RtpParameters } from 'mediasoup/node/lib/types.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPool } from '../testing.js';
-import type { WorkerPool } from '../worker-pool.js';
+import { describe, expect, it } from 'vitest';
 import { meetingMediaCodecs } from './codecs.js';
-import { mediaConfigSchema } from './media-config.js';
 import type { MediaRoom } from './media-room.js';
-import { MediaService } from './media-service.js';
 import type { ParticipantMedia } from './participant-media.js';
 import type { RtpLeg } from './rtp-leg.js';
 import { clientCapabilities, opusParameters } from './testing/rtp-fixtures.js';
-import { RtpPeer } from './testing/rtp-peer.js';
+import { until, useMediaRooms } from './testing/media-rooms.js';
 import type { ConsumerInfo, JoinMode, MediaCloseReason } from './types.js';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-let pool: WorkerPool;
-const services: MediaService[] = [];
-const peers: RtpPeer[] = [];
-
-beforeAll(async () => {
-  pool = await startTestPool(logger, 1);
-});
-afterEach(() => {
-  for (const p of peers.splice(0)) p.close();
-  for (const s of services.splice(0)) s.close();
-});
-afterAll(() => pool.close());
-
-async function openRoom(id: string, config: Record<string, unknown> = {}): Promise<MediaRoom> {
-  const s = new MediaService(pool, mediaConfigSchema.parse(config), logger);
-  services.push(s);
-  return s.openRoom(id);
-}
-
-async function peer(): Promise<RtpPeer> {
-  const p = await RtpPeer.open();
-  peers.push(p);
-  return p;
-}
-
-/** Polls `check` until it returns a truthy value (bounded). */
-async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<Awaited<T>>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<Awaited<T>>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const rooms = useMediaRooms({ workers: 1 });
+const { openRoom, peer } = rooms;
 
 // What a SIP phone / room system says in its SDP, with its own payload types.
 const OPUS_PT = 107;
@@ -394,7 +355,7 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
 
     // The far end: an SRTP sender (a second, independent mediasoup router stands in for a room
     // system's SRTP stack) fed with plain RTP from a UDP socket.
-    const remoteRouter = (await pool.createRouter({ mediaCodecs: meetingMediaCodecs })).router;
+    const remoteRouter = (await rooms.pool.createRouter({ mediaCodecs: meetingMediaCodecs })).router;
     try {
       const plainIn = await remoteRouter.createPlainTransport({ listenIp: '127.0.0.1', comedia: true, rtcpMux: true });
       const inSsrc = ssrc();
@@ -515,9 +476,8 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
   });
 
   it('room close cascades to RTP legs and the tap: each closes with room_closed, nothing else is emitted', async () => {
-    const media = new MediaService(pool, mediaConfigSchema.parse({}), logger);
-    services.push(media);
-    const room = await media.openRoom('rtp-cascade');
+    const service = rooms.openService();
+    const room = await service.openRoom('rtp-cascade');
     const tap = await room.openAudioTap({ comedia: true, rtcpMux: true });
     const a = await rtpLeg(room, 'a', 'audio-only', phoneCaps());
     const t = await a.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });

@@ -1,62 +1,27 @@
 import { randomInt } from 'node:crypto';
-import pino from 'pino';
 import type { Consumer, RtpCodecCapability, RtpParameters } from 'mediasoup/node/lib/types.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadMediasoup } from '../mediasoup-loader.js';
-import { startTestPool } from '../testing.js';
 import { WorkerPool } from '../worker-pool.js';
 import type { VideoTapApi } from './api.js';
-import { mediaConfigSchema } from './media-config.js';
 import type { MediaRoom } from './media-room.js';
-import { MediaService } from './media-service.js';
 import type { RtpLeg } from './rtp-leg.js';
 import { clientCapabilities, vp8Payload } from './testing/rtp-fixtures.js';
-import { RtpPeer, buildRtp, type ReceivedRtp } from './testing/rtp-peer.js';
+import { until, useMediaRooms } from './testing/media-rooms.js';
+import { buildRtp, type ReceivedRtp, type RtpPeer } from './testing/rtp-peer.js';
 import type { VideoTapEvents, VideoTapStream } from './types.js';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-let pool: WorkerPool;
-const services: MediaService[] = [];
-const peers: RtpPeer[] = [];
-const timers: NodeJS.Timeout[] = [];
 /** Every consumer mediasoup creates (through mediasoup's own observer), to count the tap's. */
 const mediasoupConsumers = new Map<string, Consumer>();
-
-beforeAll(async () => {
-  const mediasoup = await loadMediasoup(WorkerPool.resolveWorkerBin(null, process.cwd()));
-  mediasoup.observer.on('newworker', (w) =>
-    w.observer.on('newrouter', (r) => r.observer.on('newtransport', (t) => t.observer.on('newconsumer', (c) => mediasoupConsumers.set(c.id, c)))),
-  );
-  pool = await startTestPool(logger, 2);
+const { openRoom, peer, stopAfterTest } = useMediaRooms({
+  workers: 2,
+  beforeStart: async () => {
+    const mediasoup = await loadMediasoup(WorkerPool.resolveWorkerBin(null, process.cwd()));
+    mediasoup.observer.on('newworker', (w) =>
+      w.observer.on('newrouter', (r) => r.observer.on('newtransport', (t) => t.observer.on('newconsumer', (c) => mediasoupConsumers.set(c.id, c)))),
+    );
+  },
 });
-afterEach(() => {
-  for (const t of timers.splice(0)) clearInterval(t);
-  for (const p of peers.splice(0)) p.close();
-  for (const s of services.splice(0)) s.close();
-});
-afterAll(() => pool.close());
-
-async function openRoom(id: string, config: Record<string, unknown> = {}): Promise<MediaRoom> {
-  const s = new MediaService(pool, mediaConfigSchema.parse(config), logger);
-  services.push(s);
-  return s.openRoom(id);
-}
-
-async function peer(): Promise<RtpPeer> {
-  const p = await RtpPeer.open();
-  peers.push(p);
-  return p;
-}
-
-async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<Awaited<T>>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<Awaited<T>>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const VP8_PT = 96;
 const opusCap: RtpCodecCapability = { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: 111, parameters: {}, rtcpFeedback: [] };
@@ -109,7 +74,7 @@ async function simulcastCamera(room: MediaRoom, id: string): Promise<{ leg: RtpL
     });
     frame++;
   }, 33);
-  timers.push(timer);
+  stopAfterTest(timer);
   return { leg, producerId, ssrcs, publisher, plis };
 }
 
