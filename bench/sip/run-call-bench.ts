@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLK_TCK, treeTicks } from '../media/proc-stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = path.join(here, 'uac-call.xml');
@@ -38,7 +39,6 @@ const rates = (opt('rates') ?? (quick ? '100,200,400,800,1200,1600' : '100,200,4
   .slice(0, 20);
 const holdDialogs = Number(opt('hold') ?? (quick ? 2_000 : 10_000));
 const holdRate = Number(opt('hold-rate') ?? 200);
-const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 // ------------------------------------------------------------------------------------- helpers
 async function freeUdpPort(): Promise<number> {
@@ -67,19 +67,7 @@ function childPids(root: number): number[] {
 }
 
 /** CPU seconds (user + system) used so far by these processes. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / clockTicks;
-}
+const cpuSeconds = (pids: number[]): number => treeTicks(pids) / CLK_TCK;
 
 /** Private (not shared) resident bytes: Kamailio's per-process pkg memory and stacks. */
 function pssPrivateBytes(pids: number[]): number {
