@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { adminApi, BENCH_BOOTSTRAP_TOKEN } from '../media/convene-node.mjs';
 import { freePort } from '../media/free-port.mjs';
+import { childPids } from '../media/proc-stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -72,22 +73,7 @@ function rssKb(pid) {
   }
 }
 
-/** Direct children of pid (the embedded redis-server and the mediasoup workers). */
-function childPids(pid) {
-  const out = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the ")" that ends the command name.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
+/** RSS of the node's direct children (the embedded redis-server and the mediasoup workers). */
 const childrenRssKb = (pid) => childPids(pid).reduce((sum, p) => sum + (rssKb(p) ?? 0), 0);
 
 function startConvene(port, inspectPort) {

@@ -3,6 +3,7 @@ export declare const CLK_TCK: number;
 export declare function procStat(pid: number): { ppid: number; ticks: number } | null;
 export declare function rssKb(pid: number): number;
 export declare function processTree(root: number): number[];
+export declare function childPids(pid: number): number[];
 export declare const treeTicks: (pids: number[]) => number;
 export declare const treeRssKb: (pids: number[]) => number;
 export declare const cpuPct: (ticksBefore: number, ticksAfter: number, seconds: number) => number;

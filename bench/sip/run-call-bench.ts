@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, treeTicks } from '../media/proc-stats.mjs';
+import { childPids, CLK_TCK, treeTicks } from '../media/proc-stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = path.join(here, 'uac-call.xml');
@@ -51,20 +51,8 @@ async function freeUdpPort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function childPids(root: number): number[] {
-  const out = [root];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === root) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
+/** The target's process and its direct children (Kamailio's workers). */
+const targetPids = (root: number): number[] => [root, ...childPids(root)];
 
 /** CPU seconds (user + system) used so far by these processes. */
 const cpuSeconds = (pids: number[]): number => treeTicks(pids) / CLK_TCK;
@@ -225,7 +213,7 @@ async function startKamailio(): Promise<Target> {
   return {
     name: `Kamailio ${/kamailio (\S+)/.exec(execFileSync('/usr/sbin/kamailio', ['-v']).toString())?.[1] ?? ''} (${workers} worker${workers > 1 ? 's' : ''})`,
     port,
-    pids: () => childPids(child.pid as number),
+    pids: () => targetPids(child.pid as number),
     async dialogs() {
       const m = /ongoing:\s*(\d+)/.exec(kamcmd('dlg.stats_active'));
       return m ? Number(m[1]) : undefined;
@@ -238,7 +226,7 @@ async function startKamailio(): Promise<Target> {
       // Kamailio maps its whole shared-memory pool at start, so RSS/PSS barely move; the pool's own
       // accounting (real_used) is what dialogs and transactions actually take.
       const m = /real_used:\s*(\d+)/.exec(kamcmd('core.shmmem'));
-      return Number(m?.[1] ?? NaN) + pssPrivateBytes(childPids(child.pid as number));
+      return Number(m?.[1] ?? NaN) + pssPrivateBytes(targetPids(child.pid as number));
     },
     async stop() {
       child.kill('SIGTERM');

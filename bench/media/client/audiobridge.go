@@ -62,15 +62,10 @@ func (s *audioBridgeSession) join(handle, room uint64, joinStart time.Time) erro
 		return err
 	}
 	s.pc = pc
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", s.p.Name)
+	track, err := addOpusTrack(pc, s.p.Name, webrtc.RTPTransceiverDirectionSendrecv)
 	if err != nil {
 		return err
 	}
-	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
-	if err != nil {
-		return err
-	}
-	drainRTCP(tr.Sender(), nil)
 	pc.OnTrack(func(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 		counter := newStreamCounter("mix", "audio", "opus", float64(remote.Codec().ClockRate), joinStart)
 		s.mu.Lock()

@@ -325,15 +325,10 @@ func (s *janusSession) publish(handle uint64) error {
 	s.pcs = append(s.pcs, pc)
 	var starts []func()
 	if s.p.Audio != "none" {
-		track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", s.p.Name)
+		track, err := addOpusTrack(pc, s.p.Name, webrtc.RTPTransceiverDirectionSendonly)
 		if err != nil {
 			return err
 		}
-		sender, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-		if err != nil {
-			return err
-		}
-		drainRTCP(sender.Sender(), nil)
 		starts = append(starts, func() {
 			sendAudio(track, s.lib.Opus, 0, func() bool { return isSpeaking(s.p, s.plan, s.clock()) }, s.stop, &s.res.PacketsSent)
 		})
@@ -379,6 +374,21 @@ func (s *janusSession) publish(handle uint64) error {
 		go f()
 	}
 	return nil
+}
+
+// addOpusTrack adds the Opus track a participant sends its clip on (direction: sendonly, or
+// sendrecv where the same transceiver receives the mix), with its RTCP drained.
+func addOpusTrack(pc *webrtc.PeerConnection, name string, direction webrtc.RTPTransceiverDirection) (*webrtc.TrackLocalStaticRTP, error) {
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: direction})
+	if err != nil {
+		return nil, err
+	}
+	drainRTCP(tr.Sender(), nil)
+	return track, nil
 }
 
 func drainRTCP(sender *webrtc.RTPSender, keyframeWanted *atomic.Bool) {
