@@ -1,31 +1,18 @@
-// Janus AudioBridge, the gateway bench's side-by-side anchor: Debian's `janus` (1.1.2) run with a
-// generated config in a temp dir — only the AudioBridge plugin, the plain-HTTP transport (the
+// Janus AudioBridge, the gateway bench's side-by-side anchor: Debian's `janus` (1.1.2) run by
+// bench/media/janus-process.mjs with only the AudioBridge plugin, the plain-HTTP transport (the
 // bench's own requests and the `info` probe) and the WebSocket transport (the WebRTC "browser",
-// bench/media's Go client, which speaks Janus over WebSocket); the plugin and transport folders
-// hold just those, and the rest is disabled by name as well — on loopback and non-default ports.
+// bench/media's Go client, which speaks Janus over WebSocket).
 // Plus the small slice of the Janus HTTP API the bench needs: sessions, handles, an AudioBridge
 // room allowing plain-RTP participants, `join` with an `rtp` object (Janus answers with where it
 // expects the participant's RTP; it sends the participant's mix to the address given in the join,
 // once it has received RTP from it), and `listparticipants` (to wait for the browser's WebRTC).
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { freePort } from '../media/free-port.mjs';
+import { janusInstalled, startJanusWith } from '../media/janus-process.mjs';
 
-const LIB = '/usr/lib/x86_64-linux-gnu/janus';
-const PLUGIN = 'libjanus_audiobridge.so';
-const TRANSPORT = 'libjanus_http.so';
-const WS_TRANSPORT = 'libjanus_websockets.so';
-const OTHER_PLUGINS = ['duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'].map((p) => `libjanus_${p}.so`);
-const OTHER_TRANSPORTS = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq'].map((t) => `libjanus_${t}.so`);
+const NEEDS = { plugins: ['audiobridge'], transports: ['http', 'websockets'] };
 
 /** true, or why Janus AudioBridge cannot run here. */
 export function janusAudioBridgeAvailable() {
-  // `janus --version` prints the version and exits 1, so look at what it printed.
-  const r = spawnSync('janus', ['--version'], { encoding: 'utf8' });
-  if (r.error || !/Janus version/.test(`${r.stdout}${r.stderr}`)) return 'janus not installed (apt-get install -y janus)';
-  if (![`plugins/${PLUGIN}`, `transports/${TRANSPORT}`, `transports/${WS_TRANSPORT}`].every((f) => fs.existsSync(`${LIB}/${f}`))) return `janus AudioBridge plugin, HTTP or WebSocket transport not found under ${LIB}`;
-  return true;
+  return janusInstalled(NEEDS);
 }
 
 /**
@@ -33,87 +20,19 @@ export function janusAudioBridgeAvailable() {
  * `rtpPortRange` is where AudioBridge binds its plain-RTP participants' sockets.
  */
 export async function startJanusAudioBridge(workDir, track, { rtpPortRange = '56000-57999' } = {}) {
-  const dir = path.join(workDir, 'janus');
-  for (const sub of ['conf', 'plugins', 'transports', 'events', 'loggers']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  fs.symlinkSync(`${LIB}/plugins/${PLUGIN}`, path.join(dir, 'plugins', PLUGIN));
-  for (const t of [TRANSPORT, WS_TRANSPORT]) fs.symlinkSync(`${LIB}/transports/${t}`, path.join(dir, 'transports', t));
-  const port = await freePort();
-  const wsPort = await freePort();
-  const conf = path.join(dir, 'conf');
-  fs.writeFileSync(
-    path.join(conf, 'janus.jcfg'),
-    `general: {
-  configs_folder = "${conf}"
-  plugins_folder = "${dir}/plugins"
-  transports_folder = "${dir}/transports"
-  events_folder = "${dir}/events"
-  loggers_folder = "${dir}/loggers"
-  debug_level = 3
-  session_timeout = 120
-  server_name = "convene-gateway-bench"
-}
-media: {
-  rtp_port_range = "58000-59999"
-}
-nat: {
-  nice_debug = false
-  ignore_mdns = true
-}
-plugins: { disable = "${OTHER_PLUGINS.join(',')}" }
-transports: { disable = "${OTHER_TRANSPORTS.join(',')}" }
-events: { broadcast = false }
-`,
-  );
-  fs.writeFileSync(
-    path.join(conf, 'janus.transport.http.jcfg'),
-    `general: {
-  json = "compact"
-  base_path = "/janus"
-  http = true
-  port = ${port}
-  ip = "127.0.0.1"
-  https = false
-}
-admin: { admin_http = false }
-`,
-  );
-  fs.writeFileSync(
-    path.join(conf, 'janus.transport.websockets.jcfg'),
-    `general: {
-  json = "compact"
-  ws = true
-  ws_port = ${wsPort}
-  ws_ip = "127.0.0.1"
-  wss = false
-}
-admin: { admin_ws = false }
-`,
-  );
-  fs.writeFileSync(
-    path.join(conf, 'janus.plugin.audiobridge.jcfg'),
-    `general: {
+  return startJanusWith(workDir, track, {
+    serverName: 'convene-gateway-bench',
+    plugins: {
+      audiobridge: `general: {
   rtp_port_range = "${rtpPortRange}"
   local_ip = "127.0.0.1"
   events = false
 }
 `,
-  );
-  const logFd = fs.openSync(path.join(dir, 'janus.log'), 'a');
-  const proc = track(spawn('janus', ['-C', path.join(conf, 'janus.jcfg'), '-F', conf, '-P', `${dir}/plugins`, '-o'], { cwd: dir, stdio: ['ignore', logFd, logFd] }));
-  fs.closeSync(logFd);
-  const baseUrl = `http://127.0.0.1:${port}/janus`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`janus exited ${proc.exitCode}; see ${dir}/janus.log`);
-    try {
-      if ((await fetch(`${baseUrl}/info`, { signal: AbortSignal.timeout(2000) })).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`janus not answering in 30 s; see ${dir}/janus.log`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return { proc, pid: proc.pid, baseUrl, wsUrl: `ws://127.0.0.1:${wsPort}`, logFile: path.join(dir, 'janus.log') };
+    },
+    transports: NEEDS.transports,
+    rtpPortRange: '58000-59999',
+  });
 }
 
 let txn = 0;

@@ -11,16 +11,17 @@
 // BENCH_HOLD_S, BENCH_RAMP_S, BENCH_CHAT_P, BENCH_CHAT_MESSAGES, BENCH_CHAT_INTERVAL_MS.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { adminApi, BENCH_BOOTSTRAP_TOKEN } from '../media/convene-node.mjs';
+import { freePort } from '../media/free-port.mjs';
+import { childPids } from '../media/proc-stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
-const BOOTSTRAP_TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 const DOMAIN = 'convene.example';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, driver: { type: 'string' } } });
@@ -61,17 +62,6 @@ function findK6() {
   return null;
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function rssKb(pid) {
@@ -83,22 +73,7 @@ function rssKb(pid) {
   }
 }
 
-/** Direct children of pid (the embedded redis-server and the mediasoup workers). */
-function childPids(pid) {
-  const out = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the ")" that ends the command name.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
+/** RSS of the node's direct children (the embedded redis-server and the mediasoup workers). */
 const childrenRssKb = (pid) => childPids(pid).reduce((sum, p) => sum + (rssKb(p) ?? 0), 0);
 
 function startConvene(port, inspectPort) {
@@ -110,7 +85,7 @@ function startConvene(port, inspectPort) {
       `http: { host: 127.0.0.1, port: ${port} }`,
       `store: { embedded: { dataDir: ${JSON.stringify(path.join(workDir, 'redis'))} } }`,
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
-      `admin: { bootstrapToken: ${BOOTSTRAP_TOKEN} }`,
+      `admin: { bootstrapToken: ${BENCH_BOOTSTRAP_TOKEN} }`,
       // Every simulated participant connects from 127.0.0.1: lift the per-address socket cap.
       'signaling: { ratePerSecond: 50, burst: 100, maxConnectionsPerAddress: 100000 }',
       'demo: { seed: false }',
@@ -150,24 +125,12 @@ async function waitReady(httpUrl, proc, timeoutMs) {
   throw new Error(`convene not ready after ${timeoutMs} ms; see ${path.join(workDir, 'convene.log')}`);
 }
 
-async function api(httpUrl, method, urlPath, body) {
-  const res = await fetch(`${httpUrl}/api/v1${urlPath}`, {
-    method,
-    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-
 /** A company with enough Enterprise User Licences for `rooms` VMRs and `participants` at once. */
 async function seed(httpUrl, stormRooms, participants) {
-  const company = await api(httpUrl, 'POST', '/companies', { name: `Bench ${new Date().toISOString()}` });
+  const company = await adminApi(httpUrl, 'POST', '/companies', { name: `Bench ${new Date().toISOString()}` });
   // One EUL per team VMR, and each EUL adds participantsPerEul (10) to the company-wide cap.
   const eul = Math.max(stormRooms + 1, Math.ceil(participants / 10)) + 10;
-  await api(httpUrl, 'POST', `/companies/${company.id}/plans`, {
+  await adminApi(httpUrl, 'POST', `/companies/${company.id}/plans`, {
     planType: 'enterprise_user',
     quantity: eul,
     pricePerLicenceCents: 0,
@@ -181,7 +144,7 @@ async function seed(httpUrl, stormRooms, participants) {
   const addresses = [];
   for (let i = 0; i <= stormRooms; i++) {
     const localPart = i === stormRooms ? 'bench.chat' : `bench.storm.${String(i).padStart(3, '0')}`;
-    const created = await api(httpUrl, 'POST', `/companies/${company.id}/team-vmrs`, { name: localPart, localPart, domain: DOMAIN });
+    const created = await adminApi(httpUrl, 'POST', `/companies/${company.id}/team-vmrs`, { name: localPart, localPart, domain: DOMAIN });
     addresses.push(created.vmr.addresses[0]);
   }
   return { companyId: company.id, eul, stormRooms: addresses.slice(0, stormRooms), chatRoom: addresses[stormRooms] };

@@ -1,5 +1,6 @@
 // Starts one Convene node for a bench: bin/convene.ts under tsx with a generated config (loopback,
-// embedded Redis in the work dir, warn-level logs to a file), and waits for /readyz.
+// embedded Redis in the work dir, warn-level logs to a file), and waits for /readyz; and the
+// administration API calls a bench seeds it with.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,22 @@ import { freePort } from './free-port.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/** The admin bootstrap token the benches configure (`admin: { bootstrapToken }`) and call the API with. */
+export const BENCH_BOOTSTRAP_TOKEN = 'bench-bootstrap-token-0123456789abcdef';
+
+/** One call to a node's administration API (`/api/v1`) with the bench's bootstrap token; the parsed JSON answer. */
+export async function adminApi(httpUrl, method, urlPath, body) {
+  const res = await fetch(`${httpUrl}/api/v1${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${BENCH_BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : {};
+}
 
 /**
  * `configLines` are the YAML lines after log/http/store (the bench's own sfu/sip/admin/demo

@@ -44,6 +44,14 @@ export function processTree(root) {
   return out;
 }
 
+/** The direct children of pid (not pid itself, not their children). */
+export function childPids(pid) {
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && procStat(Number(e))?.ppid === pid)
+    .map(Number);
+}
+
 export const treeTicks = (pids) => pids.reduce((sum, p) => sum + (procStat(p)?.ticks ?? 0), 0);
 export const treeRssKb = (pids) => pids.reduce((sum, p) => sum + rssKb(p), 0);
 

@@ -18,11 +18,10 @@ import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
 import { startJanus, janusAvailable } from './janus-server.mjs';
 import { renderSvg } from './plot.mjs';
 import { procStat, processTree, treeTicks, treeRssKb, CLK_TCK, udpReceiveBufferDrops, udpDefaultReceiveBufferBytes } from './proc-stats.mjs';
-import { startConveneNode } from './convene-node.mjs';
+import { adminApi, BENCH_BOOTSTRAP_TOKEN, startConveneNode } from './convene-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
-const BOOTSTRAP_TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 const DOMAIN = 'convene.example';
 
 const { values: args } = parseArgs({
@@ -120,18 +119,6 @@ function track(proc) {
   return proc;
 }
 
-async function api(httpUrl, method, urlPath, body) {
-  const res = await fetch(`${httpUrl}/api/v1${urlPath}`, {
-    method,
-    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-
 async function startConvene() {
   const { proc, httpUrl, wsUrl } = await startConveneNode({
     dir: path.join(workDir, 'convene'),
@@ -140,15 +127,15 @@ async function startConvene() {
       // One worker, like the raw mediasoup floor: the comparison is per core.
       'sfu: { workers: 1, webRtcServer: { listenIp: 127.0.0.1, basePort: 0 } }',
       'sip: { transports: [{ protocol: udp, host: 127.0.0.1, port: 0 }] }',
-      `admin: { bootstrapToken: ${BOOTSTRAP_TOKEN} }`,
+      `admin: { bootstrapToken: ${BENCH_BOOTSTRAP_TOKEN} }`,
       'signaling: { ratePerSecond: 100, burst: 200 }',
       'demo: { seed: false }',
       'shutdown: { graceMs: 3000 }',
     ],
   });
   const maxRooms = Math.max(...Object.values(SCENARIOS).map((s) => s.rooms));
-  const company = await api(httpUrl, 'POST', '/companies', { name: `Media bench ${new Date().toISOString()}` });
-  await api(httpUrl, 'POST', `/companies/${company.id}/plans`, {
+  const company = await adminApi(httpUrl, 'POST', '/companies', { name: `Media bench ${new Date().toISOString()}` });
+  await adminApi(httpUrl, 'POST', `/companies/${company.id}/plans`, {
     planType: 'enterprise_user', quantity: 100, pricePerLicenceCents: 0, currency: 'EUR', paymentPlan: 'monthly', autoRenew: true, costCenter: 'bench', references: '', reference: 'bench',
   });
   // Fresh rooms per scenario step, so one step's leftovers never meet the next. Each team VMR takes
@@ -158,7 +145,7 @@ async function startConvene() {
     const out = [];
     for (let i = 0; i < count; i++) {
       const localPart = `media.bench.${String(n++).padStart(3, '0')}`;
-      out.push((await api(httpUrl, 'POST', `/companies/${company.id}/team-vmrs`, { name: localPart, localPart, domain: DOMAIN })).vmr.addresses[0]);
+      out.push((await adminApi(httpUrl, 'POST', `/companies/${company.id}/team-vmrs`, { name: localPart, localPart, domain: DOMAIN })).vmr.addresses[0]);
     }
     return out;
   };

@@ -20,50 +20,18 @@ import { MediaService, mediaConfigSchema, type MediaRoom, type ParticipantMedia 
 import { startTestPool } from '../../sfu/src/testing.js';
 import { cameraConstraints, cameraEncodings } from '../../web/src/media/encodings.js';
 import { launchChromium, MediaPageHandle, startPageServer, type PageServer } from '../../test/support/browser.js';
+import { CLK_TCK, processTree, treeTicks } from '../media/proc-stats.mjs';
 
 const [bandwidthKbps = 1200, seconds = 15, fps = 30] = process.argv.slice(2).map(Number);
 const WARMUP_MS = 8000;
 const logger = pino({ level: 'silent' });
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** CPU seconds (user + system) of every process below `root` whose pid is in `pids`. */
-function cpuSeconds(pids: number[]): number {
-  const hz = 100; // USER_HZ on Linux
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited
-    }
-  }
-  return ticks / hz;
-}
+/** CPU seconds (user + system) used so far by these processes. */
+const cpuSeconds = (pids: number[]): number => treeTicks(pids) / CLK_TCK;
 
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out;
-}
+/** Every process below `root` (not `root` itself). */
+const descendants = (root: number): number[] => processTree(root).slice(1);
 
 /** Launches a Chromium and returns it with the pids it added below this process. */
 async function launchTracked(): Promise<{ browser: Browser; pids: () => number[] }> {

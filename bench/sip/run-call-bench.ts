@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childPids, CLK_TCK, treeTicks } from '../media/proc-stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = path.join(here, 'uac-call.xml');
@@ -38,7 +39,6 @@ const rates = (opt('rates') ?? (quick ? '100,200,400,800,1200,1600' : '100,200,4
   .slice(0, 20);
 const holdDialogs = Number(opt('hold') ?? (quick ? 2_000 : 10_000));
 const holdRate = Number(opt('hold-rate') ?? 200);
-const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 // ------------------------------------------------------------------------------------- helpers
 async function freeUdpPort(): Promise<number> {
@@ -51,35 +51,11 @@ async function freeUdpPort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function childPids(root: number): number[] {
-  const out = [root];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === root) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
+/** The target's process and its direct children (Kamailio's workers). */
+const targetPids = (root: number): number[] => [root, ...childPids(root)];
 
 /** CPU seconds (user + system) used so far by these processes. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / clockTicks;
-}
+const cpuSeconds = (pids: number[]): number => treeTicks(pids) / CLK_TCK;
 
 /** Private (not shared) resident bytes: Kamailio's per-process pkg memory and stacks. */
 function pssPrivateBytes(pids: number[]): number {
@@ -237,7 +213,7 @@ async function startKamailio(): Promise<Target> {
   return {
     name: `Kamailio ${/kamailio (\S+)/.exec(execFileSync('/usr/sbin/kamailio', ['-v']).toString())?.[1] ?? ''} (${workers} worker${workers > 1 ? 's' : ''})`,
     port,
-    pids: () => childPids(child.pid as number),
+    pids: () => targetPids(child.pid as number),
     async dialogs() {
       const m = /ongoing:\s*(\d+)/.exec(kamcmd('dlg.stats_active'));
       return m ? Number(m[1]) : undefined;
@@ -250,7 +226,7 @@ async function startKamailio(): Promise<Target> {
       // Kamailio maps its whole shared-memory pool at start, so RSS/PSS barely move; the pool's own
       // accounting (real_used) is what dialogs and transactions actually take.
       const m = /real_used:\s*(\d+)/.exec(kamcmd('core.shmmem'));
-      return Number(m?.[1] ?? NaN) + pssPrivateBytes(childPids(child.pid as number));
+      return Number(m?.[1] ?? NaN) + pssPrivateBytes(targetPids(child.pid as number));
     },
     async stop() {
       child.kill('SIGTERM');

@@ -37,20 +37,10 @@ func (s *audioBridgeSession) run(deadline time.Time) {
 		s.res.Error = "room: AudioBridge rooms are numeric ids, got " + s.p.Room
 		return
 	}
-	conn, err := dialJanus(s.plan.WsURL)
-	if err != nil {
-		s.res.Error = "connect: " + err.Error()
-		return
-	}
+	conn, handle, joinStart, err := openJanus(s.plan.WsURL, "janus.plugin.audiobridge", s.stop)
 	s.conn = conn
-	if err := conn.createSession(s.stop); err != nil {
-		s.res.Error = "create session: " + err.Error()
-		return
-	}
-	joinStart := time.Now()
-	handle, err := conn.attachPlugin("janus.plugin.audiobridge")
 	if err != nil {
-		s.res.Error = "attach: " + err.Error()
+		s.res.Error = err.Error()
 		return
 	}
 	if err := s.join(handle, room, joinStart); err != nil {
@@ -59,10 +49,7 @@ func (s *audioBridgeSession) run(deadline time.Time) {
 	}
 	s.res.JoinMs = float64(time.Since(joinStart).Microseconds()) / 1000
 	s.res.Joined = true
-	select {
-	case <-time.After(time.Until(deadline)):
-	case <-endEarly:
-	case <-conn.closed:
+	if waitForEnd(deadline, conn.closed) {
 		s.res.Error = "janus socket closed"
 	}
 }
@@ -75,35 +62,17 @@ func (s *audioBridgeSession) join(handle, room uint64, joinStart time.Time) erro
 		return err
 	}
 	s.pc = pc
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", s.p.Name)
+	track, err := addOpusTrack(pc, s.p.Name, webrtc.RTPTransceiverDirectionSendrecv)
 	if err != nil {
 		return err
 	}
-	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
-	if err != nil {
-		return err
-	}
-	drainRTCP(tr.Sender(), nil)
 	pc.OnTrack(func(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 		counter := newStreamCounter("mix", "audio", "opus", float64(remote.Codec().ClockRate), joinStart)
 		s.mu.Lock()
 		s.counter = counter
 		s.mu.Unlock()
-		go func() {
-			buf := make([]byte, 1500)
-			for {
-				if _, _, err := receiver.Read(buf); err != nil {
-					return
-				}
-			}
-		}()
-		for {
-			p, _, err := remote.ReadRTP()
-			if err != nil {
-				return
-			}
-			counter.onPacket(p, p.MarshalSize(), time.Now())
-		}
+		drainReceiverRTCP(receiver)
+		countRTP(remote, counter)
 	})
 	offer, err := gatheredOffer(pc, true, nil)
 	if err != nil {
@@ -143,19 +112,12 @@ func (s *audioBridgeSession) finish() {
 		s.res.Streams = append(s.res.Streams, s.counter.snapshot(time.Now()))
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
+	teardownBounded(5*time.Second, func() {
 		if s.pc != nil {
 			_ = s.pc.Close()
 		}
 		if s.conn != nil {
-			_, _ = s.conn.call(map[string]any{"janus": "destroy"}, 3*time.Second)
-			_ = s.conn.ws.Close()
+			s.conn.hangUp()
 		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-	}
+	})
 }

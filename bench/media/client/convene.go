@@ -258,10 +258,7 @@ func (s *conveneSession) run(deadline time.Time) {
 		}
 	}
 	s.res.Joined = true
-	select {
-	case <-time.After(time.Until(deadline)):
-	case <-endEarly:
-	case <-sig.closed:
+	if waitForEnd(deadline, sig.closed) {
 		s.res.Error = "signalling closed by server"
 	}
 }
@@ -278,21 +275,14 @@ func (s *conveneSession) finish() {
 		_ = s.sig.request("leave", map[string]any{}, nil, 3*time.Second)
 		s.sig.close()
 	}
-	// Teardown is bounded: a transport that will not stop must not hold the results back.
-	stopped := make(chan struct{})
-	go func() {
+	teardownBounded(3*time.Second, func() {
 		for _, t := range []*ortcTransport{s.send, s.recv} {
 			if t != nil {
 				_ = t.dtls.Stop()
 				_ = t.ice.Stop()
 			}
 		}
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-	case <-time.After(3 * time.Second):
-	}
+	})
 }
 
 func findCodec(caps rtpCaps, mime string) *rtpCodecCap {
@@ -606,15 +596,8 @@ func (s *conveneSession) addConsumer(v consumerView) {
 		s.closeConsumer(v.ID)
 		return
 	}
-	go readTrack(receiver, counter)
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := receiver.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
+	go countRTP(receiver.Track(), counter)
+	drainReceiverRTCP(receiver)
 	_ = s.sig.request("consumer.resume", map[string]any{"consumerId": v.ID}, nil, reqTimeout)
 }
 

@@ -170,6 +170,30 @@ func (c *janusConn) message(handle uint64, body map[string]any, jsep *webrtc.Ses
 	return c.call(req, reqTimeout)
 }
 
+// openJanus is the opening every Janus participant shares: connect, create a kept-alive session
+// (until stop closes) and attach plugin. The connection comes back even when a later step failed,
+// so that it is still hung up; the error names the step. attachStart is when the attach began,
+// the start of the participant's join time.
+func openJanus(url, plugin string, stop <-chan struct{}) (conn *janusConn, handle uint64, attachStart time.Time, err error) {
+	if conn, err = dialJanus(url); err != nil {
+		return nil, 0, attachStart, fmt.Errorf("connect: %w", err)
+	}
+	if err = conn.createSession(stop); err != nil {
+		return conn, 0, attachStart, fmt.Errorf("create session: %w", err)
+	}
+	attachStart = time.Now()
+	if handle, err = conn.attachPlugin(plugin); err != nil {
+		return conn, 0, attachStart, fmt.Errorf("attach: %w", err)
+	}
+	return conn, handle, attachStart, nil
+}
+
+// hangUp destroys the session (and with it its handles) and closes the socket.
+func (c *janusConn) hangUp() {
+	_, _ = c.call(map[string]any{"janus": "destroy"}, 3*time.Second)
+	_ = c.ws.Close()
+}
+
 type janusSession struct {
 	p     ParticipantPlan
 	plan  *Plan
@@ -207,20 +231,10 @@ func janusWebRTCAPI() *webrtc.API {
 func (s *janusSession) run(deadline time.Time) {
 	s.stop = make(chan struct{})
 	defer s.finish()
-	conn, err := dialJanus(s.plan.WsURL)
-	if err != nil {
-		s.res.Error = "connect: " + err.Error()
-		return
-	}
+	conn, handle, joinStart, err := openJanus(s.plan.WsURL, "janus.plugin.videoroom", s.stop)
 	s.conn = conn
-	if err := conn.createSession(s.stop); err != nil {
-		s.res.Error = "create session: " + err.Error()
-		return
-	}
-	joinStart := time.Now()
-	handle, err := conn.attach()
 	if err != nil {
-		s.res.Error = "attach: " + err.Error()
+		s.res.Error = err.Error()
 		return
 	}
 	s.room = janusRoomID(s.p.Room)
@@ -252,10 +266,7 @@ func (s *janusSession) run(deadline time.Time) {
 		}
 	}
 	s.res.Joined = true
-	select {
-	case <-time.After(time.Until(deadline)):
-	case <-endEarly:
-	case <-conn.closed:
+	if waitForEnd(deadline, conn.closed) {
 		s.res.Error = "janus socket closed"
 	}
 }
@@ -268,21 +279,14 @@ func (s *janusSession) finish() {
 		s.res.Streams = append(s.res.Streams, c.snapshot(now))
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
+	teardownBounded(5*time.Second, func() {
 		for _, pc := range s.pcs {
 			_ = pc.Close()
 		}
 		if s.conn != nil {
-			_, _ = s.conn.call(map[string]any{"janus": "destroy"}, 3*time.Second)
-			_ = s.conn.ws.Close()
+			s.conn.hangUp()
 		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-	}
+	})
 }
 
 func gatheredOffer(pc *webrtc.PeerConnection, offer bool, remote *webrtc.SessionDescription) (*webrtc.SessionDescription, error) {
@@ -321,15 +325,10 @@ func (s *janusSession) publish(handle uint64) error {
 	s.pcs = append(s.pcs, pc)
 	var starts []func()
 	if s.p.Audio != "none" {
-		track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", s.p.Name)
+		track, err := addOpusTrack(pc, s.p.Name, webrtc.RTPTransceiverDirectionSendonly)
 		if err != nil {
 			return err
 		}
-		sender, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-		if err != nil {
-			return err
-		}
-		drainRTCP(sender.Sender(), nil)
 		starts = append(starts, func() {
 			sendAudio(track, s.lib.Opus, 0, func() bool { return isSpeaking(s.p, s.plan, s.clock()) }, s.stop, &s.res.PacketsSent)
 		})
@@ -375,6 +374,21 @@ func (s *janusSession) publish(handle uint64) error {
 		go f()
 	}
 	return nil
+}
+
+// addOpusTrack adds the Opus track a participant sends its clip on (direction: sendonly, or
+// sendrecv where the same transceiver receives the mix), with its RTCP drained.
+func addOpusTrack(pc *webrtc.PeerConnection, name string, direction webrtc.RTPTransceiverDirection) (*webrtc.TrackLocalStaticRTP, error) {
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: direction})
+	if err != nil {
+		return nil, err
+	}
+	drainRTCP(tr.Sender(), nil)
+	return track, nil
 }
 
 func drainRTCP(sender *webrtc.RTPSender, keyframeWanted *atomic.Bool) {
@@ -478,21 +492,8 @@ func (s *janusSession) subscribe() error {
 		s.mu.Lock()
 		s.counters = append(s.counters, counter)
 		s.mu.Unlock()
-		go func() {
-			buf := make([]byte, 1500)
-			for {
-				if _, _, err := receiver.Read(buf); err != nil {
-					return
-				}
-			}
-		}()
-		for {
-			p, _, err := track.ReadRTP()
-			if err != nil {
-				return
-			}
-			counter.onPacket(p, p.MarshalSize(), time.Now())
-		}
+		drainReceiverRTCP(receiver)
+		countRTP(track, counter)
 	})
 	answer, err := gatheredOffer(pc, false, m.Jsep)
 	if err != nil {

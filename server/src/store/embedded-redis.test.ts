@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processAlive } from '../../../test/support/convene-process.js';
 import { EmbeddedRedis } from './embedded-redis.js';
 import { StoreConnection } from './redis-client.js';
 
@@ -27,15 +28,6 @@ async function startRedis(dataDir: string, restartDelayMs = 100) {
   cleanups.push(() => conn.close());
   return { redis, conn };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('EmbeddedRedis', () => {
   it('keeps data across a stop and a fresh start on the same data dir (AOF)', async () => {
@@ -77,7 +69,7 @@ describe('EmbeddedRedis', () => {
     await conn.close();
     await redis.stop();
     await redis.stop();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   });
 
   it('fails start-up with a clear message when redis-server is missing', async () => {

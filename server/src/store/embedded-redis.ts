@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Emitter } from '../../../common/src/index.js';
-import { restartDelayMs, terminateChild } from '../process/child.js';
+import { SupervisedChild } from '../process/index.js';
 
 export interface EmbeddedRedisOptions {
   /** Where the AOF lives. Created if missing. */
@@ -31,13 +31,11 @@ type EmbeddedRedisEvents = {
  */
 export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
   readonly socketPath: string;
-  private child: ChildProcess | undefined;
-  private stopping = false;
-  private consecutiveCrashes = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
   private readonly bin: string;
   private readonly dataDir: string;
-  restarts = 0;
+  private readonly supervisor: SupervisedChild;
+  /** What the child being started printed last (raw chunks), for start-up error messages. */
+  private output: string[] = [];
 
   constructor(private readonly opts: EmbeddedRedisOptions) {
     super((event, err) => opts.logger.error({ err, event }, 'embedded redis listener failed'));
@@ -49,6 +47,24 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
       Buffer.byteLength(preferred) < 100
         ? preferred
         : path.join(os.tmpdir(), `convene-redis-${createHash('sha256').update(this.dataDir).digest('hex').slice(0, 16)}.sock`);
+    this.supervisor = new SupervisedChild({
+      name: 'embedded redis',
+      logger: opts.logger,
+      restartDelayMs: opts.restartDelayMs ?? 100,
+      maxRestartDelayMs: opts.maxRestartDelayMs ?? 5_000,
+      // SIGTERM makes redis flush the AOF before exiting; give it time to.
+      killAfterMs: 10_000,
+      spawn: () => this.spawnRedis(),
+      waitReady: () => waitForPong(this.socketPath, 15_000),
+      cannotStart: (err) => `cannot start ${this.bin}: ${err.message} (install Debian's redis-server, or set store.redisUrl)`,
+      exitedDuringStart: (code) => `redis-server exited (${code}) during start: ${this.output.join('').trim()}`,
+      onReady: (child) => {
+        opts.logger.info({ redisPid: child.pid, socket: this.socketPath, dataDir: this.dataDir }, 'embedded redis ready');
+        this.emit('ready', child.pid ?? 0);
+      },
+      onExit: (code, signal) => this.emit('exit', code, signal),
+      onRestarting: (delayMs) => this.emit('restarting', delayMs),
+    });
   }
 
   get url(): string {
@@ -56,16 +72,19 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.supervisor.pid;
+  }
+
+  get restarts(): number {
+    return this.supervisor.restarts;
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
     fs.mkdirSync(this.dataDir, { recursive: true });
-    await this.spawnOnce();
+    await this.supervisor.start();
   }
 
-  private async spawnOnce(): Promise<void> {
+  private spawnRedis(): ChildProcess {
     fs.rmSync(this.socketPath, { force: true });
     const args = [
       '--port', '0',
@@ -79,57 +98,20 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
       '--loglevel', 'warning',
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
     const output: string[] = [];
+    this.output = output;
     const keep = (b: Buffer) => {
       output.push(b.toString());
       if (output.length > 50) output.shift();
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (err) =>
-        reject(new Error(`cannot start ${this.bin}: ${err.message} (install Debian's redis-server, or set store.redisUrl)`)),
-      ),
-    );
-    const earlyExit = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) during start: ${output.join('').trim()}`))),
-    );
-    await Promise.race([waitForPong(this.socketPath, 15_000), spawnError, earlyExit]);
-    child.removeAllListeners('exit');
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    this.consecutiveCrashes = 0;
-    this.opts.logger.info({ redisPid: child.pid, socket: this.socketPath, dataDir: this.dataDir }, 'embedded redis ready');
-    this.emit('ready', child.pid ?? 0);
-  }
-
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child === child) this.child = undefined;
-    this.emit('exit', code, signal);
-    if (this.stopping) return;
-    const delay = restartDelayMs(this.opts.restartDelayMs ?? 100, this.opts.maxRestartDelayMs ?? 5_000, this.consecutiveCrashes);
-    this.consecutiveCrashes++;
-    this.opts.logger.error({ code, signal, restartInMs: delay }, 'embedded redis died; restarting');
-    this.emit('restarting', delay);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopping) return;
-      this.restarts++;
-      this.spawnOnce().catch((err: unknown) => {
-        this.opts.logger.error({ err }, 'embedded redis restart failed');
-        this.onExit(child, null, null);
-      });
-    }, delay);
+    return child;
   }
 
   /** Stops the child; SIGTERM makes redis flush the AOF before exiting. Safe to call twice. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await terminateChild(child, 10_000);
-    fs.rmSync(this.socketPath, { force: true });
+    if (await this.supervisor.stop()) fs.rmSync(this.socketPath, { force: true });
   }
 }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { processAlive } from '../../../test/support/convene-process.js';
 import { freeUdpTcpPort, relayPortWindow, TurnTestClient } from '../../../test/support/turn-client.js';
 import { turnConfigSchema, type TurnConfig } from './config.js';
 import { turnCredential } from './credentials.js';
@@ -38,15 +39,6 @@ function client(port: number, username: string, password: string): TurnTestClien
   cleanups.push(() => c.close());
   return c;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('EmbeddedTurnServer (coturn)', () => {
   it('grants an allocation for a credential we issue, and refuses forged and expired ones', async () => {
@@ -116,7 +108,7 @@ describe('EmbeddedTurnServer (coturn)', () => {
     const pid = turn.pid!;
     await turn.stop();
     await turn.stop();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(await stunBinding('127.0.0.1', port, 300)).toBe(false);
   });
 

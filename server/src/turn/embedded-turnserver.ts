@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Emitter } from '../../../common/src/index.js';
 import { waitForStun } from './stun-probe.js';
 import { turnserverConf, type EmbeddedTurnConfig } from './turnserver-conf.js';
-import { restartDelayMs, terminateChild } from '../process/child.js';
+import { SupervisedChild } from '../process/index.js';
 
 export interface EmbeddedTurnOptions {
   config: EmbeddedTurnConfig;
@@ -39,16 +39,12 @@ const ALLOCATION_SUCCESS = /incoming packet ALLOCATE processed, success/;
  * with backoff if it dies, stopped on `stop()`.
  */
 export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
-  private child: ChildProcess | undefined;
-  private stopping = false;
-  private consecutiveCrashes = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
   private readonly dataDir: string;
   private readonly confFile: string;
   private readonly pidFile: string;
+  private readonly supervisor: SupervisedChild;
   /** The last lines coturn printed, for start-up error messages. */
   private readonly recent: string[] = [];
-  restarts = 0;
   up = false;
 
   constructor(private readonly opts: EmbeddedTurnOptions) {
@@ -56,10 +52,36 @@ export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
     this.dataDir = path.resolve(opts.config.dataDir);
     this.confFile = path.join(this.dataDir, 'turnserver.conf');
     this.pidFile = path.join(this.dataDir, 'turnserver.pid');
+    const { turnserverBin: bin, listenIp, port } = opts.config;
+    this.supervisor = new SupervisedChild({
+      name: 'embedded turnserver',
+      logger: opts.logger,
+      restartDelayMs: opts.restartDelayMs ?? 200,
+      maxRestartDelayMs: opts.maxRestartDelayMs ?? 10_000,
+      killAfterMs: 5_000,
+      spawn: () => this.spawnTurnserver(),
+      waitReady: (_child, isCurrent) => waitForStun(this.probeHost, port, opts.startTimeoutMs ?? 15_000, isCurrent),
+      cannotStart: (err) => `cannot start ${bin}: ${err.message} (install Debian's coturn, or set turn.embedded.enabled: false)`,
+      exitedDuringStart: (code) => `turnserver exited (${code}) during start: ${this.recent.slice(-8).join(' | ')}`,
+      onReady: (child) => {
+        this.up = true;
+        opts.logger.info({ turnPid: child.pid, listen: `${listenIp}:${port}`, dataDir: this.dataDir }, 'embedded turnserver ready');
+        this.emit('ready', child.pid ?? 0);
+      },
+      onExit: (code, signal) => {
+        this.up = false;
+        this.emit('exit', code, signal);
+      },
+      onRestarting: (delayMs) => this.emit('restarting', delayMs),
+    });
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.supervisor.pid;
+  }
+
+  get restarts(): number {
+    return this.supervisor.restarts;
   }
 
   /** Where a local probe reaches the server (a wildcard listen address is probed on loopback). */
@@ -69,12 +91,11 @@ export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
     fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.confFile, turnserverConf(this.opts.config, this.opts.secret, this.opts.sfuAddresses, this.dataDir), { mode: 0o600 });
     fs.chmodSync(this.confFile, 0o600);
     this.killLeftover();
-    await this.spawnOnce();
+    await this.supervisor.start();
   }
 
   /** A turnserver left running by a Convene that was killed would hold the port: end it. */
@@ -101,10 +122,8 @@ export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
     }
   }
 
-  private async spawnOnce(): Promise<void> {
-    const bin = this.opts.config.turnserverBin;
-    const child = spawn(bin, ['-c', this.confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
+  private spawnTurnserver(): ChildProcess {
+    const child = spawn(this.opts.config.turnserverBin, ['-c', this.confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     const log = this.opts.logger;
     const onLine = (line: string) => {
       this.recent.push(line);
@@ -114,60 +133,12 @@ export class EmbeddedTurnServer extends Emitter<EmbeddedTurnEvents> {
     };
     readline.createInterface({ input: child.stdout! }).on('line', onLine);
     readline.createInterface({ input: child.stderr! }).on('line', onLine);
-    const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (err) =>
-        reject(new Error(`cannot start ${bin}: ${err.message} (install Debian's coturn, or set turn.embedded.enabled: false)`)),
-      ),
-    );
-    const earlyExit = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`turnserver exited (${code}) during start: ${this.recent.slice(-8).join(' | ')}`))),
-    );
-    // Either may settle after the race is decided; that must not become an unhandled rejection.
-    spawnError.catch(() => undefined);
-    earlyExit.catch(() => undefined);
-    const { port } = this.opts.config;
-    try {
-      await Promise.race([waitForStun(this.probeHost, port, this.opts.startTimeoutMs ?? 15_000, () => this.child === child), spawnError, earlyExit]);
-    } catch (err) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      throw err;
-    }
-    child.removeAllListeners('exit');
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    this.consecutiveCrashes = 0;
-    this.up = true;
-    log.info({ turnPid: child.pid, listen: `${this.opts.config.listenIp}:${port}`, dataDir: this.dataDir }, 'embedded turnserver ready');
-    this.emit('ready', child.pid ?? 0);
-  }
-
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child === child) this.child = undefined;
-    this.up = false;
-    this.emit('exit', code, signal);
-    if (this.stopping) return;
-    const delay = restartDelayMs(this.opts.restartDelayMs ?? 200, this.opts.maxRestartDelayMs ?? 10_000, this.consecutiveCrashes);
-    this.consecutiveCrashes++;
-    this.opts.logger.error({ code, signal, restartInMs: delay }, 'embedded turnserver died; restarting');
-    this.emit('restarting', delay);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopping) return;
-      this.restarts++;
-      this.spawnOnce().catch((err: unknown) => {
-        this.opts.logger.error({ err }, 'embedded turnserver restart failed');
-        this.onExit(child, null, null);
-      });
-    }, delay);
+    return child;
   }
 
   /** Stops the child (SIGTERM, SIGKILL after 5 s). Safe to call twice. */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.up = false;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await terminateChild(child, 5_000);
-    fs.rmSync(this.pidFile, { force: true });
+    if (await this.supervisor.stop()) fs.rmSync(this.pidFile, { force: true });
   }
 }
