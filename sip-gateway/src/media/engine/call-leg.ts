@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { InbandDtmfDetector, Rfc4733Receiver, type DtmfKeyEvent } from '../dtmf/index.js';
 import { buildReceiverReport, buildSenderReport, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock, type RtpHeaderFields } from '../rtp/index.js';
 import type { RoomFeedFrame } from '../mixer/types.js';
-import { connectTo, countSrtpFailure, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
+import { connectTo, clearRtcp, clearRtp, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
 import type { MediaEngineConfig } from './config.js';
 import { assertCodecSupported, FrameDecoder, FrameEncoder, timestampStepOf } from './frame-codec.js';
 import { MediaEngineError, type PortAllocator } from './port-allocator.js';
@@ -354,12 +354,8 @@ export class CallLeg {
     if (!isAudio && !isEvent) return this.drop();
     if (this.latched && !sameAddress(this.rtpDest, rinfo)) return this.drop();
 
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtp(msg);
-      if (typeof plain === 'string') return countSrtpFailure(this.ctx.counters, plain, false);
-      packet = plain;
-    }
+    const packet = clearRtp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const rtp = parseRtp(packet);
     if (!rtp) return this.drop();
     const nowMs = this.now();
@@ -398,12 +394,8 @@ export class CallLeg {
 
   private onRtcp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     const session = this.session!;
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtcp(msg);
-      if (typeof plain === 'string') return countSrtpFailure(this.ctx.counters, plain, true);
-      packet = plain;
-    }
+    const packet = clearRtcp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const reports = parseRtcp(packet);
     if (!reports) return this.drop();
     const nowMs = this.now();

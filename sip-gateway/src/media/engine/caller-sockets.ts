@@ -6,7 +6,7 @@
  */
 import type dgram from 'node:dgram';
 import { isRtcp } from '../rtp/index.js';
-import type { SrtpFailureKind } from './srtp-session.js';
+import type { SrtpFailureKind, SrtpSession } from './srtp-session.js';
 
 /** Worker-wide packet counters both kinds of leg add to. */
 export interface LegCounters {
@@ -60,11 +60,25 @@ export function listenToCaller(rtpSocket: dgram.Socket, rtcpSocket: dgram.Socket
   rtcpSocket.on('error', () => undefined);
 }
 
-/** An SRTP/SRTCP packet that failed to unprotect: counted by kind (`rtcp_` prefixed for SRTCP), and dropped. */
-export function countSrtpFailure(counters: LegCounters, kind: SrtpFailureKind, rtcp: boolean): void {
+/** The caller's RTP in the clear: unprotected when the leg is keyed; null (the failure counted by kind, a drop) when that fails. */
+export function clearRtp(srtp: SrtpSession | null, msg: Uint8Array, counters: LegCounters): Uint8Array | null {
+  if (!srtp) return msg;
+  const plain = srtp.unprotectRtp(msg);
+  return typeof plain === 'string' ? countSrtpFailure(counters, plain, false) : plain;
+}
+
+/** The caller's RTCP in the clear, as clearRtp (failures counted as `rtcp_<kind>`). */
+export function clearRtcp(srtp: SrtpSession | null, msg: Uint8Array, counters: LegCounters): Uint8Array | null {
+  if (!srtp) return msg;
+  const plain = srtp.unprotectRtcp(msg);
+  return typeof plain === 'string' ? countSrtpFailure(counters, plain, true) : plain;
+}
+
+function countSrtpFailure(counters: LegCounters, kind: SrtpFailureKind, rtcp: boolean): null {
   const key = rtcp ? `rtcp_${kind}` : kind;
   counters.srtpFailures[key] = (counters.srtpFailures[key] ?? 0) + 1;
   counters.droppedPackets++;
+  return null;
 }
 
 export function sameAddress(a: Address | null, rinfo: dgram.RemoteInfo): boolean {

@@ -9,7 +9,7 @@ import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, ReceptionStats, type ReportBlock } from '../rtp/index.js';
 import { buildFir, buildPli, buildRemb, buildTmmbr, keyframeRequestFor, RTCP_RTPFB, SwitchedVideoStream, type SwitchReport } from '../video/index.js';
-import { connectTo, countSrtpFailure, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
+import { connectTo, clearRtcp, clearRtp, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
 import type { MediaEngineConfig } from './config.js';
 import { MediaEngineError, setReceiveBuffer, type PortAllocator } from './port-allocator.js';
 import type { CallEventMessage } from './protocol.js';
@@ -345,12 +345,8 @@ export class VideoLeg {
     if (msg.length < 12 || msg[0]! >> 6 !== 2) return this.drop();
     if ((msg[1]! & 0x7f) !== session.codec.payloadType) return this.drop();
     if (this.latched && !sameAddress(this.rtpDest, rinfo)) return this.drop();
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtp(msg);
-      if (typeof plain === 'string') return countSrtpFailure(this.ctx.counters, plain, false);
-      packet = plain;
-    }
+    const packet = clearRtp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const len = packet.length;
     if (rtpPayloadLength(packet, len) < 0) return this.drop();
     const nowMs = this.now();
@@ -392,12 +388,8 @@ export class VideoLeg {
 
   private onRtcp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     const session = this.session!;
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtcp(msg);
-      if (typeof plain === 'string') return countSrtpFailure(this.ctx.counters, plain, true);
-      packet = plain;
-    }
+    const packet = clearRtcp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const reports = parseRtcp(packet);
     if (!reports) return this.drop();
     const nowMs = this.now();
