@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AudioTapApi, MediaRoomApi, TappedProducer } from '../../../sfu/src/index.js';
 import type { ParticipantHandle } from '../../../server/src/meetings/index.js';
 import type { MediaEngine, RoomAudio } from '../media/engine/types.js';
+import { SharedPerMeeting } from './shared-per-meeting.js';
 
 /** A meeting's audio as the calls in it share it: the engine's room mixer fed by the SFU's audio tap. */
 export interface MeetingAudio {
@@ -13,7 +14,6 @@ export interface MeetingAudio {
 interface Bridge {
   room: RoomAudio;
   tap: AudioTapApi;
-  holders: number;
 }
 
 /**
@@ -22,7 +22,7 @@ interface Bridge {
  * tapped producer's SSRC from the tap's events. Reference-counted by the calls in the meeting.
  */
 export class MeetingAudioBridges {
-  private readonly bridges = new Map<string, Promise<Bridge>>();
+  private readonly bridges = new SharedPerMeeting<Bridge>((bridge) => this.close(bridge));
 
   constructor(
     private readonly engine: MediaEngine,
@@ -34,28 +34,8 @@ export class MeetingAudioBridges {
   }
 
   async acquire(handle: ParticipantHandle<MediaRoomApi>): Promise<MeetingAudio> {
-    const meetingId = handle.meetingId;
-    let pending = this.bridges.get(meetingId);
-    if (!pending) {
-      pending = this.open(handle);
-      this.bridges.set(meetingId, pending);
-      pending.catch(() => {
-        if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
-      });
-    }
-    const bridge = await pending;
-    bridge.holders++;
-    let released = false;
-    return {
-      room: bridge.room,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--bridge.holders > 0) return;
-        if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
-        this.close(bridge);
-      },
-    };
+    const share = await this.bridges.acquire(handle.meetingId, () => this.open(handle));
+    return { room: share.value.room, release: share.release };
   }
 
   private async open(handle: ParticipantHandle<MediaRoomApi>): Promise<Bridge> {
@@ -82,7 +62,7 @@ export class MeetingAudioBridges {
     tap.events.on('producerResumed', (producerId) => void room.setTapSourcePaused(producerId, false).catch(() => undefined));
     tap.events.on('closed', (reason) => log.info({ reason }, 'audio tap closed'));
     for (const p of tap.tapped()) add(p);
-    return { room, tap, holders: 0 };
+    return { room, tap };
   }
 
   private close(bridge: Bridge): void {
