@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AudioTapApi, MediaRoomApi, TappedProducer } from '../../../sfu/src/index.js';
 import type { ParticipantHandle } from '../../../server/src/meetings/index.js';
 import type { MediaEngine, RoomAudio } from '../media/engine/types.js';
+import { openLinkedTap } from './meeting-tap.js';
 import { SharedPerMeeting } from './shared-per-meeting.js';
 
 /** A meeting's audio as the calls in it share it: the engine's room mixer fed by the SFU's audio tap. */
@@ -40,15 +41,7 @@ export class MeetingAudioBridges {
 
   private async open(handle: ParticipantHandle<MediaRoomApi>): Promise<Bridge> {
     const room = await this.engine.openRoom(handle.meetingId);
-    let tap: AudioTapApi;
-    try {
-      tap = await handle.readMediaRoom((media) => media.openAudioTap({ comedia: false, rtcpMux: true, tapRtpLegs: false }));
-      await tap.connect({ ip: room.tapTarget.ip, port: room.tapTarget.port });
-      await room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
-    } catch (err) {
-      await room.release().catch(() => undefined);
-      throw err;
-    }
+    const tap = await openLinkedTap<AudioTapApi>(room, async () => await handle.readMediaRoom((media) => media.openAudioTap({ comedia: false, rtcpMux: true, tapRtpLegs: false })));
     const log = this.logger.child({ room: handle.meetingId });
     const add = (p: TappedProducer) => {
       const ssrc = p.rtpParameters.encodings?.[0]?.ssrc;

@@ -4,6 +4,7 @@ import type { ParticipantHandle } from '../../../server/src/meetings/index.js';
 import type { MediaEngine, RoomVideo, VideoRole } from '../media/engine/types.js';
 import { SpeakerSwitchPolicy } from '../media/video/index.js';
 import type { VideoMetrics } from './metrics.js';
+import { linkTapToRoom, openLinkedTap } from './meeting-tap.js';
 import { SharedPerMeeting } from './shared-per-meeting.js';
 import { spatialLayerForCap } from './video-policy.js';
 
@@ -128,15 +129,7 @@ export class MeetingVideoBridges {
 
   private async open(handle: ParticipantHandle<MediaRoomApi>): Promise<Bridge> {
     const room = await this.engine.openRoomVideo(handle.meetingId);
-    let tap: VideoTapApi;
-    try {
-      tap = await handle.readMediaRoom((media) => media.openVideoTap({ comedia: false, rtcpMux: true }));
-      await tap.connect({ ip: room.tapTarget.ip, port: room.tapTarget.port });
-      await room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
-    } catch (err) {
-      await room.release().catch(() => undefined);
-      throw err;
-    }
+    const tap = await openLinkedTap<VideoTapApi>(room, async () => await handle.readMediaRoom((media) => media.openVideoTap({ comedia: false, rtcpMux: true })));
     const log = this.logger.child({ room: handle.meetingId });
     const bridge: Bridge = {
       meetingId: handle.meetingId,
@@ -216,8 +209,7 @@ export class MeetingVideoBridges {
           tap.close();
           return;
         }
-        await tap.connect({ ip: bridge.room.tapTarget.ip, port: bridge.room.tapTarget.port });
-        await bridge.room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
+        await linkTapToRoom(tap, bridge.room);
         bridge.tap = tap;
         this.wireTap(bridge, tap);
         for (const s of tap.sources()) bridge.sources.set(s.producerId, s);
