@@ -31,7 +31,7 @@ import { meetingMediaCodecs } from '../../sfu/src/media/codecs.js';
 import { loadMediasoup } from '../../sfu/src/mediasoup-loader.js';
 import { WorkerPool } from '../../sfu/src/worker-pool.js';
 import { createMediaEngine, type CallMedia, type CallVideoSession, type WorkerMediaEngine } from '../../sip-gateway/src/media/engine/index.js';
-import { H264Source, VideoPeer } from '../../sip-gateway/src/media/engine/testing/video-peer.js';
+import { H264Source, h264CallerSession, VideoPeer } from '../../sip-gateway/src/media/engine/testing/video-peer.js';
 import { SrtpContext } from '../../sip-gateway/src/media/rtp/index.js';
 import { keyframeRequestFor, SwitchedVideoStream } from '../../sip-gateway/src/media/video/index.js';
 import { callsPerCpuSecond } from './cpu-rate.js';
@@ -190,16 +190,7 @@ async function switchTimes(worker: Mediasoup.types.Worker): Promise<number[]> {
   sockets.push(viewer);
   const call = await engine.openCall({ callId: 'switcher', meetingId: 'bench-switch' });
   await call.openVideo('main');
-  await call.configureVideo('main', {
-    codec: { name: 'H264', payloadType: 109, clockRate: 90000, fmtp: '' },
-    remote: { ip: '127.0.0.1', rtpPort: viewer.port, rtcpPort: viewer.port },
-    rtcpMux: true,
-    srtp: null,
-    direction: 'sendrecv',
-    symmetric: false,
-    feedback: { pli: true, fir: false, nack: false, remb: false, tmmbr: true },
-    capBps: 0,
-  });
+  await call.configureVideo('main', h264CallerSession(viewer, 109, { codec: { name: 'H264', payloadType: 109, clockRate: 90000, fmtp: '' } }));
   await call.joinRoomVideo(room);
   const waited: number[] = [];
   call.events.on('videoSwitched', (_r, info) => waited.push(info.waitedMs));

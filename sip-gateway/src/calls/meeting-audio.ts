@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { AudioTapApi, MediaRoomApi, TappedProducer } from '../../../sfu/src/index.js';
 import type { ParticipantHandle } from '../../../server/src/meetings/index.js';
 import type { MediaEngine, RoomAudio } from '../media/engine/types.js';
+import { openLinkedTap } from './meeting-tap.js';
+import { SharedPerMeeting } from './shared-per-meeting.js';
 
 /** A meeting's audio as the calls in it share it: the engine's room mixer fed by the SFU's audio tap. */
 export interface MeetingAudio {
@@ -13,7 +15,6 @@ export interface MeetingAudio {
 interface Bridge {
   room: RoomAudio;
   tap: AudioTapApi;
-  holders: number;
 }
 
 /**
@@ -22,7 +23,7 @@ interface Bridge {
  * tapped producer's SSRC from the tap's events. Reference-counted by the calls in the meeting.
  */
 export class MeetingAudioBridges {
-  private readonly bridges = new Map<string, Promise<Bridge>>();
+  private readonly bridges = new SharedPerMeeting<Bridge>((bridge) => this.close(bridge));
 
   constructor(
     private readonly engine: MediaEngine,
@@ -34,41 +35,13 @@ export class MeetingAudioBridges {
   }
 
   async acquire(handle: ParticipantHandle<MediaRoomApi>): Promise<MeetingAudio> {
-    const meetingId = handle.meetingId;
-    let pending = this.bridges.get(meetingId);
-    if (!pending) {
-      pending = this.open(handle);
-      this.bridges.set(meetingId, pending);
-      pending.catch(() => {
-        if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
-      });
-    }
-    const bridge = await pending;
-    bridge.holders++;
-    let released = false;
-    return {
-      room: bridge.room,
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--bridge.holders > 0) return;
-        if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
-        this.close(bridge);
-      },
-    };
+    const share = await this.bridges.acquire(handle.meetingId, () => this.open(handle));
+    return { room: share.value.room, release: share.release };
   }
 
   private async open(handle: ParticipantHandle<MediaRoomApi>): Promise<Bridge> {
     const room = await this.engine.openRoom(handle.meetingId);
-    let tap: AudioTapApi;
-    try {
-      tap = await handle.readMediaRoom((media) => media.openAudioTap({ comedia: false, rtcpMux: true, tapRtpLegs: false }));
-      await tap.connect({ ip: room.tapTarget.ip, port: room.tapTarget.port });
-      await room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
-    } catch (err) {
-      await room.release().catch(() => undefined);
-      throw err;
-    }
+    const tap = await openLinkedTap<AudioTapApi>(room, async () => await handle.readMediaRoom((media) => media.openAudioTap({ comedia: false, rtcpMux: true, tapRtpLegs: false })));
     const log = this.logger.child({ room: handle.meetingId });
     const add = (p: TappedProducer) => {
       const ssrc = p.rtpParameters.encodings?.[0]?.ssrc;
@@ -82,7 +55,7 @@ export class MeetingAudioBridges {
     tap.events.on('producerResumed', (producerId) => void room.setTapSourcePaused(producerId, false).catch(() => undefined));
     tap.events.on('closed', (reason) => log.info({ reason }, 'audio tap closed'));
     for (const p of tap.tapped()) add(p);
-    return { room, tap, holders: 0 };
+    return { room, tap };
   }
 
   private close(bridge: Bridge): void {

@@ -4,6 +4,8 @@ import type { ParticipantHandle } from '../../../server/src/meetings/index.js';
 import type { MediaEngine, RoomVideo, VideoRole } from '../media/engine/types.js';
 import { SpeakerSwitchPolicy } from '../media/video/index.js';
 import type { VideoMetrics } from './metrics.js';
+import { linkTapToRoom, openLinkedTap } from './meeting-tap.js';
+import { SharedPerMeeting } from './shared-per-meeting.js';
 import { spatialLayerForCap } from './video-policy.js';
 
 /** What the meeting's video needs to know of one call with video. */
@@ -50,7 +52,6 @@ interface Bridge {
   /** The holders' meeting handles: any one still in the meeting can reopen a tap that closed under the calls. */
   handles: Set<ParticipantHandle<MediaRoomApi>>;
   log: Logger;
-  holders: number;
   calls: Map<string, CallState>;
   sources: Map<string, VideoTapSource>;
   /** `${producerId}/${layer}` → its stream (the tap gives the same stream for the same pair). */
@@ -82,7 +83,7 @@ const codecOf = (mime: string): 'H264' | 'VP8' | null => {
  * Reference-counted by the calls, like MeetingAudioBridges.
  */
 export class MeetingVideoBridges {
-  private readonly bridges = new Map<string, Promise<Bridge>>();
+  private readonly bridges = new SharedPerMeeting<Bridge>((bridge) => this.close(bridge));
 
   constructor(
     private readonly engine: MediaEngine,
@@ -96,17 +97,8 @@ export class MeetingVideoBridges {
   }
 
   async acquire(handle: ParticipantHandle<MediaRoomApi>): Promise<MeetingVideo> {
-    const meetingId = handle.meetingId;
-    let pending = this.bridges.get(meetingId);
-    if (!pending) {
-      pending = this.open(handle);
-      this.bridges.set(meetingId, pending);
-      pending.catch(() => {
-        if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
-      });
-    }
-    const bridge = await pending;
-    bridge.holders++;
+    const share = await this.bridges.acquire(handle.meetingId, () => this.open(handle));
+    const bridge = share.value;
     bridge.handles.add(handle);
     let released = false;
     const mine = new Set<string>();
@@ -130,24 +122,14 @@ export class MeetingVideoBridges {
         released = true;
         bridge.handles.delete(handle);
         for (const id of mine) this.removeCall(bridge, id);
-        if (--bridge.holders > 0) return;
-        if (this.bridges.get(meetingId) === pending) this.bridges.delete(meetingId);
-        this.close(bridge);
+        share.release();
       },
     };
   }
 
   private async open(handle: ParticipantHandle<MediaRoomApi>): Promise<Bridge> {
     const room = await this.engine.openRoomVideo(handle.meetingId);
-    let tap: VideoTapApi;
-    try {
-      tap = await handle.readMediaRoom((media) => media.openVideoTap({ comedia: false, rtcpMux: true }));
-      await tap.connect({ ip: room.tapTarget.ip, port: room.tapTarget.port });
-      await room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
-    } catch (err) {
-      await room.release().catch(() => undefined);
-      throw err;
-    }
+    const tap = await openLinkedTap<VideoTapApi>(room, async () => await handle.readMediaRoom((media) => media.openVideoTap({ comedia: false, rtcpMux: true })));
     const log = this.logger.child({ room: handle.meetingId });
     const bridge: Bridge = {
       meetingId: handle.meetingId,
@@ -155,7 +137,6 @@ export class MeetingVideoBridges {
       tap,
       handles: new Set(),
       log,
-      holders: 0,
       calls: new Map(),
       sources: new Map(),
       streams: new Map(),
@@ -228,8 +209,7 @@ export class MeetingVideoBridges {
           tap.close();
           return;
         }
-        await tap.connect({ ip: bridge.room.tapTarget.ip, port: bridge.room.tapTarget.port });
-        await bridge.room.setTapRemote({ ip: tap.transport.ip, port: tap.transport.port });
+        await linkTapToRoom(tap, bridge.room);
         bridge.tap = tap;
         this.wireTap(bridge, tap);
         for (const s of tap.sources()) bridge.sources.set(s.producerId, s);

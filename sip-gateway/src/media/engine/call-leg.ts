@@ -7,15 +7,16 @@
 import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { InbandDtmfDetector, Rfc4733Receiver, type DtmfKeyEvent } from '../dtmf/index.js';
-import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock, type RtpHeaderFields } from '../rtp/index.js';
+import { buildReceiverReport, buildSenderReport, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock, type RtpHeaderFields } from '../rtp/index.js';
 import type { RoomFeedFrame } from '../mixer/types.js';
+import { connectTo, clearRtcp, clearRtp, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
 import type { MediaEngineConfig } from './config.js';
 import { assertCodecSupported, FrameDecoder, FrameEncoder, timestampStepOf } from './frame-codec.js';
 import { MediaEngineError, type PortAllocator } from './port-allocator.js';
 import type { PromptLibrary } from './prompts.js';
 import type { CallEventMessage } from './protocol.js';
 import { PeerSender } from './peer-sender.js';
-import { srtpSessionFor, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
+import { srtpSessionFor, type SrtpSession } from './srtp-session.js';
 import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget } from './types.js';
 
 /** What a call needs from the worker that hosts it. */
@@ -27,11 +28,7 @@ export interface LegContext {
   emit(callId: string, event: CallEventMessage): void;
 }
 
-export interface LegCounters {
-  dtmf: { rfc4733: number; inband: number };
-  srtpFailures: Record<string, number>;
-  droppedPackets: number;
-}
+export type { LegCounters } from './caller-sockets.js';
 
 /** The room side a call talks to while joined (implemented by RoomHost). */
 export interface LegRoom {
@@ -121,24 +118,11 @@ export class CallLeg {
     private readonly now: () => number,
   ) {
     this.rtpSender = new PeerSender(rtpSocket);
-    // Bad input never escapes a packet handler (inline try: no closure per packet).
-    rtpSocket.on('message', (msg, rinfo) => {
-      try {
-        this.onRtpSocket(msg, rinfo);
-      } catch {
-        this.ctx.counters.droppedPackets++;
-      }
+    listenToCaller(rtpSocket, rtcpSocket, ctx.counters, {
+      receiving: () => (this.closed ? null : this.session),
+      rtp: (msg, rinfo) => this.onRtp(msg, rinfo),
+      rtcp: (msg, rinfo) => this.onRtcp(msg, rinfo),
     });
-    rtcpSocket.on('message', (msg, rinfo) => {
-      try {
-        this.onRtcpSocket(msg, rinfo);
-      } catch {
-        this.ctx.counters.droppedPackets++;
-      }
-    });
-    // A send to an unreachable port surfaces as an 'error' (ICMP); it must not kill the worker.
-    rtpSocket.on('error', () => undefined);
-    rtcpSocket.on('error', () => undefined);
   }
 
   get local(): { rtpPort: number; rtcpPort: number } {
@@ -165,15 +149,12 @@ export class CallLeg {
       if (this.inbandEnabled) this.enableInband();
     }
     this.rfc4733 = session.telephoneEventPayloadType === null ? null : new Rfc4733Receiver({ payloadType: session.telephoneEventPayloadType });
-    const remote = session.remote;
-    const remoteChanged = !prev?.remote || !remote || prev.remote.ip !== remote.ip || prev.remote.rtpPort !== remote.rtpPort;
-    if (remoteChanged || !session.symmetric) {
+    if (relatchNeeded(prev, session)) {
       // A new remote is latched afresh, from any source: the socket must hear everyone again.
       this.rtpSender.disconnect();
       this.latched = false;
       this.rtcpLatched = false;
-      this.rtpDest = remote ? { ip: remote.ip, port: remote.rtpPort } : null;
-      this.rtcpDest = remote ? { ip: remote.ip, port: session.rtcpMux ? remote.rtpPort : remote.rtcpPort } : null;
+      ({ rtp: this.rtpDest, rtcp: this.rtcpDest } = sdpDestinations(session));
     }
     if (!this.sends()) this.gap = true;
     this.expectSinceMs = this.now();
@@ -220,19 +201,7 @@ export class CallLeg {
       socket.on('message', () => undefined); // the SFU's RTCP: nothing we need from it
       this.sfuSocket = socket;
     }
-    // A connected socket sends without a per-packet address lookup (the SFU's address is fixed).
-    const socket = this.sfuSocket;
-    const connected = (() => {
-      try {
-        return socket.remoteAddress();
-      } catch {
-        return null;
-      }
-    })();
-    if (!connected || connected.port !== target.port || connected.address !== target.ip) {
-      if (connected) socket.disconnect();
-      await new Promise<void>((resolve, reject) => socket.connect(target.port, target.ip, (err?: Error) => (err ? reject(err) : resolve())));
-    }
+    await connectTo(this.sfuSocket, target);
     this.room = room;
     this.sfuTarget = target;
     this.participantId = participantId;
@@ -375,24 +344,6 @@ export class CallLeg {
     this.ctx.counters.droppedPackets++;
   }
 
-  private srtpFailed(kind: SrtpFailureKind, rtcp: boolean): void {
-    const key = rtcp ? `rtcp_${kind}` : kind;
-    this.ctx.counters.srtpFailures[key] = (this.ctx.counters.srtpFailures[key] ?? 0) + 1;
-    this.drop();
-  }
-
-  private onRtpSocket(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.closed || !this.session) return this.drop();
-    if (this.session.rtcpMux && isRtcp(msg)) return this.onRtcp(msg, rinfo);
-    this.onRtp(msg, rinfo);
-  }
-
-  private onRtcpSocket(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.closed || !this.session) return this.drop();
-    if (!isRtcp(msg)) return this.drop();
-    this.onRtcp(msg, rinfo);
-  }
-
   private onRtp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     const session = this.session!;
     // Cheap checks on the clear header first: version and an expected payload type.
@@ -403,12 +354,8 @@ export class CallLeg {
     if (!isAudio && !isEvent) return this.drop();
     if (this.latched && !sameAddress(this.rtpDest, rinfo)) return this.drop();
 
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtp(msg);
-      if (typeof plain === 'string') return this.srtpFailed(plain, false);
-      packet = plain;
-    }
+    const packet = clearRtp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const rtp = parseRtp(packet);
     if (!rtp) return this.drop();
     const nowMs = this.now();
@@ -447,12 +394,8 @@ export class CallLeg {
 
   private onRtcp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     const session = this.session!;
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtcp(msg);
-      if (typeof plain === 'string') return this.srtpFailed(plain, true);
-      packet = plain;
-    }
+    const packet = clearRtcp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const reports = parseRtcp(packet);
     if (!reports) return this.drop();
     const nowMs = this.now();
@@ -515,8 +458,4 @@ export class CallLeg {
     this.ctx.allocator.release(this.rtpSocket);
     this.ctx.allocator.release(this.rtcpSocket);
   }
-}
-
-function sameAddress(a: { ip: string; port: number } | null, rinfo: dgram.RemoteInfo): boolean {
-  return a !== null && a.ip === rinfo.address && a.port === rinfo.port;
 }

@@ -244,7 +244,7 @@ class CallMediaProxy implements CallMedia {
   ) {}
 
   configure(session: CallAudioSession): Promise<void> {
-    return this.send({ op: 'configure', callId: this.callId, session }).then(() => undefined);
+    return this.command({ op: 'configure', callId: this.callId, session });
   }
 
   play(prompt: PromptId, opts?: { loop?: boolean }): Promise<'done' | 'stopped'> {
@@ -252,11 +252,11 @@ class CallMediaProxy implements CallMedia {
   }
 
   stopPlayback(): Promise<void> {
-    return this.send({ op: 'stopPlayback', callId: this.callId }).then(() => undefined);
+    return this.command({ op: 'stopPlayback', callId: this.callId });
   }
 
   setInbandDtmf(enabled: boolean): Promise<void> {
-    return this.send({ op: 'setInbandDtmf', callId: this.callId, enabled }).then(() => undefined);
+    return this.command({ op: 'setInbandDtmf', callId: this.callId, enabled });
   }
 
   async joinRoom(room: RoomAudio, target: RoomSendTarget, participantId: string): Promise<void> {
@@ -267,11 +267,11 @@ class CallMediaProxy implements CallMedia {
   }
 
   leaveRoom(): Promise<void> {
-    return this.send({ op: 'leaveRoom', callId: this.callId }).then(() => undefined);
+    return this.command({ op: 'leaveRoom', callId: this.callId });
   }
 
   setMuted(muted: boolean): Promise<void> {
-    return this.send({ op: 'setMuted', callId: this.callId, muted }).then(() => undefined);
+    return this.command({ op: 'setMuted', callId: this.callId, muted });
   }
 
   stats(): Promise<CallMediaStats> {
@@ -284,19 +284,19 @@ class CallMediaProxy implements CallMedia {
   }
 
   configureVideo(role: VideoRole, session: CallVideoSession): Promise<void> {
-    return this.send({ op: 'configureVideo', callId: this.callId, role, session }).then(() => undefined);
+    return this.command({ op: 'configureVideo', callId: this.callId, role, session });
   }
 
   setVideoIngress(role: VideoRole, target: VideoSendTarget | null): Promise<void> {
-    return this.send({ op: 'setVideoIngress', callId: this.callId, role, target }).then(() => undefined);
+    return this.command({ op: 'setVideoIngress', callId: this.callId, role, target });
   }
 
   requestKeyFrameForCaller(role: VideoRole): Promise<void> {
-    return this.send({ op: 'requestKeyFrameForCaller', callId: this.callId, role }).then(() => undefined);
+    return this.command({ op: 'requestKeyFrameForCaller', callId: this.callId, role });
   }
 
   closeVideo(role: VideoRole): Promise<void> {
-    return this.send({ op: 'closeVideo', callId: this.callId, role }).then(() => undefined);
+    return this.command({ op: 'closeVideo', callId: this.callId, role });
   }
 
   videoStats(role: VideoRole): Promise<CallVideoStats> {
@@ -311,7 +311,7 @@ class CallMediaProxy implements CallMedia {
   }
 
   leaveRoomVideo(): Promise<void> {
-    return this.send({ op: 'leaveRoomVideo', callId: this.callId }).then(() => undefined);
+    return this.command({ op: 'leaveRoomVideo', callId: this.callId });
   }
 
   async close(): Promise<void> {
@@ -357,12 +357,23 @@ class CallMediaProxy implements CallMedia {
     if (this.failed) return Promise.reject(new MediaEngineError('worker_failed', `call ${this.callId} media failed`));
     return this.client.request(command);
   }
+
+  /** A command whose reply carries nothing the caller needs. */
+  private async command(command: Command): Promise<void> {
+    await this.send(command);
+  }
 }
 
-/** One holder's reference to a meeting's room mixer. */
-class RoomAudioProxy implements RoomAudio {
+/**
+ * One holder's reference to something a meeting keeps on its worker (its room mixer, its video
+ * fan-out): every command goes to that worker until the holder releases it or the worker dies.
+ */
+abstract class MeetingProxy {
   private released = false;
   private dead = false;
+  /** How errors name the thing ('room', 'room video'). */
+  protected abstract readonly label: string;
+  protected abstract readonly releaseOp: 'releaseRoom' | 'releaseRoomVideo';
 
   constructor(
     readonly meetingId: string,
@@ -370,6 +381,29 @@ class RoomAudioProxy implements RoomAudio {
     readonly client: WorkerClient,
     private readonly onReleased: () => void,
   ) {}
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.onReleased();
+    if (!this.dead) await this.client.request({ op: this.releaseOp, meetingId: this.meetingId }).catch(() => undefined);
+  }
+
+  gone(): void {
+    this.dead = true;
+  }
+
+  protected async send(command: Command): Promise<void> {
+    if (this.released) throw new MediaEngineError('unknown_room', `${this.label} ${this.meetingId} was released`);
+    if (this.dead) throw new MediaEngineError('worker_failed', `${this.label} ${this.meetingId} was lost with its worker`);
+    await this.client.request(command);
+  }
+}
+
+/** One holder's reference to a meeting's room mixer. */
+class RoomAudioProxy extends MeetingProxy implements RoomAudio {
+  protected readonly label = 'room';
+  protected readonly releaseOp = 'releaseRoom';
 
   setTapRemote(remote: { ip: string; port: number }): Promise<void> {
     return this.send({ op: 'setTapRemote', meetingId: this.meetingId, remote });
@@ -386,36 +420,12 @@ class RoomAudioProxy implements RoomAudio {
   setTapSourcePaused(producerId: string, paused: boolean): Promise<void> {
     return this.send({ op: 'setTapSourcePaused', meetingId: this.meetingId, producerId, paused });
   }
-
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    this.onReleased();
-    if (!this.dead) await this.client.request({ op: 'releaseRoom', meetingId: this.meetingId }).catch(() => undefined);
-  }
-
-  gone(): void {
-    this.dead = true;
-  }
-
-  private async send(command: Command): Promise<void> {
-    if (this.released) throw new MediaEngineError('unknown_room', `room ${this.meetingId} was released`);
-    if (this.dead) throw new MediaEngineError('worker_failed', `room ${this.meetingId} was lost with its worker`);
-    await this.client.request(command);
-  }
 }
 
 /** One holder's reference to a meeting's video fan-out. */
-class RoomVideoProxy implements RoomVideo {
-  private released = false;
-  private dead = false;
-
-  constructor(
-    readonly meetingId: string,
-    readonly tapTarget: { ip: string; port: number },
-    readonly client: WorkerClient,
-    private readonly onReleased: () => void,
-  ) {}
+class RoomVideoProxy extends MeetingProxy implements RoomVideo {
+  protected readonly label = 'room video';
+  protected readonly releaseOp = 'releaseRoomVideo';
 
   setTapRemote(remote: { ip: string; port: number }): Promise<void> {
     return this.send({ op: 'setVideoTapRemote', meetingId: this.meetingId, remote });
@@ -431,22 +441,5 @@ class RoomVideoProxy implements RoomVideo {
 
   select(callId: string, role: VideoRole, streamId: string | null): Promise<void> {
     return this.send({ op: 'selectVideo', meetingId: this.meetingId, callId, role, streamId });
-  }
-
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    this.onReleased();
-    if (!this.dead) await this.client.request({ op: 'releaseRoomVideo', meetingId: this.meetingId }).catch(() => undefined);
-  }
-
-  gone(): void {
-    this.dead = true;
-  }
-
-  private async send(command: Command): Promise<void> {
-    if (this.released) throw new MediaEngineError('unknown_room', `room video ${this.meetingId} was released`);
-    if (this.dead) throw new MediaEngineError('worker_failed', `room video ${this.meetingId} was lost with its worker`);
-    await this.client.request(command);
   }
 }

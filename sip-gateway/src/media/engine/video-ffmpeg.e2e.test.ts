@@ -12,32 +12,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoderArgs, freePortPair, startFfmpeg, waitUntilBound } from '../video/testing/ffmpeg-rtp.js';
+import { framesOf, labelFrames, rawFramesOutput, referencePatterns, runsOf } from '../video/testing/pattern-frames.js';
 import { createMediaEngine, type WorkerMediaEngine } from './engine.js';
 import { sleep } from './testing/video-peer.js';
 
-const W = 32;
-const H = 24;
-const FRAME_BYTES = W * H * 3;
 const children: ChildProcess[] = [];
 let engine: WorkerMediaEngine;
 let dir: string;
-
-function framesOf(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at + FRAME_BYTES <= buf.length; at += FRAME_BYTES) out.push(buf.subarray(at, at + FRAME_BYTES));
-  return out;
-}
-
-/** Mean absolute difference per byte to the nearest of `refs`. */
-function nearest(frame: Buffer, refs: Buffer[]): number {
-  let best = Infinity;
-  for (const r of refs) {
-    let sum = 0;
-    for (let i = 0; i < FRAME_BYTES; i++) sum += Math.abs(frame[i]! - r[i]!);
-    best = Math.min(best, sum / FRAME_BYTES);
-  }
-  return best;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'convene-engvideo-'));
@@ -53,15 +34,7 @@ afterAll(async () => {
 describe('engine video to an ffmpeg room system over SRTP', () => {
   it('A, B, A selected: ffmpeg decrypts and decodes one clean stream showing A, then B, then A', async () => {
     const SECONDS = 9;
-    const refs = await Promise.all(
-      ['testsrc', 'smptebars'].map(async (pattern) => {
-        const path = join(dir, `${pattern}.rgb`);
-        const r = startFfmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', `${pattern}=size=320x240:rate=30`, '-t', String(SECONDS + 1), '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', path], 30_000, children);
-        expect((await r.done).stderr).toBe('');
-        return framesOf(readFileSync(path));
-      }),
-    );
-    const [refA, refB] = refs as [Buffer[], Buffer[]];
+    const [refA, refB] = await referencePatterns(dir, SECONDS + 1, children);
 
     const ourKey = randomBytes(30).toString('base64');
     const port = await freePortPair();
@@ -75,7 +48,7 @@ describe('engine video to an ffmpeg room system over SRTP', () => {
     );
     const decodedPath = join(dir, 'decoded.rgb');
     const decoder = startFfmpeg(
-      ['-loglevel', 'info', '-protocol_whitelist', 'file,udp,rtp,srtp', '-i', join(dir, 'room-system.sdp'), '-t', '6', '-fps_mode', 'passthrough', '-vf', `showinfo,setpts=N/(30*TB),scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', decodedPath],
+      ['-loglevel', 'info', '-protocol_whitelist', 'file,udp,rtp,srtp', '-i', join(dir, 'room-system.sdp'), '-t', '6', ...rawFramesOutput(decodedPath)],
       40_000,
       children,
     );
@@ -113,12 +86,8 @@ describe('engine video to an ffmpeg room system over SRTP', () => {
     expect(problems).toEqual([]);
     const frames = framesOf(readFileSync(decodedPath));
     expect(frames.length).toBeGreaterThan(100);
-    const labels = frames.map((f) => {
-      const a = nearest(f, refA);
-      const b = nearest(f, refB);
-      return { label: a < b ? 'A' : 'B', distance: Math.min(a, b), other: Math.max(a, b) };
-    });
-    const runs = labels.map((l) => l.label).join('').replace(/(.)\1+/g, '$1');
+    const labels = labelFrames(frames, refA, refB);
+    const runs = runsOf(labels);
     const worst = Math.max(...labels.map((l) => l.distance));
     console.log(`ffmpeg over SRTP: decoded ${frames.length} frames, runs ${runs}, worst distance ${worst.toFixed(2)}`);
     expect(runs).toBe('ABA');

@@ -9,11 +9,11 @@ import type dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp, ReceptionStats, type ReportBlock } from '../rtp/index.js';
 import { buildFir, buildPli, buildRemb, buildTmmbr, keyframeRequestFor, RTCP_RTPFB, SwitchedVideoStream, type SwitchReport } from '../video/index.js';
-import type { LegCounters } from './call-leg.js';
+import { connectTo, clearRtcp, clearRtp, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
 import type { MediaEngineConfig } from './config.js';
 import { MediaEngineError, setReceiveBuffer, type PortAllocator } from './port-allocator.js';
 import type { CallEventMessage } from './protocol.js';
-import { srtpSessionFor, type SrtpFailureKind, type SrtpSession } from './srtp-session.js';
+import { srtpSessionFor, type SrtpSession } from './srtp-session.js';
 import type { CallVideoSession, CallVideoStats, VideoRole, VideoSendTarget } from './types.js';
 
 export interface VideoLegContext {
@@ -57,10 +57,6 @@ const IPV6_UDP_RTP_BYTES = 40 + 8 + 12;
 
 /** The payload type the caller receives (its own SDP's number; see VideoCodecSpec.sendPayloadType). */
 const sendPt = (session: CallVideoSession): number => session.codec.sendPayloadType ?? session.codec.payloadType;
-
-function sameAddress(a: { ip: string; port: number } | null, rinfo: dgram.RemoteInfo): boolean {
-  return a !== null && a.ip === rinfo.address && a.port === rinfo.port;
-}
 
 /**
  * Checks an RTP header in place (version, CSRCs, extension and padding within the datagram, not
@@ -143,23 +139,11 @@ export class VideoLeg {
     private readonly ctx: VideoLegContext,
     private readonly now: () => number,
   ) {
-    // try/catch inline rather than a closure per packet: bad input never escapes a handler.
-    rtpSocket.on('message', (msg, rinfo) => {
-      try {
-        this.onRtpSocket(msg, rinfo);
-      } catch {
-        this.drop();
-      }
+    listenToCaller(rtpSocket, rtcpSocket, ctx.counters, {
+      receiving: () => (this.closed ? null : this.session),
+      rtp: (msg, rinfo) => this.onRtp(msg, rinfo),
+      rtcp: (msg, rinfo) => this.onRtcp(msg, rinfo),
     });
-    rtcpSocket.on('message', (msg, rinfo) => {
-      try {
-        this.onRtcpSocket(msg, rinfo);
-      } catch {
-        this.drop();
-      }
-    });
-    rtpSocket.on('error', () => undefined);
-    rtcpSocket.on('error', () => undefined);
     // A caller's keyframe arrives as a burst of packets.
     setReceiveBuffer(rtpSocket, CALLER_RECEIVE_BUFFER_BYTES);
     this.windowStartMs = now();
@@ -187,13 +171,10 @@ export class VideoLeg {
       this.remoteSsrc = null;
       this.resetSwitched(prev !== null);
     }
-    const remote = session.remote;
-    const remoteChanged = !prev?.remote || !remote || prev.remote.ip !== remote.ip || prev.remote.rtpPort !== remote.rtpPort;
-    if (remoteChanged || !session.symmetric) {
+    if (relatchNeeded(prev, session)) {
       this.latched = false;
       this.rtcpLatched = false;
-      this.rtpDest = remote ? { ip: remote.ip, port: remote.rtpPort } : null;
-      this.rtcpDest = remote ? { ip: remote.ip, port: session.rtcpMux ? remote.rtpPort : remote.rtcpPort } : null;
+      ({ rtp: this.rtpDest, rtcp: this.rtcpDest } = sdpDestinations(session));
     }
     this.nextRtcpMs = nowMs + this.ctx.config.rtcpIntervalMs;
     // The cap goes out on the next tick (once the caller's SSRC is known) and every few seconds after.
@@ -284,17 +265,7 @@ export class VideoLeg {
       });
       this.ingressSocket = socket;
     }
-    const socket = this.ingressSocket;
-    let connected: { address: string; port: number } | null = null;
-    try {
-      connected = socket.remoteAddress();
-    } catch {
-      connected = null;
-    }
-    if (!connected || connected.port !== target.port || connected.address !== target.ip) {
-      if (connected) socket.disconnect();
-      await new Promise<void>((resolve, reject) => socket.connect(target.port, target.ip, (err?: Error) => (err ? reject(err) : resolve())));
-    }
+    await connectTo(this.ingressSocket, target);
     this.ingressTarget = { ...target };
   }
 
@@ -369,35 +340,13 @@ export class VideoLeg {
     this.ctx.counters.droppedPackets++;
   }
 
-  private srtpFailed(kind: SrtpFailureKind, rtcp: boolean): void {
-    const key = rtcp ? `rtcp_${kind}` : kind;
-    this.ctx.counters.srtpFailures[key] = (this.ctx.counters.srtpFailures[key] ?? 0) + 1;
-    this.drop();
-  }
-
-  private onRtpSocket(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.closed || !this.session) return this.drop();
-    if (this.session.rtcpMux && isRtcp(msg)) return this.onRtcp(msg, rinfo);
-    this.onRtp(msg, rinfo);
-  }
-
-  private onRtcpSocket(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.closed || !this.session) return this.drop();
-    if (!isRtcp(msg)) return this.drop();
-    this.onRtcp(msg, rinfo);
-  }
-
   private onRtp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     const session = this.session!;
     if (msg.length < 12 || msg[0]! >> 6 !== 2) return this.drop();
     if ((msg[1]! & 0x7f) !== session.codec.payloadType) return this.drop();
     if (this.latched && !sameAddress(this.rtpDest, rinfo)) return this.drop();
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtp(msg);
-      if (typeof plain === 'string') return this.srtpFailed(plain, false);
-      packet = plain;
-    }
+    const packet = clearRtp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const len = packet.length;
     if (rtpPayloadLength(packet, len) < 0) return this.drop();
     const nowMs = this.now();
@@ -439,12 +388,8 @@ export class VideoLeg {
 
   private onRtcp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     const session = this.session!;
-    let packet: Uint8Array = msg;
-    if (this.srtp) {
-      const plain = this.srtp.unprotectRtcp(msg);
-      if (typeof plain === 'string') return this.srtpFailed(plain, true);
-      packet = plain;
-    }
+    const packet = clearRtcp(this.srtp, msg, this.ctx.counters);
+    if (!packet) return;
     const reports = parseRtcp(packet);
     if (!reports) return this.drop();
     const nowMs = this.now();

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SrtpContext } from '../rtp/index.js';
 import { buildPli, keyframeRequestFor, parseBitrateRequests } from '../video/index.js';
 import { createMediaEngine, type WorkerMediaEngine } from './engine.js';
-import { H264Source, isSyntheticKeyframeStart, sleep, tagOf, VideoPeer } from './testing/video-peer.js';
+import { H264Source, h264CallerSession, isSyntheticKeyframeStart, sleep, tagOf, VideoPeer } from './testing/video-peer.js';
 import type { CallMedia, CallVideoSession, RoomVideo, SrtpSessionKeys, VideoRole } from './types.js';
 
 const logger = pino({ level: 'silent' });
@@ -33,17 +33,7 @@ async function peer(): Promise<VideoPeer> {
 }
 
 function videoSession(caller: VideoPeer, over: Partial<CallVideoSession> = {}): CallVideoSession {
-  return {
-    codec: { name: 'H264', payloadType: CALLER_PT, clockRate: 90000, fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
-    remote: { ip: '127.0.0.1', rtpPort: caller.port, rtcpPort: caller.port },
-    rtcpMux: true,
-    srtp: null,
-    direction: 'sendrecv',
-    symmetric: false,
-    feedback: { pli: true, fir: false, nack: false, remb: false, tmmbr: true },
-    capBps: 0,
-    ...over,
-  };
+  return h264CallerSession(caller, CALLER_PT, over);
 }
 
 async function newCall(meetingId = MEETING): Promise<CallMedia> {

@@ -16,7 +16,7 @@ import { loadMediasoup } from '../../../../sfu/src/mediasoup-loader.js';
 import { WorkerPool } from '../../../../sfu/src/worker-pool.js';
 import { keyframeRequestFor } from '../video/index.js';
 import { createMediaEngine, type WorkerMediaEngine } from './engine.js';
-import { H264Source, isSyntheticKeyframeStart, tagOf, VideoPeer } from './testing/video-peer.js';
+import { H264Source, h264CallerSession, isSyntheticKeyframeStart, tagOf, VideoPeer } from './testing/video-peer.js';
 import type { CallMedia, CallVideoSession } from './types.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -35,16 +35,7 @@ async function peer(): Promise<VideoPeer> {
 }
 
 function session(caller: VideoPeer): CallVideoSession {
-  return {
-    codec: { name: 'H264', payloadType: CALLER_PT, clockRate: 90000, fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
-    remote: { ip: '127.0.0.1', rtpPort: caller.port, rtcpPort: caller.port },
-    rtcpMux: true,
-    srtp: null,
-    direction: 'sendrecv',
-    symmetric: false,
-    feedback: { pli: true, fir: false, nack: false, remb: false, tmmbr: true },
-    capBps: 0,
-  };
+  return h264CallerSession(caller, CALLER_PT);
 }
 
 function h264Codec(payloadType: number): Mediasoup.types.RtpCodecParameters {

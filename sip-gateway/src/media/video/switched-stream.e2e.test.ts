@@ -15,6 +15,7 @@ import { parseRtp } from '../rtp/index.js';
 import type { VideoCodec } from './keyframe.js';
 import { SwitchedVideoStream, type SwitchReport } from './switched-stream.js';
 import { bindUdp, encoderArgs, freePortPair, startFfmpeg, waitUntilBound } from './testing/ffmpeg-rtp.js';
+import { framesOf, labelFrames, rawFramesOutput, referencePatterns, runsOf } from './testing/pattern-frames.js';
 
 const children: ChildProcess[] = [];
 const sockets: dgram.Socket[] = [];
@@ -25,29 +26,6 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const W = 32;
-const H = 24;
-const FRAME_BYTES = W * H * 3;
-
-function framesOf(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at + FRAME_BYTES <= buf.length; at += FRAME_BYTES) out.push(buf.subarray(at, at + FRAME_BYTES));
-  return out;
-}
-
-/** Mean absolute difference per byte between two tiny RGB frames. */
-function distance(a: Buffer, b: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < FRAME_BYTES; i++) sum += Math.abs(a[i]! - b[i]!);
-  return sum / FRAME_BYTES;
-}
-
-function nearest(frame: Buffer, refs: Buffer[]): number {
-  let best = Infinity;
-  for (const r of refs) best = Math.min(best, distance(frame, r));
-  return best;
-}
-
 describe.each<VideoCodec>(['h264', 'vp8'])('SwitchedVideoStream with ffmpeg %s sources and an ffmpeg decoder', (codec) => {
   it('switching every 2 s gives one continuous stream that decodes cleanly and shows both sources', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'convene-vswitch-'));
@@ -55,20 +33,10 @@ describe.each<VideoCodec>(['h264', 'vp8'])('SwitchedVideoStream with ffmpeg %s s
     const SECONDS = 11;
 
     // Reference pictures: the patterns straight from lavfi, scaled like the decoded output.
-    const refs = await Promise.all(
-      ['testsrc', 'smptebars'].map(async (pattern) => {
-        const path = join(dir, `${pattern}.rgb`);
-        const r = startFfmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', `${pattern}=size=320x240:rate=30`, '-t', String(SECONDS + 1), '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', path], 30_000, children);
-        expect((await r.done).stderr).toBe('');
-        return framesOf(readFileSync(path));
-      }),
-    );
-    const [refA, refB] = refs as [Buffer[], Buffer[]];
+    const [refA, refB] = await referencePatterns(dir, SECONDS + 1, children);
 
     // The decoder: the endpoint's side, told only the output's payload type. showinfo logs each
-    // decoded frame's RTP-derived pts and picture type (I/P). Frames are written as
-    // they come (setpts numbers them: after a switch the next frame may be only a few ms later,
-    // which the file writer's 30 fps time base would otherwise refuse as a duplicate timestamp).
+    // decoded frame's RTP-derived pts and picture type (I/P).
     const outPort = await freePortPair();
     writeFileSync(
       join(dir, 'out.sdp'),
@@ -76,7 +44,7 @@ describe.each<VideoCodec>(['h264', 'vp8'])('SwitchedVideoStream with ffmpeg %s s
     );
     const decodedPath = join(dir, 'decoded.rgb');
     const decoder = startFfmpeg(
-      ['-nostats', '-loglevel', 'info', '-protocol_whitelist', 'file,udp,rtp', '-i', join(dir, 'out.sdp'), '-t', '10', '-fps_mode', 'passthrough', '-vf', `showinfo,setpts=N/(30*TB),scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', decodedPath],
+      ['-nostats', '-loglevel', 'info', '-protocol_whitelist', 'file,udp,rtp', '-i', join(dir, 'out.sdp'), '-t', '10', ...rawFramesOutput(decodedPath)],
       40_000,
       children,
     );
@@ -183,14 +151,10 @@ describe.each<VideoCodec>(['h264', 'vp8'])('SwitchedVideoStream with ffmpeg %s s
     // Every decoded frame is a clean picture of one pattern; both appear, in as many runs as switches.
     const frames = framesOf(readFileSync(decodedPath));
     expect(frames.length).toBeGreaterThan(150);
-    const labels = frames.map((f) => {
-      const a = nearest(f, refA);
-      const b = nearest(f, refB);
-      return { label: a < b ? 'A' : 'B', distance: Math.min(a, b), other: Math.max(a, b) };
-    });
+    const labels = labelFrames(frames, refA, refB);
     const worst = Math.max(...labels.map((l) => l.distance));
     const closestOther = Math.min(...labels.map((l) => l.other));
-    const runs = labels.map((l) => l.label).join('').replace(/(.)\1+/g, '$1');
+    const runs = runsOf(labels);
     console.log(
       `decoded ${frames.length} frames, runs ${runs}, worst distance to own pattern ${worst.toFixed(2)}, ` +
         `closest to the other ${closestOther.toFixed(2)}, switch-to-keyframe ms: ${reports.map((r) => Math.round(r.switchToKeyframeMs)).join(', ')}, ` +

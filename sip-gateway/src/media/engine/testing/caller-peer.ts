@@ -3,20 +3,15 @@
  * frames (encoded with the product codecs, as a phone would), sends hand-built packets, and decodes
  * what the engine sends back.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { decodeAlaw, decodeUlaw, encodeUlaw, G722Decoder, G722Encoder } from '../../codecs/index.js';
-import { parseRtp, writeRtpPacket } from '../../rtp/index.js';
+import { writeRtpPacket } from '../../rtp/index.js';
+import { bindLoopbackUdp, copyRtp, isRtcpDatagram, type RtpFields } from './loopback-rtp.js';
 import { newOpus } from '../frame-codec.js';
 import type { AudioCodecName } from '../types.js';
 import { concat } from './audio-probe.js';
 
-export interface ReceivedPacket {
-  payloadType: number;
-  sequenceNumber: number;
-  timestamp: number;
-  ssrc: number;
-  marker: boolean;
-  payload: Uint8Array;
+export interface ReceivedPacket extends RtpFields {
   raw: Uint8Array;
   from: { address: string; port: number };
 }
@@ -30,22 +25,16 @@ export class CallerPeer {
 
   private constructor(readonly socket: dgram.Socket) {
     socket.on('message', (msg, rinfo) => {
-      const b1 = msg[1] ?? 0;
-      if (b1 >= 192 && b1 <= 223) {
+      if (isRtcpDatagram(msg)) {
         this.rtcpReceived++;
         return;
       }
       const plain = this.inbound ? this.inbound(msg) : msg;
       if (!plain) return;
-      const v = parseRtp(plain);
-      if (!v) return;
+      const rtp = copyRtp(plain);
+      if (!rtp) return;
       this.received.push({
-        payloadType: v.payloadType,
-        sequenceNumber: v.sequenceNumber,
-        timestamp: v.timestamp,
-        ssrc: v.ssrc,
-        marker: v.marker,
-        payload: Uint8Array.prototype.slice.call(plain, v.payloadOffset, v.payloadOffset + v.payloadLength),
+        ...rtp,
         raw: Uint8Array.prototype.slice.call(plain),
         from: { address: rinfo.address, port: rinfo.port },
       });
@@ -53,12 +42,7 @@ export class CallerPeer {
   }
 
   static async open(port = 0): Promise<CallerPeer> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, '127.0.0.1', () => resolve());
-    });
-    return new CallerPeer(socket);
+    return new CallerPeer(await bindLoopbackUdp(port));
   }
 
   get port(): number {

@@ -4,16 +4,12 @@
  * with SPS+PPS then FU-A IDR fragments, delta frames as single NAL units, each payload filled with
  * the source's tag byte so a test can tell whose picture a packet carries.
  */
-import dgram from 'node:dgram';
-import { parseRtp, writeRtpPacket } from '../../rtp/index.js';
+import type dgram from 'node:dgram';
+import { writeRtpPacket } from '../../rtp/index.js';
+import type { CallVideoSession } from '../types.js';
+import { bindLoopbackUdp, copyRtp, isRtcpDatagram, type RtpFields } from './loopback-rtp.js';
 
-export interface VideoRtp {
-  payloadType: number;
-  sequenceNumber: number;
-  timestamp: number;
-  ssrc: number;
-  marker: boolean;
-  payload: Uint8Array;
+export interface VideoRtp extends RtpFields {
   from: { address: string; port: number };
   atMs: number;
 }
@@ -30,8 +26,7 @@ export class VideoPeer {
   private constructor(readonly socket: dgram.Socket) {
     socket.on('message', (msg, rinfo) => {
       const from = { address: rinfo.address, port: rinfo.port };
-      const b1 = msg[1] ?? 0;
-      if (b1 >= 192 && b1 <= 223) {
+      if (isRtcpDatagram(msg)) {
         const plain = this.inboundRtcp ? this.inboundRtcp(msg) : msg;
         if (!plain) return;
         const data = Uint8Array.prototype.slice.call(plain);
@@ -41,15 +36,10 @@ export class VideoPeer {
       }
       const plain = this.inboundRtp ? this.inboundRtp(msg) : msg;
       if (!plain) return;
-      const v = parseRtp(plain);
-      if (!v) return;
+      const rtp = copyRtp(plain);
+      if (!rtp) return;
       this.rtp.push({
-        payloadType: v.payloadType,
-        sequenceNumber: v.sequenceNumber,
-        timestamp: v.timestamp,
-        ssrc: v.ssrc,
-        marker: v.marker,
-        payload: Uint8Array.prototype.slice.call(plain, v.payloadOffset, v.payloadOffset + v.payloadLength),
+        ...rtp,
         from,
         atMs: Date.now(),
       });
@@ -57,11 +47,7 @@ export class VideoPeer {
   }
 
   static async open(): Promise<VideoPeer> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve());
-    });
+    const socket = await bindLoopbackUdp();
     socket.setRecvBufferSize(4 * 1024 * 1024);
     return new VideoPeer(socket);
   }
@@ -89,6 +75,21 @@ export class VideoPeer {
       // closed
     }
   }
+}
+
+/** What a plain H.264 room system at `caller` negotiates: sendrecv, RTCP muxed, no SRTP, no latching, PLI and TMMBR, no cap. */
+export function h264CallerSession(caller: VideoPeer, payloadType: number, over: Partial<CallVideoSession> = {}): CallVideoSession {
+  return {
+    codec: { name: 'H264', payloadType, clockRate: 90000, fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
+    remote: { ip: '127.0.0.1', rtpPort: caller.port, rtcpPort: caller.port },
+    rtcpMux: true,
+    srtp: null,
+    direction: 'sendrecv',
+    symmetric: false,
+    feedback: { pli: true, fir: false, nack: false, remb: false, tmmbr: true },
+    capBps: 0,
+    ...over,
+  };
 }
 
 export function sleep(ms: number): Promise<void> {
