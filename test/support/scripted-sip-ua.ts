@@ -31,7 +31,25 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
     return s;
   };
-  const [sip, audio, video] = await Promise.all([bind(), bind(), bind()]);
+  // SIP listens on UDP and TCP on one port. The OS picks a free UDP port; its TCP twin can be taken
+  // (another test's listener, an outbound connection's ephemeral port), so try another, bounded.
+  const bindSip = async (): Promise<{ sip: dgram.Socket; tcp: net.Server }> => {
+    for (let attempt = 1; ; attempt++) {
+      const udp = await bind();
+      const server = net.createServer((conn) => onTcpConnection(conn));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(udp.address().port, '127.0.0.1', () => resolve());
+        });
+        return { sip: udp, tcp: server };
+      } catch (err) {
+        udp.close();
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+      }
+    }
+  };
+  const [{ sip, tcp }, audio, video] = await Promise.all([bindSip(), bind(), bind()]);
   const videoReceived = new Map<number, number>();
   video.on('message', (msg) => {
     // RTP only (RTCP's second byte is 200–207 with the marker bit read as set).
@@ -75,7 +93,7 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
   };
   sip.on('message', (msg) => onSip(msg.toString('utf8'), send));
   // Requests over ~1300 bytes (an offer with video) come over TCP to the same port (RFC 3261 §18.1.1).
-  const tcp = net.createServer((conn) => {
+  const onTcpConnection = (conn: net.Socket): void => {
     let buf = '';
     conn.on('error', () => undefined);
     conn.on('data', (chunk) => {
@@ -87,11 +105,7 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
         buf = buf.slice(end + 4 + length);
       }
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(sip.address().port, '127.0.0.1', () => resolve());
-  });
+  };
   const invite = async (cseq: number, toTag: string | null, v: { payloadType: number } | null) => {
     const got = new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no final response to INVITE ${cseq}`)), 20_000);
