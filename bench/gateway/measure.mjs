@@ -1,6 +1,6 @@
 // One load step's measurement window: server CPU (its process tree, from /proc), the load client's
 // CPU and the signalling probe, over the same seconds.
-import { commOf, cpuPct, procStat, processTree, threadTicks, treeRssKb, treeTicks } from '../media/proc-stats.mjs';
+import { commOf, cpuPct, procStat, processTree, stealTicks, threadTicks, treeRssKb, treeTicks } from '../media/proc-stats.mjs';
 import { startProbe } from './signalling-probe.mjs';
 
 /**
@@ -18,6 +18,7 @@ export async function measureWindow({ serverPid, clientPids, probes, warmupS, se
   const byProcess0 = new Map(serverPids.map((p) => [p, procStat(p)?.ticks ?? 0]));
   const threads0 = threadTicks(serverPid);
   const client0 = clientTicks();
+  const steal0 = stealTicks();
   const probing = Object.entries(probes).map(([name, probe]) => [name, startProbe(probe)]);
   await sleep(seconds * 1000);
   const signalling = {};
@@ -46,6 +47,9 @@ export async function measureWindow({ serverPid, clientPids, probes, warmupS, se
     serverRssMb: treeRssKb(serverPids) / 1024,
     clientCpuPcts: clientTicks().map((t, i) => cpuPct(client0[i], Math.max(t, client0[i]), elapsed)),
     signalling,
+    // Hypervisor steal over the window, % of one CPU (summed over the vCPUs): a tick that wakes
+    // late while the media thread was idle usually coincides with it.
+    stealPct: steal0 === null ? null : cpuPct(steal0, stealTicks() ?? steal0, elapsed),
   };
   window.clientCpuPct = window.clientCpuPcts.reduce((a, b) => a + b, 0);
   return window;

@@ -97,7 +97,7 @@ async function startConvene(rtpLoadBin) {
       const dir = path.join(workDir, `convene-${legs}`);
       fs.mkdirSync(dir, { recursive: true });
       const r = await runConveneStep({ node, sipPort, localSipPort: await freeUdpPort(), rtpLoadBin, mediaClientBin, mediaDir, room: `${DEMO_SERVICE}@${DOMAIN}`, legs, seconds, warmupS, dir, track, log });
-      log(`  cpu ${r.serverCpuPct.toFixed(1)}% mixed ${r.mixedLegs} misses ${r.deadlineMisses}${r.busyDeadlineMisses == null ? '' : ` (busy ${r.busyDeadlineMisses}, overruns ${r.tickOverruns}, tick ${r.tickWorkMeanMs?.toFixed(2)} ms)`} loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}; ${browserLine(r.browser)}`);
+      log(`  cpu ${r.serverCpuPct.toFixed(1)}% mixed ${r.mixedLegs} misses ${r.deadlineMisses}${r.busyDeadlineMisses == null ? '' : ` (busy ${r.busyDeadlineMisses}, overruns ${r.tickOverruns}, tick ${r.tickWorkMeanMs?.toFixed(2)} ms)`} loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}; ${browserLine(r.browser)}${r.stealPct == null ? '' : `; hypervisor steal ${r.stealPct.toFixed(1)}%`}`);
       return r;
     },
     stop: () => stopProcess(node.proc),
@@ -118,7 +118,7 @@ async function startJanus(rtpLoadBin) {
       const dir = path.join(workDir, `janus-${legs}`);
       fs.mkdirSync(dir, { recursive: true });
       const r = await runJanusStep({ janus, rtpLoadBin, mediaClientBin, mediaDir, legs, seconds, warmupS, dir, track, log });
-      log(`  cpu ${r.serverCpuPct.toFixed(1)}% loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}; ${browserLine(r.browser)}`);
+      log(`  cpu ${r.serverCpuPct.toFixed(1)}% loss ${r.lossPct?.toFixed(2)}% hearing ${r.legsHearingAudio}/${legs}; ${browserLine(r.browser)}${r.stealPct == null ? '' : `; hypervisor steal ${r.stealPct.toFixed(1)}%`}`);
       return r;
     },
     stop: () => stopProcess(janus.proc),

@@ -112,3 +112,17 @@ export function udpDefaultReceiveBufferBytes() {
     return null;
   }
 }
+
+/**
+ * Time the hypervisor ran something else while this VM's vCPUs wanted to run (`steal` in the
+ * `cpu` line of /proc/stat), in ticks summed over all CPUs, or null off Linux. A thread can wake
+ * late on an otherwise idle guest because of it, and nothing inside the guest can prevent that.
+ */
+export function stealTicks() {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    return Number(cpu[8]);
+  } catch {
+    return null;
+  }
+}
