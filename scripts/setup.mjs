@@ -36,7 +36,9 @@ const APT_PACKAGES = {
     // baresip-ffmpeg: baresip's avcodec module (H.264), so baresip can act as a video room system in the SIP video tests.
     'baresip-ffmpeg',
     // janus: the benches' side-by-side anchor (VideoRoom, AudioBridge); bench/gateway's Janus test runs it.
-    'janus'],
+    'janus',
+    // kamailio: bench/sip's side-by-side anchor (calls/s, CPU per call, memory per dialog).
+    'kamailio'],
   // The IVR prompts are generated at setup (step 5): espeak-ng speaks them, sox trims, levels and resamples.
   prompts: ['espeak-ng', 'sox'],
 };
@@ -92,10 +94,10 @@ function ensureAptPackages() {
   run(bin, [...pre, 'update', '-qq'], { env });
   run(bin, [...pre, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
   // Convene runs its own turnserver (turn.embedded) from a config it writes, and the benches start
-  // Janus from generated configs; Debian enables both services on install, which would hold ports
-  // (3478; Janus's 8088/8188 and RTP). Only for what this run installed, so an operator's own
+  // Janus and Kamailio from their own configs; Debian enables these services on install, which would
+  // hold ports (3478; Janus's 8088/8188 and RTP; Kamailio's 5060, Convene's SIP port). Only for what this run installed, so an operator's own
   // services are left alone.
-  for (const service of ['coturn', 'janus']) {
+  for (const service of ['coturn', 'janus', 'kamailio']) {
     if (!missing.includes(service) || !fs.existsSync('/run/systemd/system')) continue;
     const [cmd, ...args] = [...sudo, 'systemctl', 'disable', '--now', service];
     const r = capture(cmd, args);
