@@ -106,7 +106,11 @@ const SCENARIOS = {
   },
 };
 const HOLD_S = quick ? 6 : 20;
-/** What the top-level README recommends for net.core.rmem_default on a media node. */
+/**
+ * What the top-level README recommends for net.core.rmem_default on a media node: the value of
+ * sfu/src/udp-buffers.ts's RECOMMENDED_UDP_RECEIVE_BUFFER_BYTES (this script runs under plain node
+ * and cannot import TypeScript; the node itself warns from there).
+ */
 const RECOMMENDED_UDP_RECEIVE_BUFFER = 4 * 1048576;
 const JOIN_SPREAD_MS = quick ? 1500 : 5000;
 

@@ -25,6 +25,24 @@ export interface ScriptedUa {
   close(): void;
 }
 
+/**
+ * How a scripted UA over UDP writes its requests in one dialog: its own Call-ID, From tag and
+ * Contact, to `user` at the node's SIP port; a body is SDP unless another content type is given.
+ */
+export function scriptedDialogRequests(opts: { user: string; port: number; name: string; displayName: string; sipPort: number }): {
+  me: string;
+  request(method: string, cseq: number, toTag: string | null, body?: string, contentType?: string): string;
+} {
+  const callId = randomBytes(8).toString('hex');
+  const tag = randomBytes(4).toString('hex');
+  const me = `sip:${opts.name}@127.0.0.1:${opts.sipPort}`;
+  const request = (method: string, cseq: number, toTag: string | null, body = '', contentType = 'application/sdp') =>
+    [`${method} sip:${opts.user}@127.0.0.1:${opts.port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${opts.sipPort};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      'Max-Forwards: 70', `From: "${opts.displayName}" <${me}>;tag=${tag}`, `To: <sip:${opts.user}@127.0.0.1>${toTag ? `;tag=${toTag}` : ''}`,
+      `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: <${me}>`, ...(body ? [`Content-Type: ${contentType}`] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+  return { me, request };
+}
+
 export async function startScriptedUa(opts: { user: string; port: number; name: string; video: { payloadType: number } | null }): Promise<ScriptedUa> {
   const bind = async () => {
     const s = dgram.createSocket('udp4');
@@ -57,19 +75,13 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
     const pt = msg[1]! & 0x7f;
     videoReceived.set(pt, (videoReceived.get(pt) ?? 0) + 1);
   });
-  const callId = randomBytes(8).toString('hex');
-  const tag = randomBytes(4).toString('hex');
-  const me = `sip:${opts.name}@127.0.0.1:${sip.address().port}`;
+  const { me, request } = scriptedDialogRequests({ user: opts.user, port: opts.port, name: opts.name, displayName: opts.name, sipPort: sip.address().port });
   const makeOffer = (version: number, v: { payloadType: number } | null) =>
     ['v=0', `o=- 1 ${version} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
       `m=audio ${audio.address().port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv',
       ...(v ? [`m=video ${video.address().port} RTP/AVP ${v.payloadType}`, `a=rtpmap:${v.payloadType} H264/90000`,
         `a=fmtp:${v.payloadType} profile-level-id=42e01f;packetization-mode=1`, `a=rtcp-fb:${v.payloadType} nack pli`, 'a=rtcp-mux', 'a=sendrecv'] : []),
       ''].join('\r\n');
-  const request = (method: string, cseq: number, toTag: string | null, body = '') =>
-    [`${method} sip:${opts.user}@127.0.0.1:${opts.port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${sip.address().port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
-      'Max-Forwards: 70', `From: "${opts.name}" <${me}>;tag=${tag}`, `To: <sip:${opts.user}@127.0.0.1>${toTag ? `;tag=${toTag}` : ''}`,
-      `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: <${me}>`, ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
   const send = (text: string) => sip.send(text, opts.port, '127.0.0.1');
   const finals = new Map<number, (text: string) => void>();
   const requests: string[] = [];

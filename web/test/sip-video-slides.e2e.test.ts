@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sdpTransform from 'sdp-transform';
@@ -7,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encoderArgs, startFfmpeg } from '../../sip-gateway/src/media/video/testing/ffmpeg-rtp.js';
 import { joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { eventually } from '../../test/support/convene-process.js';
+import { scriptedDialogRequests } from '../../test/support/scripted-sip-ua.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
@@ -55,9 +55,7 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
   hangup(): Promise<void>;
 }> {
   const [sip, audio, main, slides] = await Promise.all([udp(), udp(), udp(), udp()]);
-  const callId = randomBytes(8).toString('hex');
-  const tag = randomBytes(4).toString('hex');
-  const me = `sip:content-room@127.0.0.1:${sip.address().port}`;
+  const { request } = scriptedDialogRequests({ user: target.user, port: target.port, name: 'content-room', displayName: 'Content Room', sipPort: sip.address().port });
   const makeOffer = (version: number, direction: string) => {
     // No a=rtcp-fb: like older room systems, it takes keyframe requests by SIP INFO only (RFC 5168).
     const h264 = ['a=rtpmap:96 H264/90000', 'a=fmtp:96 profile-level-id=42e01f;packetization-mode=1', 'a=rtcp-mux', `a=${direction}`];
@@ -67,10 +65,6 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
       `m=video ${slides.address().port} RTP/AVP 96`, ...h264, 'a=content:slides', ''].join('\r\n');
   };
   const offer = makeOffer(1, 'sendrecv');
-  const request = (method: string, cseq: number, toTag: string | null, body = '') =>
-    [`${method} sip:${target.user}@127.0.0.1:${target.port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${sip.address().port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
-      'Max-Forwards: 70', `From: "Content Room" <${me}>;tag=${tag}`, `To: <sip:${target.user}@127.0.0.1>${toTag ? `;tag=${toTag}` : ''}`,
-      `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: <${me}>`, ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
   const send = (text: string) => sip.send(text, target.port, '127.0.0.1');
   const finals = new Map<number, (text: string) => void>();
   const infos: string[] = [];
@@ -127,7 +121,7 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
         };
         sip.on('message', onMessage);
       });
-      send(request('INFO', cseq, toTag, body).replace('Content-Type: application/sdp', `Content-Type: ${contentType}`));
+      send(request('INFO', cseq, toTag, body, contentType));
       return got;
     },
     async reinvite(direction: string) {

@@ -87,6 +87,8 @@ export class WorkerHost {
   /**
    * The 20 ms clock runs only while a call, room or video leg needs it: an idle gateway does not
    * wake 50 times a second (≈ 1 % of a core on the media bench's town hall, where no call was up).
+   * Calls, rooms and video legs come and go only through commands, so checking after each command
+   * is enough (nothing on the tick path).
    */
   private syncClock(): void {
     if (this.opts.autoTick === false || this.closed) return;
@@ -271,8 +273,6 @@ export class WorkerHost {
         if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'video leg tick failed', { callId: leg.callId, error: String(err), failures: this.tickFailures });
       }
     }
-    // Whatever went away without a command (a room closing itself) stops the clock here.
-    this.syncClock();
   }
 
   counters(): WorkerCounters {
