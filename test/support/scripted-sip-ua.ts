@@ -43,6 +43,23 @@ export function scriptedDialogRequests(opts: { user: string; port: number; name:
   return { me, request };
 }
 
+/**
+ * G.711 (PCMU) silence every 20 ms from `socket` to our answer's audio port on loopback, so the
+ * gateway does not end the call for lack of media. Stop it with clearInterval.
+ */
+export function sendG711Silence(socket: dgram.Socket, port: number): NodeJS.Timeout {
+  let seq = 0;
+  const pcmu = Buffer.alloc(172, 0xff);
+  pcmu[0] = 0x80;
+  pcmu[1] = 0; // PCMU, no marker
+  return setInterval(() => {
+    pcmu.writeUInt16BE(seq++ & 0xffff, 2);
+    pcmu.writeUInt32BE((seq * 160) >>> 0, 4);
+    pcmu.writeUInt32BE(0x1234abcd, 8);
+    socket.send(pcmu, port, '127.0.0.1', () => undefined);
+  }, 20);
+}
+
 export async function startScriptedUa(opts: { user: string; port: number; name: string; video: { payloadType: number } | null }): Promise<ScriptedUa> {
   const bind = async () => {
     const s = dgram.createSocket('udp4');
@@ -136,16 +153,7 @@ export async function startScriptedUa(opts: { user: string; port: number; name: 
   const body = (text: string) => sdpTransform.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
   const answer = body(first);
   const ourAudio = answer.media[0]!.port;
-  let seq = 0;
-  const pcmu = Buffer.alloc(172, 0xff);
-  pcmu[0] = 0x80;
-  pcmu[1] = 0;
-  const audioTimer = setInterval(() => {
-    pcmu.writeUInt16BE(seq++ & 0xffff, 2);
-    pcmu.writeUInt32BE((seq * 160) >>> 0, 4);
-    pcmu.writeUInt32BE(0x1234abcd, 8);
-    audio.send(pcmu, ourAudio, '127.0.0.1', () => undefined);
-  }, 20);
+  const audioTimer = sendG711Silence(audio, ourAudio);
   let cseq = 1;
   const close = () => {
     clearInterval(audioTimer);

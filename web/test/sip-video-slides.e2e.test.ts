@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encoderArgs, startFfmpeg } from '../../sip-gateway/src/media/video/testing/ffmpeg-rtp.js';
 import { joinWithForm, launchChromium } from '../../test/support/browser.js';
 import { eventually } from '../../test/support/convene-process.js';
-import { scriptedDialogRequests } from '../../test/support/scripted-sip-ua.js';
+import { scriptedDialogRequests, sendG711Silence } from '../../test/support/scripted-sip-ua.js';
 import { createCompany, createRoom, startServiceFixture, type ServiceFixture } from '../../test/support/service-fixture.js';
 import { buildWebApp } from '../build.mjs';
 
@@ -92,16 +92,7 @@ async function callWithSlides(target: { user: string; port: number }): Promise<{
   const answer = sdpTransform.parse(answerText.slice(answerText.indexOf('\r\n\r\n') + 4));
   // G.711 silence from the audio socket (symmetric RTP), so the call is not ended for lack of media.
   const ourAudio = answer.media[0]!.port;
-  let seq = 0;
-  const pcmu = Buffer.alloc(172, 0xff);
-  pcmu[0] = 0x80;
-  pcmu[1] = 0; // PCMU, no marker
-  const audioTimer = setInterval(() => {
-    pcmu.writeUInt16BE(seq++ & 0xffff, 2);
-    pcmu.writeUInt32BE((seq * 160) >>> 0, 4);
-    pcmu.writeUInt32BE(0x1234abcd, 8);
-    audio.send(pcmu, ourAudio, "127.0.0.1", () => undefined);
-  }, 20);
+  const audioTimer = sendG711Silence(audio, ourAudio);
   timers.push(audioTimer);
   let cseq = 1;
   return {
