@@ -18,7 +18,7 @@ COPY scripts ./scripts
 ENV CONVENE_CACHE_DIR=/opt/convene/.cache
 RUN node scripts/setup.mjs
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN node scripts/native-addon.mjs && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends redis-server libssl3 libuv1 libsrtp2-1 \

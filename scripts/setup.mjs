@@ -6,7 +6,8 @@
 //   3. meson >= 1.1 in a private venv (bookworm ships 1.0.1, too old for the worker);
 //   4. the mediasoup worker, built against Debian's libraries, cached by version + recipe;
 //   5. the SIP gateway's IVR prompts, spoken by espeak-ng from their text catalogue, cached by
-//      catalogue + tool versions (scripts/prompts.mjs).
+//      catalogue + tool versions (scripts/prompts.mjs);
+//   6. the SIP gateway's native UDP addon (scripts/native-addon.mjs: one C file, the system's cc).
 // Flags: --no-apt (or CONVENE_SETUP_SKIP_APT=1) skips step 1 on a machine you manage yourself;
 // --no-npm skips step 2 (node_modules is yours to keep in step).
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureUdpIoAddon } from './native-addon.mjs';
 import { PromptSetupError, ensurePrompts } from './prompts.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -260,6 +262,7 @@ try {
     ensureWorker(ensureMeson());
   }
   ensurePromptSet();
+  ensureUdpIoAddon({ root, log });
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (err) {
   if (err instanceof SetupError || err instanceof PromptSetupError) {

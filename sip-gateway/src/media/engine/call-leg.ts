@@ -5,6 +5,7 @@
  * room — the SFU-facing socket that carries the caller's audio to the meeting as Opus.
  */
 import type dgram from 'node:dgram';
+import type { UdpSocketLike } from '../udp-io/index.js';
 import { randomBytes } from 'node:crypto';
 import { InbandDtmfDetector, Rfc4733Receiver, type DtmfKeyEvent } from '../dtmf/index.js';
 import { buildReceiverReport, buildSenderReport, parseRtcp, parseRtp, ReceptionStats, writeRtpPacket, type ReportBlock, type RtpHeaderFields } from '../rtp/index.js';
@@ -12,7 +13,7 @@ import type { RoomFeedFrame } from '../mixer/types.js';
 import { connectTo, clearRtcp, clearRtp, listenToCaller, relatchNeeded, sameAddress, sdpDestinations, type LegCounters } from './caller-sockets.js';
 import type { MediaEngineConfig } from './config.js';
 import { assertCodecSupported, FrameDecoder, FrameEncoder, timestampStepOf } from './frame-codec.js';
-import { MediaEngineError, type PortAllocator } from './port-allocator.js';
+import { MediaEngineError, type PortAllocator, type UdpBinder } from './port-allocator.js';
 import type { PromptLibrary } from './prompts.js';
 import type { CallEventMessage } from './protocol.js';
 import { PeerSender } from './peer-sender.js';
@@ -23,6 +24,8 @@ import type { CallAudioSession, CallMediaStats, PromptId, RoomSendTarget } from 
 export interface LegContext {
   readonly config: MediaEngineConfig;
   readonly allocator: PortAllocator;
+  /** Opens the call's own sockets (caller pair, SFU-facing): native (udp-io) when loaded, else dgram. */
+  readonly bind: UdpBinder<UdpSocketLike>;
   readonly prompts: PromptLibrary;
   readonly counters: LegCounters;
   emit(callId: string, event: CallEventMessage): void;
@@ -97,7 +100,7 @@ export class CallLeg {
   private promptFrame = new Int16Array(0);
   private pendingLegPayload: Uint8Array | null = null;
 
-  private sfuSocket: dgram.Socket | null = null;
+  private sfuSocket: UdpSocketLike | null = null;
   private sfuTarget: RoomSendTarget | null = null;
   private sfuSequence = randomBytes(2).readUInt16BE(0);
   private sfuTimestamp = randomBytes(4).readUInt32BE(0);
@@ -112,16 +115,16 @@ export class CallLeg {
 
   constructor(
     readonly callId: string,
-    private readonly rtpSocket: dgram.Socket,
-    private readonly rtcpSocket: dgram.Socket,
+    private readonly rtpSocket: UdpSocketLike,
+    private readonly rtcpSocket: UdpSocketLike,
     private readonly ctx: LegContext,
     private readonly now: () => number,
   ) {
     this.rtpSender = new PeerSender(rtpSocket);
     listenToCaller(rtpSocket, rtcpSocket, ctx.counters, {
       receiving: () => (this.closed ? null : this.session),
-      rtp: (msg, rinfo) => this.onRtp(msg, rinfo),
-      rtcp: (msg, rinfo) => this.onRtcp(msg, rinfo),
+      rtp: (msg, rinfo, arrivalMs) => this.onRtp(msg, rinfo, arrivalMs),
+      rtcp: (msg, rinfo, arrivalMs) => this.onRtcp(msg, rinfo, arrivalMs),
     });
   }
 
@@ -195,7 +198,7 @@ export class CallLeg {
   /** Joins a room: opens the SFU-facing socket; the worker registers the mixer source and leg. */
   async attachRoom(room: LegRoom, target: RoomSendTarget, participantId: string): Promise<void> {
     if (!this.sfuSocket) {
-      const socket = await this.ctx.allocator.allocateSingle();
+      const socket = await this.ctx.allocator.allocateSingle(this.ctx.bind);
       if (this.closed) return void this.ctx.allocator.release(socket);
       socket.on('error', () => undefined);
       socket.on('message', () => undefined); // the SFU's RTCP: nothing we need from it
@@ -344,7 +347,7 @@ export class CallLeg {
     this.ctx.counters.droppedPackets++;
   }
 
-  private onRtp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
+  private onRtp(msg: Uint8Array, rinfo: dgram.RemoteInfo, arrivalMs: number | undefined): void {
     const session = this.session!;
     // Cheap checks on the clear header first: version and an expected payload type.
     if (msg.length < 12 || msg[0]! >> 6 !== 2) return this.drop();
@@ -358,7 +361,7 @@ export class CallLeg {
     if (!packet) return;
     const rtp = parseRtp(packet);
     if (!rtp) return this.drop();
-    const nowMs = this.now();
+    const nowMs = arrivalMs ?? this.now();
 
     if (session.symmetric && !this.latched) {
       this.latched = true;
@@ -392,13 +395,13 @@ export class CallLeg {
     }
   }
 
-  private onRtcp(msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
+  private onRtcp(msg: Uint8Array, rinfo: dgram.RemoteInfo, arrivalMs: number | undefined): void {
     const session = this.session!;
     const packet = clearRtcp(this.srtp, msg, this.ctx.counters);
     if (!packet) return;
     const reports = parseRtcp(packet);
     if (!reports) return this.drop();
-    const nowMs = this.now();
+    const nowMs = arrivalMs ?? this.now();
     this.lastPacketMs = nowMs;
     if (session.symmetric && !this.rtcpLatched) {
       this.rtcpLatched = true;

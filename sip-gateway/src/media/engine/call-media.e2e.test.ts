@@ -55,7 +55,7 @@ function soxDigit(row: number, col: number, seconds: number): Int16Array {
 }
 
 let engine: WorkerMediaEngine;
-const registry = new Registry();
+let registry = new Registry();
 const open: Array<{ close(): unknown }> = [];
 
 async function newCall(meetingId = 'm-calls'): Promise<{ call: CallMedia; peer: CallerPeer; dtmf: DtmfKeyEvent[] }> {
@@ -67,16 +67,24 @@ async function newCall(meetingId = 'm-calls'): Promise<{ call: CallMedia; peer: 
   return { call, peer, dtmf };
 }
 
-beforeAll(async () => {
-  engine = await createMediaEngine({ workers: 2, rtpMinPort: 31000, rtpMaxPort: 31999, inactivityTimeoutMs: 400 }, { logger, registry, prompts });
-});
+// Every call test runs twice: on the native sockets (udp_io addon, drained once per tick: the
+// default) and on Node's dgram (the fallback without the addon).
+describe.each(['native', 'dgram'] as const)('a call through the media engine (udpIo %s)', (udpIo) => {
+  beforeAll(async () => {
+    engine = await createMediaEngine({ workers: 2, rtpMinPort: 31000, rtpMaxPort: 31999, inactivityTimeoutMs: 400, udpIo }, { logger, registry: (registry = new Registry()), prompts });
+  });
 
-afterAll(async () => {
-  for (const o of open) await o.close();
-  await engine?.close();
-});
+  afterAll(async () => {
+    for (const o of open.splice(0)) await o.close();
+    await engine?.close();
+  });
 
-describe('a call through the media engine', () => {
+  it('carries the calls on the sockets it was configured with', async () => {
+    await newCall();
+    const workers = await engine.workerDiagnostics();
+    expect(workers.map((w) => w.counters.udpIo)).toEqual(workers.map(() => udpIo));
+  });
+
   it('allocates RTP on an even port and RTCP on the next, inside the configured range', async () => {
     const { call } = await newCall();
     expect(call.local.ip).toBe('127.0.0.1');

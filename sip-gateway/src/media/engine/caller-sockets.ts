@@ -6,6 +6,7 @@
  */
 import type dgram from 'node:dgram';
 import { isRtcp } from '../rtp/index.js';
+import type { UdpSocketLike } from '../udp-io/index.js';
 import type { SrtpFailureKind, SrtpSession } from './srtp-session.js';
 
 /** Worker-wide packet counters both kinds of leg add to. */
@@ -31,26 +32,27 @@ export interface CallerAddressing {
 export interface CallerPacketReceiver {
   /** The session while the leg takes packets (configured, not closed); null drops everything. */
   receiving(): { readonly rtcpMux: boolean } | null;
-  rtp(msg: Buffer, rinfo: dgram.RemoteInfo): void;
-  rtcp(msg: Buffer, rinfo: dgram.RemoteInfo): void;
+  /** `arrivalMs`: the kernel's receive time when the socket knows it (native sockets), else absent. */
+  rtp(msg: Buffer, rinfo: dgram.RemoteInfo, arrivalMs?: number): void;
+  rtcp(msg: Buffer, rinfo: dgram.RemoteInfo, arrivalMs?: number): void;
 }
 
 /** Wires the caller-facing pair to `leg`; bad input never escapes a handler (inline try: no closure per packet). */
-export function listenToCaller(rtpSocket: dgram.Socket, rtcpSocket: dgram.Socket, counters: LegCounters, leg: CallerPacketReceiver): void {
-  rtpSocket.on('message', (msg, rinfo) => {
+export function listenToCaller(rtpSocket: UdpSocketLike, rtcpSocket: UdpSocketLike, counters: LegCounters, leg: CallerPacketReceiver): void {
+  rtpSocket.on('message', (msg, rinfo, arrivalMs) => {
     try {
       const session = leg.receiving();
       if (!session) counters.droppedPackets++;
-      else if (session.rtcpMux && isRtcp(msg)) leg.rtcp(msg, rinfo);
-      else leg.rtp(msg, rinfo);
+      else if (session.rtcpMux && isRtcp(msg)) leg.rtcp(msg, rinfo, arrivalMs);
+      else leg.rtp(msg, rinfo, arrivalMs);
     } catch {
       counters.droppedPackets++;
     }
   });
-  rtcpSocket.on('message', (msg, rinfo) => {
+  rtcpSocket.on('message', (msg, rinfo, arrivalMs) => {
     try {
       if (!leg.receiving() || !isRtcp(msg)) counters.droppedPackets++;
-      else leg.rtcp(msg, rinfo);
+      else leg.rtcp(msg, rinfo, arrivalMs);
     } catch {
       counters.droppedPackets++;
     }
@@ -100,7 +102,7 @@ export function sdpDestinations(session: CallerAddressing): { rtp: Address | nul
 }
 
 /** Connects an SFU-facing socket to `target` (a connected socket sends without a per-packet address lookup), unless it already is. */
-export async function connectTo(socket: dgram.Socket, target: Address): Promise<void> {
+export async function connectTo(socket: UdpSocketLike, target: Address): Promise<void> {
   let connected: { address: string; port: number } | null = null;
   try {
     connected = socket.remoteAddress();

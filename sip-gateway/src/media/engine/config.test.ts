@@ -16,6 +16,7 @@ describe('mediaEngineConfigSchema', () => {
       jitterMaxMs: 120,
       rtcpIntervalMs: 5000,
       threadNice: -10,
+      udpIo: 'auto',
     });
   });
 

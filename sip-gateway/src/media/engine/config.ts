@@ -32,6 +32,13 @@ export const mediaEngineConfigSchema = z
      * it the threads run at the process's priority and the log says so.
      */
     threadNice: z.number().int().min(-20).max(19).default(-10),
+    /**
+     * How calls' audio sockets are read and written. `native`: the udp_io addon (Linux; built by
+     * setup) — every socket drained once per 20 ms tick, synchronous sends; `dgram`: Node's dgram,
+     * a wake-up and a callback per datagram; `auto`: native when the addon loads, else dgram with a
+     * warning. Video legs and the SFU taps always use dgram (their packets are forwarded as they come).
+     */
+    udpIo: z.enum(['auto', 'native', 'dgram']).default('auto'),
   })
   .refine((c) => (c.rtpMinPort === 0 && c.rtpMaxPort === 0) || (c.rtpMinPort >= 1024 && c.rtpMaxPort >= c.rtpMinPort + 1), {
     message: 'rtpMinPort..rtpMaxPort must be 0/0 (OS-assigned) or a range of at least two ports from 1024 up',

@@ -5,9 +5,9 @@
  * exactly symmetric RTP's rule after latching. Connecting is asynchronous in Node (one turn of the
  * event loop for an IP literal) and dgram refuses address-less sends meanwhile, so a packet in
  * that window is dropped — in practice none: latching happens on receive, the next send is a tick
- * (20 ms) later.
+ * (20 ms) later. A native (udp-io) socket connects synchronously: its callback runs at once.
  */
-import type dgram from 'node:dgram';
+import type { UdpSocketLike } from '../udp-io/index.js';
 
 export interface PeerAddress {
   readonly ip: string;
@@ -24,7 +24,7 @@ export class PeerSender {
   private wanted: PeerAddress | null = null;
   private closed = false;
 
-  constructor(private readonly socket: dgram.Socket) {}
+  constructor(private readonly socket: UdpSocketLike) {}
 
   /** The peer the socket is connected to, once connected. */
   get connectedPeer(): PeerAddress | null {

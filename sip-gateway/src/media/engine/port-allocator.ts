@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { CodedError } from '../../../../common/src/index.js';
+import type { UdpSocketLike } from '../udp-io/index.js';
 
 export type EngineErrorCode =
   | 'ports_exhausted'
@@ -44,7 +45,10 @@ export function setReceiveBuffer(socket: dgram.Socket, bytes: number): void {
   }
 }
 
-export function closeQuietly(socket: dgram.Socket | null | undefined): void {
+/** Opens a socket bound to ip:port; rejects (EADDRINUSE and the like) when it cannot. */
+export type UdpBinder<S extends UdpSocketLike> = (ip: string, port: number) => Promise<S>;
+
+export function closeQuietly(socket: UdpSocketLike | null | undefined): void {
   if (!socket) return;
   try {
     socket.close();
@@ -80,11 +84,14 @@ export class PortAllocator {
     return { lo: lo + (lo % 2), hi };
   }
 
-  async allocatePair(): Promise<{ rtp: dgram.Socket; rtcp: dgram.Socket }> {
+  /** An RTP/RTCP pair, opened by `bind` (dgram unless told otherwise). */
+  async allocatePair(): Promise<{ rtp: dgram.Socket; rtcp: dgram.Socket }>;
+  async allocatePair<S extends UdpSocketLike>(bind: UdpBinder<S>): Promise<{ rtp: S; rtcp: S }>;
+  async allocatePair(bind: UdpBinder<UdpSocketLike> = bindUdp): Promise<{ rtp: UdpSocketLike; rtcp: UdpSocketLike }> {
     if (this.lo === 0) {
-      const rtp = await bindUdp(this.ip, 0);
+      const rtp = await bind(this.ip, 0);
       try {
-        return { rtp, rtcp: await bindUdp(this.ip, 0) };
+        return { rtp, rtcp: await bind(this.ip, 0) };
       } catch (err) {
         closeQuietly(rtp);
         throw err;
@@ -96,9 +103,9 @@ export class PortAllocator {
       if (p + 1 > this.hi) p = this.lo + (this.lo % 2);
       this.cursor = p + 2;
       if (this.inUse.has(p) || this.inUse.has(p + 1)) continue;
-      const rtp = await bindUdp(this.ip, p).catch(() => null);
+      const rtp = await bind(this.ip, p).catch(() => null);
       if (!rtp) continue;
-      const rtcp = await bindUdp(this.ip, p + 1).catch(() => null);
+      const rtcp = await bind(this.ip, p + 1).catch(() => null);
       if (!rtcp) {
         closeQuietly(rtp);
         continue;
@@ -109,15 +116,17 @@ export class PortAllocator {
     throw new MediaEngineError('ports_exhausted', `no free RTP/RTCP port pair in ${this.lo}-${this.hi}`);
   }
 
-  async allocateSingle(): Promise<dgram.Socket> {
-    if (this.lo === 0) return bindUdp(this.ip, 0);
+  async allocateSingle(): Promise<dgram.Socket>;
+  async allocateSingle<S extends UdpSocketLike>(bind: UdpBinder<S>): Promise<S>;
+  async allocateSingle(bind: UdpBinder<UdpSocketLike> = bindUdp): Promise<UdpSocketLike> {
+    if (this.lo === 0) return bind(this.ip, 0);
     const span = this.hi - this.lo + 1;
     for (let tries = 0; tries < span; tries++) {
       let p = this.cursor;
       if (p > this.hi) p = this.lo;
       this.cursor = p + 1;
       if (this.inUse.has(p)) continue;
-      const socket = await bindUdp(this.ip, p).catch(() => null);
+      const socket = await bind(this.ip, p).catch(() => null);
       if (!socket) continue;
       this.inUse.add(p);
       return socket;
@@ -126,7 +135,7 @@ export class PortAllocator {
   }
 
   /** Closes the socket and gives its port back. */
-  release(socket: dgram.Socket | null | undefined): void {
+  release(socket: UdpSocketLike | null | undefined): void {
     if (!socket) return;
     try {
       this.inUse.delete(socket.address().port);

@@ -144,6 +144,10 @@ export interface WorkerCounters {
   dtmfTotal: { rfc4733: number; inband: number };
   srtpFailuresTotal: Record<string, number>;
   droppedPacketsTotal: number;
+  /** What carries the calls' audio sockets on this worker (config `udpIo` resolved). */
+  udpIo: 'native' | 'dgram';
+  /** Datagrams the kernel refused to send on native sockets (full buffer, ICMP-refused peer). */
+  udpSendErrorsTotal: number;
   /** Video legs (caller-facing video m-lines) and meetings with a video fan-out on this worker. */
   videoLegs: number;
   videoRooms: number;

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CallLeg, type LegContext, type LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
-import { MediaEngineError, PortAllocator } from './port-allocator.js';
+import { bindUdp, MediaEngineError, PortAllocator, type UdpBinder } from './port-allocator.js';
+import { loadUdpIoAddon, UdpIo, type UdpSocketLike } from '../udp-io/index.js';
 import { PromptLibrary } from './prompts.js';
 import type { CallEventMessage, Command, PromptPcmEntry, ReplyValues, WorkerCounters } from './protocol.js';
 import { RoomHost, type RoomCounters, type RoomMixerFactory } from './room-host.js';
@@ -40,6 +41,16 @@ function threadCpuMs(): number | null {
   }
 }
 
+/** The calls' socket I/O for config `udpIo`: the addon's UdpIo, or null for dgram. */
+function resolveUdpIo(mode: MediaEngineConfig['udpIo'], log: WorkerHostOptions['log']): UdpIo | null {
+  if (mode === 'dgram') return null;
+  const loaded = loadUdpIoAddon();
+  if ('addon' in loaded) return new UdpIo(loaded.addon);
+  if (mode === 'native') throw new MediaEngineError('worker_failed', `sip.media.udpIo is 'native' but ${loaded.error}`);
+  log?.('warn', "calls' audio uses Node's dgram (a wake-up per datagram): the native udp_io addon is unavailable", { reason: loaded.error });
+  return null;
+}
+
 export class WorkerHost {
   readonly scheduler: TickScheduler;
   private readonly calls = new Map<string, CallLeg>();
@@ -58,6 +69,8 @@ export class WorkerHost {
   private readonly roomVideoCounters: RoomVideoCounters = { droppedPackets: 0, keyframeRequests: 0 };
   private readonly videoContext: VideoLegContext;
   private readonly now = (): number => performance.now();
+  /** Native sockets for the calls' audio (null: dgram), drained at the start of every tick. */
+  private readonly udpIo: UdpIo | null;
   private tickFailures = 0;
   private closed = false;
 
@@ -65,9 +78,13 @@ export class WorkerHost {
     const { config } = opts;
     const slice = PortAllocator.slice(config.rtpMinPort, config.rtpMaxPort, opts.workerIndex, opts.workerCount);
     this.allocator = new PortAllocator(config.rtpListenIp, slice.lo, slice.hi);
+    this.udpIo = resolveUdpIo(config.udpIo, opts.log);
+    const udpIo = this.udpIo;
+    const bind: UdpBinder<UdpSocketLike> = udpIo ? async (ip, port) => udpIo.open(ip, port) : bindUdp;
     this.legContext = {
       config,
       allocator: this.allocator,
+      bind,
       prompts: new PromptLibrary(opts.prompts),
       counters: this.legCounters,
       emit: opts.emit,
@@ -101,7 +118,7 @@ export class WorkerHost {
     switch (c.op) {
       case 'openCall': {
         if (this.calls.has(c.callId)) throw new MediaEngineError('bad_command', `call ${c.callId} is already open`);
-        const { rtp, rtcp } = await this.allocator.allocatePair();
+        const { rtp, rtcp } = await this.allocator.allocatePair(this.legContext.bind);
         const call = new CallLeg(c.callId, rtp, rtcp, this.legContext, this.now);
         this.calls.set(c.callId, call);
         return call.local;
@@ -249,8 +266,15 @@ export class WorkerHost {
     }
   }
 
-  /** One 20 ms tick: every room mixes, then every call sends. */
+  /** One 20 ms tick: what the calls' native sockets received since the last one, then every room mixes, then every call sends. */
   tick(nowMs: number): void {
+    if (this.udpIo) {
+      try {
+        this.udpIo.drain();
+      } catch (err) {
+        if (this.tickFailures++ % 500 === 0) this.opts.log?.('error', 'udp drain failed', { error: String(err), failures: this.tickFailures });
+      }
+    }
     for (const room of this.rooms.values()) {
       try {
         room.tick(nowMs);
@@ -298,7 +322,10 @@ export class WorkerHost {
       jitterLostTotal: lost,
       dtmfTotal: { ...this.legCounters.dtmf },
       srtpFailuresTotal: { ...this.legCounters.srtpFailures },
-      droppedPacketsTotal: this.legCounters.droppedPackets + this.roomCounters.droppedPackets + this.roomVideoCounters.droppedPackets,
+      droppedPacketsTotal:
+        this.legCounters.droppedPackets + this.roomCounters.droppedPackets + this.roomVideoCounters.droppedPackets + (this.udpIo ? this.udpIo.counters.oversized + this.udpIo.counters.handlerErrors : 0),
+      udpIo: this.udpIo ? 'native' : 'dgram',
+      udpSendErrorsTotal: this.udpIo?.counters.sendErrors ?? 0,
       videoLegs: this.videoLegs.size,
       videoRooms: this.roomVideos.size,
       videoIngressPacketsTotal: this.videoCounters.ingressPackets,
