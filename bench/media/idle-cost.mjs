@@ -1,7 +1,7 @@
 // What a Convene node costs with nothing to do: the fixed share of every bench row, which decides
 // the small steps (bench/media's town hall). Starts one node as run.mjs does (one SFU worker,
 // embedded Redis, SIP on UDP), waits, then reads every thread's CPU from /proc over a window:
-//   node bench/media/idle-cost.mjs [--seconds 30] [--warmup 10]
+//   node bench/media/idle-cost.mjs [--seconds 30] [--warmup 25]
 // Prints per process and per thread (by name) % of one core. BENCH_NODE_PROF=<dir> profiles it.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { BENCH_BOOTSTRAP_TOKEN, startConveneNode } from './convene-node.mjs';
 import { CLK_TCK, commOf, processTree, threadTicks } from './proc-stats.mjs';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '25' } } });
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-idle-'));
