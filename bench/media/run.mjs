@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
 import { startJanus, janusAvailable } from './janus-server.mjs';
 import { renderSvg } from './plot.mjs';
-import { procStat, processTree, treeTicks, treeRssKb, CLK_TCK, udpReceiveBufferDrops, udpDefaultReceiveBufferBytes } from './proc-stats.mjs';
+import { procStat, processTree, threadTicks, treeTicks, treeRssKb, CLK_TCK, udpReceiveBufferDrops, udpDefaultReceiveBufferBytes } from './proc-stats.mjs';
 import { adminApi, BENCH_BOOTSTRAP_TOKEN, startConveneNode } from './convene-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -228,9 +228,9 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
   // Measure over the hold, once everyone has had time to join and start sending.
   await Promise.race([sleep(JOIN_SPREAD_MS + 2500), exited]);
   const serverPids = processTree(server.pid);
-  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
+  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
   await Promise.race([sleep(Math.max(1000, (holdS - 3) * 1000)), exited]);
-  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
+  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
   await exited;
   clearTimeout(killer);
   const seconds = (s1.at - s0.at) / 1000;
@@ -238,6 +238,12 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
   const clientCpu = ((s1.client - s0.client) / CLK_TCK / seconds) * 100;
   // The server's main process alone (Convene and the floor: Node; Janus: everything).
   const mainCpu = ((s1.root - s0.root) / CLK_TCK / seconds) * 100;
+  // The root process per thread (Convene: the signalling thread is the one whose id is the pid;
+  // the gateway's media workers and V8's helpers are the others), busiest first.
+  const rootThreadsCpuPct = [...s1.rootThreads]
+    .map(([tid, t]) => ({ thread: tid === server.pid ? 'main' : String(tid), pct: ((t - (s0.rootThreads.get(tid) ?? 0)) / CLK_TCK / seconds) * 100 }))
+    .filter((x) => x.pct > 0)
+    .sort((a, b) => b.pct - a.pct);
   if (!fs.existsSync(outFile)) throw new Error(`${tag}: client wrote no results; see ${workDir}/${tag}.client.log`);
   const out = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   const streams = out.participants.flatMap((p) => p.streams);
@@ -262,6 +268,7 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
     errors,
     serverCpuPct: serverCpu,
     serverMainProcessCpuPct: mainCpu,
+    serverMainProcessThreadsCpuPct: rootThreadsCpuPct,
     serverRssMb: s1.rssKb / 1024,
     clientCpuPct: clientCpu,
     forwardedStreams: live.length,
