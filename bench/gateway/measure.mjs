@@ -33,9 +33,13 @@ export async function measureWindow({ serverPid, clientPids, probes, warmupS, se
     byProcess[name] = (byProcess[name] ?? 0) + cpuPct(t, procStat(p)?.ticks ?? t, elapsed);
   }
   let busiestThreadCpuPct = null;
+  let mainThreadCpuPct = null;
   for (const [tid, t] of threadTicks(serverPid)) {
-    if (tid === serverPid) continue;
     const pct = cpuPct(threads0.get(tid) ?? t, t, elapsed);
+    if (tid === serverPid) {
+      mainThreadCpuPct = pct; // Convene: the signalling thread (SIP, HTTP, WebSocket, the bench's probes)
+      continue;
+    }
     if (busiestThreadCpuPct === null || pct > busiestThreadCpuPct) busiestThreadCpuPct = pct;
   }
   const window = {
@@ -44,6 +48,7 @@ export async function measureWindow({ serverPid, clientPids, probes, warmupS, se
     serverMainProcessCpuPct: cpuPct(root0, procStat(serverPid)?.ticks ?? root0, elapsed),
     serverCpuByProcess: byProcess,
     serverBusiestThreadCpuPct: busiestThreadCpuPct,
+    serverMainThreadCpuPct: mainThreadCpuPct,
     serverRssMb: treeRssKb(serverPids) / 1024,
     clientCpuPcts: clientTicks().map((t, i) => cpuPct(client0[i], Math.max(t, client0[i]), elapsed)),
     signalling,

@@ -1,7 +1,7 @@
 /**
  * Sends a call's RTP through its socket, connect()ed to the latched peer when there is one.
  * A connected UDP socket sends without Node's per-datagram address lookup (measured in
- * bench/gateway/udp-send-bench.ts), and the kernel then delivers only that peer's datagrams —
+ * bench/gateway/udp-io-bench.ts), and the kernel then delivers only that peer's datagrams —
  * exactly symmetric RTP's rule after latching. Connecting is asynchronous in Node (one turn of the
  * event loop for an IP literal) and dgram refuses address-less sends meanwhile, so a packet in
  * that window is dropped — in practice none: latching happens on receive, the next send is a tick
