@@ -124,6 +124,18 @@ if (process.argv[2] === 'senders') {
   // Receive: a child sends one datagram per socket per 20 ms; we count our CPU per datagram.
   const feeder = fork(fileURLToPath(import.meta.url), ['senders'], { execArgv: ['--import', 'tsx'] });
   await new Promise((r) => feeder.once('message', r));
+  /** Feeds `sockets` for half a second, then counts datagrams and this process's CPU over the window. */
+  const receiveWindow = async (sockets: Array<dgram.Socket | NativeUdpSocket>): Promise<{ cpuUs: number; got: number }> => {
+    let got = 0;
+    for (const s of sockets) s.on('message', () => void got++);
+    feeder.send({ ports: sockets.map((s) => s.address().port) });
+    await sleep(500);
+    got = 0;
+    const c0 = process.cpuUsage();
+    await sleep(SECONDS * 1000);
+    const c = process.cpuUsage(c0);
+    return { cpuUs: c.user + c.system, got };
+  };
   const receiveVariants: Array<{ name: string; run: () => Promise<{ cpuUs: number; got: number }> }> = [
     {
       name: "dgram, 'message' per datagram",
@@ -135,17 +147,9 @@ if (process.argv[2] === 'senders') {
             return s;
           }),
         );
-        let got = 0;
-        for (const s of sockets) s.on('message', () => void got++);
-        feeder.send({ ports: sockets.map((s) => s.address().port) });
-        await sleep(500);
-        got = 0;
-        const c0 = process.cpuUsage();
-        await sleep(SECONDS * 1000);
-        const c = process.cpuUsage(c0);
-        const n = got;
+        const result = await receiveWindow(sockets);
         for (const s of sockets) s.close();
-        return { cpuUs: c.user + c.system, got: n };
+        return result;
       },
     },
     ...(io
@@ -154,27 +158,18 @@ if (process.argv[2] === 'senders') {
             name: 'udp_io, drained every 20 ms',
             run: async () => {
               const sockets = Array.from({ length: SOCKETS }, () => io.open('127.0.0.1', 0));
-              let got = 0;
-              for (const s of sockets) s.on('message', () => void got++);
-              feeder.send({ ports: sockets.map((s) => s.address().port) });
               let draining = true;
-              const tick = async (): Promise<void> => {
+              const ticking = (async (): Promise<void> => {
                 while (draining) {
                   io.drain();
                   await sleep(20);
                 }
-              };
-              const ticking = tick();
-              await sleep(500);
-              got = 0;
-              const c0 = process.cpuUsage();
-              await sleep(SECONDS * 1000);
-              const c = process.cpuUsage(c0);
-              const n = got;
+              })();
+              const result = await receiveWindow(sockets);
               draining = false;
               await ticking;
               for (const s of sockets) s.close();
-              return { cpuUs: c.user + c.system, got: n };
+              return result;
             },
           },
         ]
