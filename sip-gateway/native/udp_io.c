@@ -252,32 +252,25 @@ static napi_value js_disconnect(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
-/* send(fd, bytes) → bytes sent | -errno: on a connected socket. */
+/* send(fd, bytes) → bytes sent | -errno: on a connected socket.
+ * sendTo(fd, bytes, ip, port) → the same, to ip:port (one function: the arguments say which). */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd;
-  uint8_t *data;
-  size_t len;
-  if (argc < 2 || !arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &len)) return throw_type(env, "send(fd, Uint8Array)");
-  ssize_t n = send(fd, data, len, MSG_DONTWAIT);
-  return make_int(env, n >= 0 ? n : -errno);
-}
-
-/* sendTo(fd, bytes, ip, port) → bytes sent | -errno. */
-static napi_value js_send_to(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
   uint8_t *data;
   size_t len;
-  struct sockaddr_storage ss;
-  if (argc < 4 || !arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &len)) return throw_type(env, "sendTo(fd, Uint8Array, ip, port)");
-  socklen_t slen = arg_addr(env, argv[2], argv[3], &ss);
-  if (!slen) return make_int(env, -EINVAL);
-  ssize_t n = sendto(fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen);
+  if (argc < 2 || !arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &len)) return throw_type(env, "send(fd, Uint8Array[, ip, port])");
+  ssize_t n;
+  if (argc >= 4) {
+    struct sockaddr_storage ss;
+    socklen_t slen = arg_addr(env, argv[2], argv[3], &ss);
+    if (!slen) return make_int(env, -EINVAL);
+    n = sendto(fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&ss, slen);
+  } else {
+    n = send(fd, data, len, MSG_DONTWAIT);
+  }
   return make_int(env, n >= 0 ? n : -errno);
 }
 
@@ -458,7 +451,7 @@ NAPI_MODULE_INIT() {
     { "connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL },
     { "disconnect", NULL, js_disconnect, NULL, NULL, NULL, napi_enumerable, NULL },
     { "send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sendTo", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL },
     { "drain", NULL, js_drain, NULL, NULL, NULL, napi_enumerable, NULL },
     { "ntop", NULL, js_ntop, NULL, NULL, NULL, napi_enumerable, NULL },
   };
