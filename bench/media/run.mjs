@@ -124,6 +124,7 @@ const SCENARIOS = {
   },
 };
 const HOLD_S = quick ? 6 : 20;
+const SETTLE_AFTER_WARMUP_MS = quick ? 5000 : 10_000;
 /**
  * What the top-level README recommends for net.core.rmem_default on a media node: the value of
  * sfu/src/udp-buffers.ts's RECOMMENDED_UDP_RECEIVE_BUFFER_BYTES (this script runs under plain node
@@ -360,6 +361,10 @@ async function main() {
       // core more in Node (JIT, first-room code paths) than its later, larger steps.
       log(`${name} warm-up …`);
       await runStep(server, client, mediaDir, 'warmup', {}, { holdS: 3, tagPrefix: 'warmup-' }).catch((err) => log(`  warm-up failed: ${err.message}`));
+      // Then let it settle: the garbage of the warm-up is collected in the next seconds (V8's
+      // memory reducer waits ≈ 8 s of low allocation), which otherwise lands in the first measured
+      // window — Convene's first step showed V8's four GC helper threads at 1.7 % each right after it.
+      await sleep(SETTLE_AFTER_WARMUP_MS);
       for (const key of scenarioKeys) {
         for (const step of SCENARIOS[key].steps) {
           log(`${name} ${key} ${SCENARIOS[key].label(step)} …`);
