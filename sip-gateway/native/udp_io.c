@@ -47,6 +47,9 @@ typedef struct {
   struct epoll_event pending[MAX_EVENTS];
   int npending;
   int pendingPos;
+  /* ICMP "port unreachable" for what we sent, found by drains (the kernel reports it on the next
+   * syscall on the socket, which is usually the drain's read, not a send). */
+  double refused;
 } io_env;
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
@@ -282,7 +285,7 @@ static int64_t now_realtime_ns(void) {
 
 /* Reads what one readable socket holds into out[*used..], meta[*count..]. Returns 0 when the socket
  * is empty, 1 when out or meta filled up first (the socket may hold more). */
-static int drain_one(int fd, uint32_t id, uint8_t *out, size_t cap, size_t *used, int32_t *meta, uint32_t maxMsgs, uint32_t *count, int64_t now_ns) {
+static int drain_one(io_env *io, int fd, uint32_t id, uint8_t *out, size_t cap, size_t *used, int32_t *meta, uint32_t maxMsgs, uint32_t *count, int64_t now_ns) {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage addrs[BATCH];
@@ -307,21 +310,23 @@ static int drain_one(int fd, uint32_t id, uint8_t *out, size_t cap, size_t *used
     }
     int got = recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL);
     if (got < 0) {
-      if (errno == EINTR || errno == ECONNREFUSED) continue; /* ICMP error consumed: read on */
+      if (errno == ECONNREFUSED) io->refused++; /* a datagram we sent was refused: counted, read on */
+      if (errno == EINTR || errno == ECONNREFUSED) continue;
       return 0;                                               /* EAGAIN: empty (or an error we skip) */
     }
     /* Compact: message i was read at slot i; pack them so the next ones follow the last byte used. */
     for (int i = 0; i < got; i++) {
       struct msghdr *h = &msgs[i].msg_hdr;
-      uint32_t len = msgs[i].msg_len;
-      if (h->msg_flags & MSG_TRUNC) len = 0; /* oversized: reported with length 0 (a drop) */
+      int truncated = (h->msg_flags & MSG_TRUNC) != 0;
+      /* Oversized: none of it is kept; reported with length -1 (an empty datagram is length 0). */
+      uint32_t len = truncated ? 0 : msgs[i].msg_len;
       uint8_t *src = iov[i].iov_base;
       uint8_t *dst = out + *used;
       if (src != dst && len) memmove(dst, src, len);
       int32_t *m = meta + (size_t)(*count) * META_WORDS;
       m[0] = (int32_t)id;
       m[1] = (int32_t)*used;
-      m[2] = (int32_t)len;
+      m[2] = truncated ? -1 : (int32_t)len;
       int64_t age_us = 0;
       for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
@@ -354,7 +359,7 @@ static int drain_one(int fd, uint32_t id, uint8_t *out, size_t cap, size_t *used
 
 /* drain(out: Uint8Array, meta: Int32Array) → messages read: every datagram waiting on this
  * environment's sockets, packed into `out`, described in `meta` (META_WORDS per message:
- * id, offset in out, length (0 = truncated), source port, family 4|6, source address bytes (4 or
+ * id, offset in out, length (-1 = over 2 KiB, dropped), source port, family 4|6, source address bytes (4 or
  * 16, network order, in 4 words), age in µs since the kernel received it). When `out` or `meta`
  * fills up first, the rest stays queued for the next call (call again with a fresh `out`). */
 static napi_value js_drain(napi_env env, napi_callback_info info) {
@@ -385,7 +390,7 @@ static napi_value js_drain(napi_env env, napi_callback_info info) {
     while (io->pendingPos < io->npending) {
       uint64_t data = io->pending[io->pendingPos].data.u64;
       if (data != UINT64_MAX) {
-        int full = drain_one((int)(uint32_t)data, (uint32_t)(data >> 32), out, cap, &used, meta, maxMsgs, &count, now_ns);
+        int full = drain_one(io, (int)(uint32_t)data, (uint32_t)(data >> 32), out, cap, &used, meta, maxMsgs, &count, now_ns);
         if (full) return make_int(env, count); /* this socket again next call */
       }
       io->pendingPos++;
@@ -414,6 +419,14 @@ static napi_value js_ntop(napi_env env, napi_callback_info info) {
   if (!inet_ntop(m[4] == 6 ? AF_INET6 : AF_INET, &m[5], text, sizeof text)) text[0] = 0;
   napi_value out;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+/* refused() → how many sent datagrams drains found refused (ICMP port unreachable) in this environment. */
+static napi_value js_refused(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_create_double(env, get_io(env)->refused, &out);
   return out;
 }
 
@@ -454,6 +467,7 @@ NAPI_MODULE_INIT() {
     { "sendTo", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL },
     { "drain", NULL, js_drain, NULL, NULL, NULL, napi_enumerable, NULL },
     { "ntop", NULL, js_ntop, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "refused", NULL, js_refused, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value metaWords;

@@ -384,6 +384,26 @@ describe.each(['native', 'dgram'] as const)('a call through the media engine (ud
     }
   });
 
+  it('a latched caller that goes away: sends refused by the kernel are counted on native sockets, never thrown', async () => {
+    const { call, peer } = await newCall();
+    await call.configure(session(peer, { symmetric: true }));
+    const latched = call.events.waitFor('remoteLatched', 3000);
+    const buf = new Uint8Array(200);
+    const len = writeRtpPacket(buf, { marker: true, payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 7 }, new Uint8Array(160).fill(0xff));
+    peer.send(buf.subarray(0, len), call.local.rtpPort);
+    await latched; // the call's socket is now connect()ed to the caller
+    await peer.waitFor(() => true, 2000);
+    open.splice(open.indexOf(peer), 1);
+    peer.close(); // nothing listens there any more: each send draws an ICMP port-unreachable
+    const errors = async (): Promise<number> => (await engine.workerDiagnostics()).reduce((n, w) => n + w.counters.udpSendErrorsTotal, 0);
+    for (let i = 0; i < 40 && (await errors()) === 0; i++) await sleep(50);
+    if (udpIo === 'native') expect(await errors()).toBeGreaterThan(0);
+    else expect(await errors()).toBe(0); // dgram reports them as 'error' events, which the engine ignores
+    expect((await call.stats()).packetsSent).toBeGreaterThan(0);
+    await sleep(1200); // workers push counters every second
+    expect(await registry.metrics()).toMatch(udpIo === 'native' ? /gateway_udp_send_errors_total [1-9]/ : /gateway_udp_send_errors_total 0/);
+  });
+
   it('exports the DTMF counter on the registry', async () => {
     await sleep(1200); // workers push counters every second
     const text = await registry.metrics();

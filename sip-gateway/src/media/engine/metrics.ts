@@ -22,6 +22,7 @@ export class EngineMetrics {
   private readonly srtpFailures: Counter<string>;
   private readonly videoPackets: Counter<string>;
   private readonly keyframeRequests: Counter<string>;
+  private readonly udpSendErrors: Counter<string>;
 
   constructor(registry: Registry | undefined) {
     const registers = registry ? [registry] : [];
@@ -54,6 +55,7 @@ export class EngineMetrics {
     this.dtmf = counter('gateway_dtmf_digits_total', 'DTMF key presses received', ['method']);
     this.srtpFailures = counter('gateway_srtp_failures_total', 'Incoming SRTP/SRTCP packets refused', ['kind']);
     this.videoPackets = counter('gateway_video_packets_total', 'Video RTP packets: caller → SFU (ingress), room → caller (egress)', ['direction']);
+    this.udpSendErrors = counter('gateway_udp_send_errors_total', "Datagrams to callers or the SFU the kernel refused to send on the native sockets (full buffer, ICMP-refused peer)");
     this.keyframeRequests = counter('gateway_video_room_keyframe_requests_total', 'RTCP PLIs sent to the SFU video tap: a switch asking the new source for a keyframe, or a caller’s request passed on');
   }
 
@@ -74,6 +76,7 @@ export class EngineMetrics {
     this.videoPackets.inc({ direction: 'ingress' }, d(next.videoIngressPacketsTotal, prev?.videoIngressPacketsTotal));
     this.videoPackets.inc({ direction: 'egress' }, d(next.videoEgressPacketsTotal, prev?.videoEgressPacketsTotal));
     this.keyframeRequests.inc(d(next.videoKeyframeRequestsToRoomTotal, prev?.videoKeyframeRequestsToRoomTotal));
+    this.udpSendErrors.inc(d(next.udpSendErrorsTotal, prev?.udpSendErrorsTotal));
     for (const [kind, n] of Object.entries(next.srtpFailuresTotal)) {
       const delta = d(n, prev?.srtpFailuresTotal[kind]);
       if (delta > 0) this.srtpFailures.inc({ kind }, delta);

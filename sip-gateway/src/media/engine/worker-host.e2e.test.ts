@@ -101,3 +101,41 @@ describe('WorkerHost driven by mixOnce', () => {
     await expect(host.handle({ op: 'openCall', callId: 'c1' })).rejects.toMatchObject({ code: 'bad_command' });
   });
 });
+
+describe('which sockets carry the calls (sip.media.udpIo)', () => {
+  const hostWith = (udpIo: 'auto' | 'native' | 'dgram', logs: string[] = []): WorkerHost =>
+    new WorkerHost({
+      workerIndex: 0,
+      workerCount: 1,
+      config: mediaEngineConfigSchema.parse({ rtpMinPort: 0, rtpMaxPort: 0, udpIo }),
+      prompts: [],
+      createMixer: () => new RoomMixer(),
+      emit: () => undefined,
+      log: (level, msg) => logs.push(`${level}: ${msg}`),
+      autoTick: false,
+    });
+
+  it('without the addon: native refuses to start, auto falls back to dgram and says so', () => {
+    const saved = process.env.CONVENE_UDP_IO_ADDON;
+    process.env.CONVENE_UDP_IO_ADDON = '/nonexistent/udp_io.node';
+    try {
+      expect(() => hostWith('native')).toThrow(expect.objectContaining({ code: 'worker_failed' }));
+      const logs: string[] = [];
+      const host = hostWith('auto', logs);
+      cleanup.push(() => host.close());
+      expect(host.counters().udpIo).toBe('dgram');
+      expect(logs.join('\n')).toMatch(/warn: .*dgram.*udp_io addon is unavailable/);
+    } finally {
+      if (saved === undefined) delete process.env.CONVENE_UDP_IO_ADDON;
+      else process.env.CONVENE_UDP_IO_ADDON = saved;
+    }
+  });
+
+  it('with the addon: auto and native use it, dgram does not', () => {
+    for (const [mode, want] of [['auto', 'native'], ['native', 'native'], ['dgram', 'dgram']] as const) {
+      const host = hostWith(mode);
+      cleanup.push(() => host.close());
+      expect(host.counters().udpIo).toBe(want);
+    }
+  });
+});

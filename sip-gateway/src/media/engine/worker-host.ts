@@ -302,6 +302,7 @@ export class WorkerHost {
   counters(): WorkerCounters {
     let legs = 0;
     let late = this.roomCounters.retiredJitterLate;
+    const udp = this.udpIo?.counters ?? null;
     let lost = this.roomCounters.retiredJitterLost;
     for (const room of this.rooms.values()) {
       legs += room.calls.size;
@@ -323,9 +324,9 @@ export class WorkerHost {
       dtmfTotal: { ...this.legCounters.dtmf },
       srtpFailuresTotal: { ...this.legCounters.srtpFailures },
       droppedPacketsTotal:
-        this.legCounters.droppedPackets + this.roomCounters.droppedPackets + this.roomVideoCounters.droppedPackets + (this.udpIo ? this.udpIo.counters.oversized + this.udpIo.counters.handlerErrors : 0),
-      udpIo: this.udpIo ? 'native' : 'dgram',
-      udpSendErrorsTotal: this.udpIo?.counters.sendErrors ?? 0,
+        this.legCounters.droppedPackets + this.roomCounters.droppedPackets + this.roomVideoCounters.droppedPackets + (udp ? udp.oversized + udp.handlerErrors : 0),
+      udpIo: udp ? 'native' : 'dgram',
+      udpSendErrorsTotal: udp?.sendErrors ?? 0,
       videoLegs: this.videoLegs.size,
       videoRooms: this.roomVideos.size,
       videoIngressPacketsTotal: this.videoCounters.ingressPackets,

@@ -19,6 +19,8 @@ export interface UdpIoAddon {
   sendTo(fd: number, bytes: Uint8Array, ip: string, port: number): number;
   drain(out: Uint8Array, meta: Int32Array): number;
   ntop(meta: Int32Array, index: number): string;
+  /** Sent datagrams that drains found refused (ICMP port unreachable), in this thread so far. */
+  refused(): number;
 }
 
 export const ADDON_RELATIVE_PATH = path.join('sip-gateway', 'native', 'build', 'udp_io.node');

@@ -8,7 +8,9 @@ const MAX_MESSAGES_PER_CALL = 512;
 /** A tick never spends more than this many addon calls draining (a flood waits for the next tick). */
 const MAX_DRAIN_CALLS = 64;
 
-export interface UdpIoCounters extends SendCounters {
+export interface UdpIoCounters {
+  /** Datagrams the kernel refused: at the send (full buffer, …) or afterwards (ICMP port unreachable, seen by a drain). */
+  sendErrors: number;
   /** Datagrams read by drains. */
   received: number;
   /** Datagrams larger than 2 KiB (truncated by the kernel), dropped. */
@@ -24,7 +26,8 @@ export interface UdpIoCounters extends SendCounters {
  * drains the thread is not woken by packets at all.
  */
 export class UdpIo {
-  readonly counters: UdpIoCounters = { sendErrors: 0, received: 0, oversized: 0, handlerErrors: 0 };
+  private readonly sendFailures: SendCounters = { sendErrors: 0 };
+  private readonly receive = { received: 0, oversized: 0, handlerErrors: 0 };
   private readonly sockets: (NativeUdpSocket | undefined)[] = [];
   private readonly freeIds: number[] = [];
   private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
@@ -37,6 +40,10 @@ export class UdpIo {
   ) {
     this.words = addon.META_WORDS;
     this.meta = new Int32Array(this.words * MAX_MESSAGES_PER_CALL);
+  }
+
+  get counters(): UdpIoCounters {
+    return { sendErrors: this.sendFailures.sendErrors + this.addon.refused(), ...this.receive };
   }
 
   /** Sockets open now. */
@@ -54,7 +61,7 @@ export class UdpIo {
       if (id < this.sockets.length) this.freeIds.push(id);
       throw err;
     }
-    const socket = new NativeUdpSocket(this.addon, opened.fd, id, ip, opened.port, this.counters, (s) => this.forget(s));
+    const socket = new NativeUdpSocket(this.addon, opened.fd, id, ip, opened.port, this.sendFailures, (s) => this.forget(s));
     this.sockets[id] = socket;
     return socket;
   }
@@ -67,7 +74,7 @@ export class UdpIo {
       const n = addon.drain(scratch, meta);
       if (n === 0) break;
       const nowMs = this.now();
-      const lastEnd = meta[(n - 1) * words + 1]! + meta[(n - 1) * words + 2]!;
+      const lastEnd = meta[(n - 1) * words + 1]! + Math.max(0, meta[(n - 1) * words + 2]!);
       // The datagrams outlive this call (jitter buffers hold payload views): copy them out of the
       // scratch into one buffer of exactly their size (small ones come from Node's slab).
       const data = Buffer.allocUnsafe(lastEnd);
@@ -78,19 +85,19 @@ export class UdpIo {
         if (!socket) continue; // closed while its datagrams were queued
         const offset = meta[base + 1]!;
         const length = meta[base + 2]!;
-        if (length === 0) {
-          this.counters.oversized++;
+        if (length < 0) {
+          this.receive.oversized++;
           continue;
         }
         try {
           socket.deliver(data.subarray(offset, offset + length), meta, i, words, nowMs - meta[base + 9]! / 1000);
         } catch {
-          this.counters.handlerErrors++;
+          this.receive.handlerErrors++;
         }
       }
       total += n;
     }
-    this.counters.received += total;
+    this.receive.received += total;
     return total;
   }
 
