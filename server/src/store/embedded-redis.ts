@@ -94,6 +94,11 @@ export class EmbeddedRedis extends Emitter<EmbeddedRedisEvents> {
       '--appendonly', 'yes',
       '--appendfsync', 'everysec',
       '--save', '',
+      // Background tasks (active expiry, stats, AOF checks) once a second instead of 10 times: an
+      // idle Redis costs 0.03 % of a core instead of 0.27 % (a town-hall meeting's whole control
+      // plane is ~1 %). Nothing here needs faster active expiry: leases are checked by their
+      // scores in Lua, expired keys vanish on access, and no client blocks with a timeout.
+      '--hz', '1',
       '--daemonize', 'no',
       '--loglevel', 'warning',
     ];

@@ -18,8 +18,13 @@ export const mediaConfigSchema = z.strictObject({
   /** Offer ICE over UDP / TCP through the worker's WebRtcServer (UDP is preferred when both work). */
   enableUdp: z.boolean().default(true),
   enableTcp: z.boolean().default(true),
-  /** How often the room reports each speaking mic's loudness (participants' `audioLevel` events). */
-  audioLevelIntervalMs: z.number().int().min(100).max(10_000).default(500),
+  /**
+   * How often the room reports each speaking mic's loudness (the legs' `audioLevel` events); 0 = no
+   * level observer. Off by default: nothing in the product reads the levels (the active speaker
+   * comes from its own observer), and the observer costs the worker per mic packet and Node an event
+   * every interval per room.
+   */
+  audioLevelIntervalMs: z.union([z.literal(0), z.number().int().min(100).max(10_000)]).default(0),
   /** Starting estimate of a receiver's downlink, before bandwidth estimation has data. */
   initialAvailableOutgoingBitrateBps: bps.default(600_000),
   /** Budget the layer choice keeps per received audio stream (Opus speech with FEC). */

@@ -40,7 +40,8 @@ import {
  * phone / interop callers on the RTP leg (rtp-leg.ts); the room treats them alike except for what
  * the policy gives them. An audio tap (audio-tap.ts) may feed the room's audio to a mixer and carry
  * one mix per RTP leg back; a video tap (video-tap.ts) delivers chosen cameras / screens to the SIP
- * gateway's video fan-out. The first router also hosts an audio-level observer (mics' loudness).
+ * gateway's video fan-out. The first router also hosts an audio-level observer (mics' loudness) when
+ * `audioLevelIntervalMs` asks for one.
  *
  * Closure cascade (like mediasoup's doc/closures.md), safe to trigger twice:
  *   room.close()  or  a worker under any of its routers dies
@@ -117,13 +118,13 @@ export class MediaRoom implements MediaRoomApi {
     const first = await room.addRouter();
     try {
       room.observer = await first.router.createActiveSpeakerObserver({ interval: config.activeSpeakerIntervalMs });
-      room.levels = await first.router.createAudioLevelObserver({ maxEntries: 32, threshold: -70, interval: config.audioLevelIntervalMs });
+      if (config.audioLevelIntervalMs > 0) room.levels = await first.router.createAudioLevelObserver({ maxEntries: 32, threshold: -70, interval: config.audioLevelIntervalMs });
     } catch (err) {
       room.closeWith('closed');
       throw err;
     }
     room.observer.on('dominantspeaker', ({ producer }) => room.onDominantSpeaker(producer.id));
-    room.levels.on('volumes', (volumes) => {
+    room.levels?.on('volumes', (volumes) => {
       for (const { producer, volume } of volumes) {
         const entry = room.roomProducers.get(producer.id);
         if (entry) room.members.get(entry.participantId)?.reportAudioLevel(producer.id, volume);
@@ -352,8 +353,8 @@ export class MediaRoom implements MediaRoomApi {
     if (this.tap && entry.mixFor === undefined) this.tapInBackground(this.tap, entry);
     this.videoTap?.producerAdded(entry);
     // Only mics speak; screen-share audio (a video someone plays) must not steal the active speaker; a mix is no one's voice.
-    if (entry.source === 'mic' && entry.mixFor === undefined && first && this.observer && this.levels) {
-      const observers = [this.observer, this.levels];
+    if (entry.source === 'mic' && entry.mixFor === undefined && first && this.observer) {
+      const observers = this.levels ? [this.observer, this.levels] : [this.observer];
       this.ensureOn(entry, first)
         .then(() => Promise.all(observers.map((o) => o.addProducer({ producerId: entry.id }))))
         .catch((err: unknown) => this.logger.debug({ err, producerId: entry.id }, 'mic not added to the speaker observers'));

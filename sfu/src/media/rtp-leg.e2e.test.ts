@@ -68,7 +68,7 @@ async function browser(room: MediaRoom, id: string): Promise<{ media: Participan
 
 describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
   it('a caller behind NAT (comedia) sends hand-built Opus and PCMU: producers appear with score, bytes and audio level, and browsers consume them', async () => {
-    const room = await openRoom('rtp-in');
+    const room = await openRoom('rtp-in', { audioLevelIntervalMs: 500 });
     const web = await browser(room, 'web');
 
     const opusLeg = await rtpLeg(room, 'phone-opus', 'audio-only', phoneCaps(opusCap));
@@ -130,6 +130,23 @@ describe('RTP legs (real mediasoup worker, RTP over UDP on 127.0.0.1)', () => {
       code: 'media_source_not_allowed',
     });
     await expect(rtpLeg(room, 'phone-opus', 'audio-only', phoneCaps())).rejects.toMatchObject({ code: 'media_participant_exists' });
+  });
+
+  it('by default a room has no level observer: a speaking caller still becomes the active speaker, and no audioLevel event is emitted', async () => {
+    const room = await openRoom('no-levels');
+    const leg = await rtpLeg(room, 'phone', 'audio-only', phoneCaps(opusCap));
+    const t = await leg.createRtpTransport({ role: 'audio', comedia: true, rtcpMux: true });
+    const levels: number[] = [];
+    leg.events.on('audioLevel', (_p, dBov) => levels.push(dBov));
+    const speaker = room.events.waitFor('activeSpeaker', 15_000);
+    const mic = ssrc();
+    await leg.produce({ transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: audioParameters(opusCap, mic, true) });
+    (await peer()).stream(t.port, { payloadType: OPUS_PT, ssrc: mic, timestampStep: 960, audioLevel: { extensionId: AUDIO_LEVEL_EXT, dBov: -20 } });
+    expect(await speaker).toEqual(['phone']);
+    expect(room.activeSpeaker).toBe('phone');
+    // With an observer (the test above, 500 ms) a level would have come within a second of speech.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(levels).toEqual([]);
   });
 
   it('the audio tap receives every audio producer as it appears, and a published mix reaches only its leg at its RTP address', async () => {
