@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { ensureClient, ensureMedia, LAYERS, FPS } from './setup.mjs';
 import { startJanus, janusAvailable } from './janus-server.mjs';
 import { renderSvg } from './plot.mjs';
-import { procStat, processTree, threadTicks, treeTicks, treeRssKb, CLK_TCK, udpReceiveBufferDrops, udpDefaultReceiveBufferBytes } from './proc-stats.mjs';
+import { procStat, processTree, threadTicks, treeTicks, treeRssKb, CLK_TCK, commOf, udpReceiveBufferDrops, udpDefaultReceiveBufferBytes } from './proc-stats.mjs';
 import { adminApi, BENCH_BOOTSTRAP_TOKEN, startConveneNode } from './convene-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -213,6 +213,51 @@ async function stopServer(server) {
 }
 
 // ---- one step ---------------------------------------------------------------------------------
+/**
+ * The server's processes: its tree, less the esbuild service that tsx (the bench's way of running
+ * TypeScript, for Convene and the floor alike) keeps beside Node — 0.1–0.2 % of a core that a
+ * production node, run from compiled JavaScript, does not have.
+ */
+function serverProcesses(server) {
+  return processTree(server.pid).filter((pid) => commOf(pid) !== 'esbuild');
+}
+
+function startPerf(file, pids, seconds) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const proc = spawn('perf', ['record', '-q', '-F', '499', '-g', '-o', file, '-p', pids.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
+  return new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.once('error', (err) => {
+      log(`perf: ${err.message}`);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Which consumed streams count as forwarded ("held"): open and not paused by the server at the end,
+ * and either carrying packets or the audio of a publisher who said nothing while the stream was
+ * held (the client counts each publisher's voice packets; silent senders send only Opus DTX frames).
+ * Convene and the floor drop DTX frames in the worker, so such a stream carries nothing yet is held
+ * and delivers the first word at once; Janus forwards the DTX frames. Counting only streams with
+ * packets made the same subscription count for Janus and not for the others. A stream that should
+ * have carried something and got nothing (video, or audio its publisher spoke on) is `missing`,
+ * reported on its own, never counted as held.
+ */
+function classifyStreams(streams, plan) {
+  const names = new Set(plan.participants.map((p) => p.name));
+  let held = 0;
+  let withPackets = 0;
+  let missing = 0;
+  for (const s of streams) {
+    if (s.packets > 0) withPackets++;
+    if (s.closed || s.pausedAtEnd) continue;
+    if (s.packets > 0 || (s.kind === 'audio' && s.publisherVoiceSent === 0 && names.has(s.publisher))) held++;
+    else missing++;
+  }
+  return { held, withPackets, missing };
+}
+
 function pct(xs, p) {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -243,14 +288,29 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
   const proc = track(spawn(client, ['-plan', planFile, '-out', outFile], { stdio: ['ignore', logFd, logFd] }));
   fs.closeSync(logFd);
   const exited = new Promise((r) => proc.once('exit', r));
+  // The server's CPU each second of the step (join, hold, teardown), for the JSON: shows where the
+  // joins' work ends and the measured window sits.
+  const timeline = [];
+  const timelineStart = performance.now();
+  let lastTicks = treeTicks(serverProcesses(server));
+  const sampler = setInterval(() => {
+    const ticks = treeTicks(serverProcesses(server));
+    timeline.push({ s: Math.round((performance.now() - timelineStart) / 100) / 10, pct: ticks - lastTicks });
+    lastTicks = ticks;
+  }, 1000);
   const killer = setTimeout(() => proc.kill('SIGKILL'), (holdS + JOIN_SPREAD_MS / 1000 + 60) * 1000);
   // Measure over the hold, once everyone has had time to join and start sending.
   await Promise.race([sleep(JOIN_SPREAD_MS + 2500), exited]);
-  const serverPids = processTree(server.pid);
-  const s0 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
+  const serverPids = serverProcesses(server);
+  const s0 = { at: performance.now(), perProcess: new Map(serverPids.map((pid) => [pid, procStat(pid)?.ticks ?? 0])), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
+  // BENCH_PERF_DIR=dir: a `perf record` of the server's processes over the window, per step, to
+  // compare where each server's CPU goes (perf report -i dir/<step>.perf.data --sort comm,dso,symbol).
+  const perf = process.env.BENCH_PERF_DIR ? startPerf(path.join(process.env.BENCH_PERF_DIR, `${tag}.perf.data`), serverPids, Math.max(1, holdS - 3)) : null;
   await Promise.race([sleep(Math.max(1000, (holdS - 3) * 1000)), exited]);
-  const s1 = { at: performance.now(), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
+  await perf;
+  const s1 = { at: performance.now(), perProcess: new Map(serverPids.map((pid) => [pid, procStat(pid)?.ticks ?? 0])), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
   await exited;
+  clearInterval(sampler);
   clearTimeout(killer);
   const seconds = (s1.at - s0.at) / 1000;
   const serverCpu = ((s1.server - s0.server) / CLK_TCK / seconds) * 100;
@@ -259,6 +319,10 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
   const mainCpu = ((s1.root - s0.root) / CLK_TCK / seconds) * 100;
   // The root process per thread (Convene: the signalling thread is the one whose id is the pid;
   // the gateway's media workers and V8's helpers are the others), busiest first.
+  // Per process of the tree (Convene: node, mediasoup-worker, redis-server), busiest first.
+  const processesCpuPct = serverPids
+    .map((pid) => ({ process: commOf(pid) || String(pid), pct: (((s1.perProcess.get(pid) ?? 0) - (s0.perProcess.get(pid) ?? 0)) / CLK_TCK / seconds) * 100 }))
+    .sort((a, b) => b.pct - a.pct);
   const rootThreadsCpuPct = [...s1.rootThreads]
     .map(([tid, t]) => ({ thread: tid === server.pid ? 'main' : String(tid), pct: ((t - (s0.rootThreads.get(tid) ?? 0)) / CLK_TCK / seconds) * 100 }))
     .filter((x) => x.pct > 0)
@@ -267,7 +331,7 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
   const out = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   const streams = out.participants.flatMap((p) => p.streams);
   const consumersClosed = streams.filter((s) => s.closed).length;
-  const live = streams.filter((s) => s.packets > 0 && !s.closed);
+  const { held, withPackets, missing } = classifyStreams(streams, plan);
   const packets = streams.reduce((a, s) => a + s.packets, 0);
   const lost = streams.reduce((a, s) => a + s.lost, 0);
   const video = streams.filter((s) => s.kind === 'video');
@@ -288,10 +352,17 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
     serverCpuPct: serverCpu,
     serverMainProcessCpuPct: mainCpu,
     serverMainProcessThreadsCpuPct: rootThreadsCpuPct,
+    serverProcessesCpuPct: processesCpuPct,
+    windowS: [Math.round((s0.at - timelineStart) / 100) / 10, Math.round((s1.at - timelineStart) / 100) / 10],
+    serverCpuTimeline: timeline,
     serverRssMb: s1.rssKb / 1024,
     clientCpuPct: clientCpu,
-    forwardedStreams: live.length,
-    cpuPerStreamPct: live.length ? serverCpu / live.length : null,
+    // See classifyStreams. `forwardedStreams` keeps its name in the JSON: streams held.
+    forwardedStreams: held,
+    streamsWithPackets: withPackets,
+    streamsMissing: missing,
+    cpuPerStreamPct: held ? serverCpu / held : null,
+    cpuPerKiloPacketsPct: packets ? serverCpu / (packets / activeS / 1000) : null,
     packetsPerS: packets / activeS,
     lossPct: packets + lost ? (100 * lost) / (packets + lost) : 0,
     p95FirstFrameMs: pct(firstFrames, 95),
@@ -313,11 +384,66 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
 // ---- output -----------------------------------------------------------------------------------
 const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 function table(rows) {
-  const head = ['server', 'step', 'joined', 'srv CPU %core', 'of it Node %', 'CPU %/stream', 'srv RSS MB', 'streams', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'kernel UDP drops', 'client CPU %'];
-  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), fmt(r.cpuPerStreamPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), r.kernelUdpDrops === null || r.kernelUdpDrops === undefined ? '—' : String(r.kernelUdpDrops), fmt(r.clientCpuPct)]);
+  const head = ['server', 'step', 'joined', 'srv CPU %core', 'of it Node %', 'CPU %/stream', 'CPU %/kpps', 'srv RSS MB', 'streams', 'with pkts', 'missing', 'pkts/s fwd', 'loss %', 'p95 1st frame ms', 'freezes', 'kernel UDP drops', 'client CPU %'];
+  const body = rows.map((r) => [r.server, r.step, `${r.joined}/${r.participants}`, fmt(r.serverCpuPct), r.server === 'janus' ? '—' : fmt(r.serverMainProcessCpuPct), fmt(r.cpuPerStreamPct, 3), fmt(r.cpuPerKiloPacketsPct, 2), fmt(r.serverRssMb, 0), String(r.forwardedStreams), String(r.streamsWithPackets), String(r.streamsMissing), fmt(r.packetsPerS, 0), fmt(r.lossPct, 2), fmt(r.p95FirstFrameMs, 0), String(r.freezes), r.kernelUdpDrops === null || r.kernelUdpDrops === undefined ? '—' : String(r.kernelUdpDrops), fmt(r.clientCpuPct)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** Least-squares slope of y over x (null with fewer than two distinct x): CPU per added stream. */
+function slope(points) {
+  if (new Set(points.map(([x]) => x)).size < 2) return null;
+  const mx = points.reduce((a, [x]) => a + x, 0) / points.length;
+  const my = points.reduce((a, [, y]) => a + y, 0) / points.length;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
+/**
+ * The issue's goals per scenario: server CPU summed over the scenario's steps, divided by streams
+ * held summed (and by packets/s forwarded summed), Convene against the floor and against Janus.
+ */
+function goals(results, scenarioKeys) {
+  const out = {};
+  for (const k of scenarioKeys) {
+    const per = {};
+    for (const server of ['convene', 'mediasoup', 'janus']) {
+      const rows = results.filter((r) => r.scenario === k && r.server === server && !r.failed);
+      if (!rows.length) continue;
+      const cpu = rows.reduce((a, r) => a + r.serverCpuPct, 0);
+      const streams = rows.reduce((a, r) => a + r.forwardedStreams, 0);
+      const kpps = rows.reduce((a, r) => a + r.packetsPerS / 1000, 0);
+      per[server] = { perStreamPct: streams ? cpu / streams : null, perKiloPacketsPct: kpps ? cpu / kpps : null, marginalPerStreamPct: slope(rows.map((r) => [r.forwardedStreams, r.serverCpuPct])), steps: rows.length };
+    }
+    const ratio = (a, b, key) => (a?.[key] && b?.[key] ? a[key] / b[key] : null);
+    out[k] = {
+      ...per,
+      conveneOverFloor: { perStream: ratio(per.convene, per.mediasoup, 'perStreamPct'), perKiloPackets: ratio(per.convene, per.mediasoup, 'perKiloPacketsPct'), marginalPerStream: ratio(per.convene, per.mediasoup, 'marginalPerStreamPct') },
+      conveneOverJanus: { perStream: ratio(per.convene, per.janus, 'perStreamPct'), perKiloPackets: ratio(per.convene, per.janus, 'perKiloPacketsPct') },
+    };
+  }
+  return out;
+}
+
+function goalsTable(g) {
+  const head = ['scenario', 'Convene %/stream', 'floor %/stream', 'Janus %/stream', 'Convene ÷ floor (goal ≤ 1.1)', 'Convene ÷ Janus (goal < 1)', 'per kpps: ÷ floor', 'per kpps: ÷ Janus', 'per added stream: ÷ floor'];
+  const body = Object.entries(g).map(([k, v]) => [k, fmt(v.convene?.perStreamPct, 4), fmt(v.mediasoup?.perStreamPct, 4), fmt(v.janus?.perStreamPct, 4), fmt(v.conveneOverFloor.perStream, 2), fmt(v.conveneOverJanus.perStream, 2), fmt(v.conveneOverFloor.perKiloPackets, 2), fmt(v.conveneOverJanus.perKiloPackets, 2), fmt(v.conveneOverFloor.marginalPerStream, 2)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** Waits until every server's process tree is nearly idle (the last step's teardown done), at most maxMs. */
+async function waitQuiet(servers, { belowPct = 5, maxMs = 15_000, sampleMs = 500 } = {}) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const trees = servers.filter((s) => s.proc.exitCode === null).map(serverProcesses);
+    const t0 = trees.map(treeTicks);
+    await sleep(sampleMs);
+    if (trees.every((pids, i) => ((treeTicks(pids) - t0[i]) / CLK_TCK / (sampleMs / 1000)) * 100 < belowPct)) return;
+  }
 }
 
 async function main() {
@@ -345,43 +471,64 @@ async function main() {
   const results = [];
   const skipped = {};
   const loadBefore = os.loadavg();
-  for (const [name, start] of starters) {
-    let server;
-    try {
-      server = await start();
-      log(`${name} ready (pid ${server.pid})`);
-    } catch (err) {
-      skipped[name] = String(err.message ?? err);
-      log(`${name} skipped: ${skipped[name]}`);
-      continue;
+  // All servers run at once and every step runs on each of them back to back (the order rotating
+  // from step to step), so drift on the machine over the run's minutes lands on all servers alike
+  // instead of on whichever ran last: run server-after-server, the floor's own figures moved up to
+  // 35 % between runs.
+  const servers = [];
+  try {
+    for (const [name, start] of starters) {
+      try {
+        const server = await start();
+        servers.push(server);
+        log(`${name} ready (pid ${server.pid})`);
+      } catch (err) {
+        skipped[name] = String(err.message ?? err);
+        log(`${name} skipped: ${skipped[name]}`);
+      }
     }
-    try {
-      // The same unmeasured warm-up for every server (SCENARIOS.warmup, 3 s), so the first
-      // measured step does not carry start-up work: Convene's first step used to show 3-5 % of a
-      // core more in Node (JIT, first-room code paths) than its later, larger steps.
-      log(`${name} warm-up …`);
+    // The same unmeasured warm-up for every server (SCENARIOS.warmup, 3 s), so the first measured
+    // step does not carry start-up work (JIT, first-room code paths) …
+    for (const server of servers) {
+      log(`${server.name} warm-up …`);
       await runStep(server, client, mediaDir, 'warmup', {}, { holdS: 3, tagPrefix: 'warmup-' }).catch((err) => log(`  warm-up failed: ${err.message}`));
-      // Then let it settle: the garbage of the warm-up is collected in the next seconds (V8's
-      // memory reducer waits ≈ 8 s of low allocation), which otherwise lands in the first measured
-      // window — Convene's first step showed V8's four GC helper threads at 1.7 % each right after it.
-      await sleep(SETTLE_AFTER_WARMUP_MS);
-      for (const key of scenarioKeys) {
-        for (const step of SCENARIOS[key].steps) {
-          log(`${name} ${key} ${SCENARIOS[key].label(step)} …`);
+    }
+    // … then time to settle: the warm-up's garbage is collected in the next seconds (V8's memory
+    // reducer waits ≈ 8 s of low allocation), which otherwise lands in the first measured window.
+    await sleep(SETTLE_AFTER_WARMUP_MS);
+    let turn = 0;
+    for (const key of scenarioKeys) {
+      for (const step of SCENARIOS[key].steps) {
+        const order = servers.map((_, i) => servers[(i + turn) % servers.length]);
+        turn++;
+        for (const server of order) {
+          if (server.proc.exitCode !== null) {
+            results.push({ server: server.name, scenario: key, step: SCENARIOS[key].label(step), load: SCENARIOS[key].load(step), failed: `server exited (${server.proc.exitCode})` });
+            continue;
+          }
+          // Every server idle before a window: the previous step's teardown (Janus closes a
+          // thread per handle) must not land in the next server's measurement.
+          await waitQuiet(servers);
+          log(`${server.name} ${key} ${SCENARIOS[key].label(step)} …`);
           try {
             const r = await runStep(server, client, mediaDir, key, step);
             results.push(r);
-            log(`  cpu ${fmt(r.serverCpuPct)}% streams ${r.forwardedStreams} loss ${fmt(r.lossPct, 2)}% joined ${r.joined}/${r.participants}${Object.keys(r.errors).length ? ` errors ${JSON.stringify(r.errors)}` : ''}`);
+            log(`  cpu ${fmt(r.serverCpuPct)}% streams ${r.forwardedStreams} (${r.streamsWithPackets} with packets, ${r.streamsMissing} missing) loss ${fmt(r.lossPct, 2)}% joined ${r.joined}/${r.participants}${Object.keys(r.errors).length ? ` errors ${JSON.stringify(r.errors)}` : ''}`);
           } catch (err) {
             log(`  failed: ${err.message}`);
-            results.push({ server: name, scenario: key, step: SCENARIOS[key].label(step), load: SCENARIOS[key].load(step), failed: String(err.message) });
+            results.push({ server: server.name, scenario: key, step: SCENARIOS[key].label(step), load: SCENARIOS[key].load(step), failed: String(err.message) });
           }
         }
       }
-    } finally {
-      await stopServer(server);
     }
+  } finally {
+    for (const server of servers) await stopServer(server);
   }
+  // Tables read per server, then per step.
+  const serverRank = (n) => starters.findIndex(([s]) => s === n);
+  const stepRank = (r) => SCENARIOS[r.scenario].steps.findIndex((st) => SCENARIOS[r.scenario].label(st) === r.step);
+  results.sort((a, b) => scenarioKeys.indexOf(a.scenario) - scenarioKeys.indexOf(b.scenario) || serverRank(a.server) - serverRank(b.server) || stepRank(a) - stepRank(b));
+  const goalSummary = goals(results, scenarioKeys);
   const summary = {
     kind: quick ? 'quick' : 'full',
     at: new Date().toISOString(),
@@ -389,6 +536,7 @@ async function main() {
     holdS: HOLD_S,
     skipped,
     scenarios: Object.fromEntries(scenarioKeys.map((k) => [k, SCENARIOS[k].title])),
+    goals: goalSummary,
     results,
   };
   fs.mkdirSync(args.out, { recursive: true });
@@ -401,6 +549,7 @@ async function main() {
     console.log(`\n${SCENARIOS[k].title}\n${rows.length ? table(rows) : '(no results)'}`);
     for (const r of results.filter((x) => x.scenario === k && x.failed)) console.log(`  ${r.server} ${r.step}: failed — ${r.failed}`);
   }
+  console.log(`\nAgainst the goals (server CPU summed over a scenario's steps ÷ streams held summed; per kpps: ÷ thousands of packets/s forwarded; per added stream: the slope of CPU over streams across the steps, without fixed costs)\n${goalsTable(goalSummary)}`);
   for (const [n, why] of Object.entries(skipped)) console.log(`\n${n}: skipped — ${why}`);
   console.log(`\nload average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} after, on ${os.cpus().length} cores (CPU % is of one core)`);
   console.log(`results: ${jsonFile}\nplot: ${svgFile}\nlogs: ${workDir}`);

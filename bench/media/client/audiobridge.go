@@ -101,7 +101,7 @@ func (s *audioBridgeSession) join(handle, room uint64, joinStart time.Time) erro
 		return err
 	}
 	s.res.Produced = append(s.res.Produced, "audio")
-	go sendAudio(track, s.lib.Opus, 0, func() bool { return s.p.Audio == "always" }, s.stop, &s.res.PacketsSent)
+	go sendAudio(track, s.lib.Opus, 0, func() bool { return s.p.Audio == "always" }, s.stop, &s.res.PacketsSent, voiceCounter(s.p.Name))
 	return nil
 }
 

@@ -483,7 +483,9 @@ func (s *conveneSession) produce() error {
 			return err
 		}
 		s.res.Produced = append(s.res.Produced, "audio")
-		s.goSend(func() { sendAudio(track, s.lib.Opus, uint8(levelID), s.speaking, s.stop, &s.res.PacketsSent) })
+		s.goSend(func() {
+			sendAudio(track, s.lib.Opus, uint8(levelID), s.speaking, s.stop, &s.res.PacketsSent, voiceCounter(s.p.Name))
+		})
 	}
 	switch s.p.Video {
 	case "simulcast", "vp8":

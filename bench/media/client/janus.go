@@ -330,7 +330,7 @@ func (s *janusSession) publish(handle uint64) error {
 			return err
 		}
 		starts = append(starts, func() {
-			sendAudio(track, s.lib.Opus, 0, func() bool { return isSpeaking(s.p, s.plan, s.clock()) }, s.stop, &s.res.PacketsSent)
+			sendAudio(track, s.lib.Opus, 0, func() bool { return isSpeaking(s.p, s.plan, s.clock()) }, s.stop, &s.res.PacketsSent, voiceCounter(s.p.Name))
 		})
 		s.res.Produced = append(s.res.Produced, "audio")
 	}

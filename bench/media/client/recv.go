@@ -7,6 +7,7 @@ package main
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -51,6 +52,9 @@ type StreamStats struct {
 
 	// Audio: Opus packets larger than a silent frame (opusSilentMaxBytes) — sound, not silence.
 	VoicePackets uint64 `json:"voicePackets"`
+	// Audio: voice packets its publisher sent while this stream was held (0: it said nothing, and
+	// a stream that got no packets was rightly empty where the SFU drops DTX).
+	PublisherVoiceSent uint64 `json:"publisherVoiceSent"`
 }
 
 type streamCounter struct {
@@ -74,15 +78,20 @@ type streamCounter struct {
 	lastFrameAt  time.Time
 	layer        string
 	paused       bool
+	voiceSent    *atomic.Uint64 // the publisher's (voiceCounter)
+	voiceAtStart uint64
 }
 
 func newStreamCounter(publisher, kind, codec string, clockRate float64, joinedAt time.Time) *streamCounter {
+	vs := voiceCounter(publisher)
 	return &streamCounter{
-		st:        StreamStats{Publisher: publisher, Kind: kind, Codec: codec, FirstFrameMs: -1, FirstFrameAfterAddMs: -1, BytesByLayer: map[string]int{}},
-		clockRate: clockRate,
-		joinedAt:  joinedAt,
-		started:   time.Now(),
-		layer:     "?",
+		st:           StreamStats{Publisher: publisher, Kind: kind, Codec: codec, FirstFrameMs: -1, FirstFrameAfterAddMs: -1, BytesByLayer: map[string]int{}},
+		clockRate:    clockRate,
+		joinedAt:     joinedAt,
+		started:      time.Now(),
+		layer:        "?",
+		voiceSent:    vs,
+		voiceAtStart: vs.Load(),
 	}
 }
 
@@ -191,6 +200,9 @@ func (c *streamCounter) snapshot(now time.Time) StreamStats {
 	s := c.st
 	s.JitterMs = c.jitter / c.clockRate * 1000
 	s.PausedAtEnd = c.paused
+	if !c.st.Closed && c.st.Kind == "audio" {
+		s.PublisherVoiceSent = c.voiceSent.Load() - c.voiceAtStart
+	}
 	s.ActiveS = now.Sub(c.started).Seconds()
 	layers := make(map[string]int, len(c.st.BytesByLayer))
 	for k, v := range c.st.BytesByLayer {

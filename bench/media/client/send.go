@@ -6,6 +6,7 @@ package main
 
 import (
 	"math/rand"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,9 +20,19 @@ const mtu = 1200
 // keyframesOnRequest counts PLI/FIR answered, for the report.
 var keyframesOnRequest atomic.Uint64
 
+// voiceSentBy: per participant name, the voice (non-DTX) packets it has sent. All participants run
+// in this process, so a subscriber's stream can tell "the publisher said nothing while I held the
+// stream" (an SFU that drops DTX then rightly forwards nothing) from "packets went missing".
+var voiceSentBy sync.Map
+
+func voiceCounter(name string) *atomic.Uint64 {
+	c, _ := voiceSentBy.LoadOrStore(name, new(atomic.Uint64))
+	return c.(*atomic.Uint64)
+}
+
 // sendAudio loops Opus packets every 20 ms. While `speaking()` is false it sends a DTX packet
 // (TOC byte only) every 400 ms with level 127 (silence), as WebRTC senders with DTX do.
-func sendAudio(track *webrtc.TrackLocalStaticRTP, clip *Clip, levelExtID uint8, speaking func() bool, stop <-chan struct{}, sent *uint64) {
+func sendAudio(track *webrtc.TrackLocalStaticRTP, clip *Clip, levelExtID uint8, speaking func() bool, stop <-chan struct{}, sent *uint64, voice *atomic.Uint64) {
 	seq := uint16(rand.Intn(65535))
 	ts := rand.Uint32()
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -63,8 +74,13 @@ func sendAudio(track *webrtc.TrackLocalStaticRTP, clip *Clip, levelExtID uint8, 
 			_ = p.Header.SetExtension(levelExtID, []byte{voice | level})
 		}
 		seq++
-		if track.WriteRTP(p) == nil && sent != nil {
-			atomic.AddUint64(sent, 1)
+		if track.WriteRTP(p) == nil {
+			if sent != nil {
+				atomic.AddUint64(sent, 1)
+			}
+			if talking && voice != nil {
+				voice.Add(1)
+			}
 		}
 	}
 }
