@@ -4,7 +4,6 @@
  * worker that dies.
  */
 import { execFileSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -411,69 +410,6 @@ describe.each(['native', 'dgram'] as const)('a call through the media engine (ud
     expect(text).toMatch(/gateway_dtmf_digits_total\{method="rfc4733"\} [1-9]/);
     expect(text).toMatch(/gateway_dtmf_digits_total\{method="inband"\} [1-9]/);
     expect(text).toMatch(/gateway_media_calls \d+/);
-  });
-});
-
-// rtpListenIp '::' (dual-stack): IPv4 callers are heard as ::ffff:a.b.c.d, and the SDP's plain IPv4
-// address must reach them too (Node's dgram refuses an IPv4 literal on an IPv6 socket: EINVAL).
-const hasIpv6 = await new Promise<boolean>((resolve) => {
-  const probe = dgram.createSocket('udp6');
-  probe.once('error', () => resolve(false));
-  probe.bind(0, '::', () => {
-    probe.close();
-    resolve(true);
-  });
-});
-describe.each(['native', 'dgram'] as const)('a dual-stack engine (rtpListenIp ::, udpIo %s) with an IPv4 caller', (udpIo) => {
-  let dual: WorkerMediaEngine | undefined;
-  afterAll(async () => {
-    for (const o of open.splice(0)) await o.close();
-    await dual?.close();
-  });
-
-  it.skipIf(!hasIpv6)('plays a prompt to the SDP address, latches the caller, and sends to where it latched', async () => {
-    dual = await createMediaEngine({ workers: 1, rtpListenIp: '::', announcedIp: '127.0.0.1', rtpMinPort: 32000, rtpMaxPort: 32999, inactivityTimeoutMs: 400, udpIo }, { logger, registry: new Registry(), prompts });
-    const call = await dual.openCall({ callId: `c-${randomBytes(4).toString('hex')}`, meetingId: 'm-dual' });
-    const sdpPeer = await CallerPeer.open();
-    const natPeer = await CallerPeer.open();
-    open.push(call, sdpPeer, natPeer);
-    expect(call.local.ip).toBe('127.0.0.1');
-    await call.configure(session(sdpPeer, { symmetric: true }));
-    const from = sdpPeer.received.length;
-    await expect(call.play('goodbye')).resolves.toBe('done');
-    const pcm = concat(sdpPeer.received.slice(from).map((p) => frameDecoder('PCMU')(p.payload)));
-    expect(toneShare(pcm, 1000, 8000)).toBeGreaterThan(0.5);
-
-    const latched = call.events.waitFor('remoteLatched', 3000);
-    const buf = new Uint8Array(200);
-    const len = writeRtpPacket(buf, { marker: true, payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 7 }, new Uint8Array(160).fill(0xff));
-    natPeer.send(buf.subarray(0, len), call.local.rtpPort);
-    expect((await latched)[0]).toEqual({ ip: '::ffff:127.0.0.1', port: natPeer.port });
-    await natPeer.waitFor(() => true, 2000);
-    expect((await call.stats()).packetsReceived).toBe(1);
-  });
-});
-
-describe('addresses the engine hands out', () => {
-  it("announces a real address for a wildcard listen address, and gives the node's own SFU a local tap address, never the announced one", async () => {
-    const wild = await createMediaEngine({ workers: 1, rtpListenIp: '0.0.0.0', rtpMinPort: 33000, rtpMaxPort: 33099, udpIo: 'dgram' }, { logger, registry: new Registry(), prompts });
-    const natted = await createMediaEngine({ workers: 1, rtpListenIp: '0.0.0.0', announcedIp: '203.0.113.7', rtpMinPort: 33100, rtpMaxPort: 33199, udpIo: 'dgram' }, { logger, registry: new Registry(), prompts });
-    try {
-      const call = await wild.openCall({ callId: 'c-wild', meetingId: 'm-wild' });
-      // 0.0.0.0 in SDP means "on hold": the caller would never send.
-      expect(call.local.ip).not.toBe('0.0.0.0');
-      expect(call.local.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      await call.close();
-      const nattedCall = await natted.openCall({ callId: 'c-nat', meetingId: 'm-nat' });
-      expect(nattedCall.local.ip).toBe('203.0.113.7');
-      await nattedCall.close();
-      // Behind NAT the public address may not hairpin: the SFU on this host sends the taps to loopback.
-      expect((await natted.openRoom('m-nat')).tapTarget.ip).toBe('127.0.0.1');
-      expect((await natted.openRoomVideo('m-nat')).tapTarget.ip).toBe('127.0.0.1');
-    } finally {
-      await wild.close();
-      await natted.close();
-    }
   });
 });
 

@@ -5,7 +5,6 @@
  * drops its rooms, and is replaced for what comes next.
  */
 import type { Logger } from 'pino';
-import { resolveAnnouncedAddress } from '../../../../sfu/src/index.js';
 import type { Registry } from 'prom-client';
 import { Emitter } from '../../../../common/src/index.js';
 import { autoWorkerCount, mediaEngineConfigSchema, type MediaEngineConfig, type MediaEngineConfigInput } from './config.js';
@@ -106,30 +105,11 @@ export class WorkerMediaEngine implements MediaEngine {
     }
   }
 
-  /**
-   * The address callers are told (SDP c=): `announcedIp`, else the listen address — or, when that is
-   * a wildcard, the host's first external IPv4 address (as the SFU does), never 0.0.0.0, which SDP
-   * reads as "on hold".
-   */
-  private get announcedIp(): string {
-    return this.config.announcedIp ?? resolveAnnouncedAddress(this.config.rtpListenIp, null) ?? this.config.rtpListenIp;
-  }
-
-  /**
-   * Where this node's own SFU sends a meeting's taps: a local address of the tap sockets — never the
-   * announced one, which behind NAT is a public address the host may not reach itself. A wildcard
-   * listen address takes IPv4 loopback (a dual-stack '::' socket receives it too).
-   */
-  private get tapIp(): string {
-    const listen = this.config.rtpListenIp;
-    return listen === '0.0.0.0' || listen === '::' ? '127.0.0.1' : listen;
-  }
-
   async openCall(opts: { callId: string; meetingId: string }): Promise<CallMedia> {
     if (this.calls.has(opts.callId)) throw new MediaEngineError('bad_command', `call ${opts.callId} is already open`);
     const client = await this.clientFor(opts.meetingId);
     const ports = await client.request({ op: 'openCall', callId: opts.callId });
-    const ip = this.announcedIp;
+    const ip = this.config.announcedIp ?? this.config.rtpListenIp;
     const proxy = new CallMediaProxy(opts.callId, opts.meetingId, ip, { ip, ...ports }, client, this.logger, () => this.calls.delete(opts.callId));
     this.calls.set(opts.callId, proxy);
     return proxy;
@@ -138,7 +118,7 @@ export class WorkerMediaEngine implements MediaEngine {
   async openRoom(meetingId: string): Promise<RoomAudio> {
     const client = await this.clientFor(meetingId);
     const { tapPort } = await client.request({ op: 'openRoom', meetingId });
-    const room = new RoomAudioProxy(meetingId, { ip: this.tapIp, port: tapPort }, client, () => this.rooms.delete(room));
+    const room = new RoomAudioProxy(meetingId, { ip: this.config.announcedIp ?? this.config.rtpListenIp, port: tapPort }, client, () => this.rooms.delete(room));
     this.rooms.add(room);
     return room;
   }
@@ -146,7 +126,7 @@ export class WorkerMediaEngine implements MediaEngine {
   async openRoomVideo(meetingId: string): Promise<RoomVideo> {
     const client = await this.clientFor(meetingId);
     const { tapPort } = await client.request({ op: 'openRoomVideo', meetingId });
-    const room = new RoomVideoProxy(meetingId, { ip: this.tapIp, port: tapPort }, client, () => this.rooms.delete(room));
+    const room = new RoomVideoProxy(meetingId, { ip: this.config.announcedIp ?? this.config.rtpListenIp, port: tapPort }, client, () => this.rooms.delete(room));
     this.rooms.add(room);
     return room;
   }

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CallLeg, type LegContext, type LegCounters } from './call-leg.js';
 import type { MediaEngineConfig } from './config.js';
-import { withPeerAddresses } from './peer-address.js';
 import { bindUdp, MediaEngineError, PortAllocator, type UdpBinder } from './port-allocator.js';
 import { loadUdpIoAddon, UdpIo, type UdpSocketLike } from '../udp-io/index.js';
 import { PromptLibrary } from './prompts.js';
@@ -96,7 +95,7 @@ export class WorkerHost {
 
   async handle<C extends Command>(command: C): Promise<ReplyValues[C['op']]> {
     try {
-      return (await this.dispatch(withPeerAddresses(this.opts.config.rtpListenIp, command))) as ReplyValues[C['op']];
+      return (await this.dispatch(command)) as ReplyValues[C['op']];
     } finally {
       this.syncClock();
     }
