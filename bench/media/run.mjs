@@ -222,6 +222,10 @@ function serverProcesses(server) {
   return processTree(server.pid).filter((pid) => commOf(pid) !== 'esbuild');
 }
 
+/** CPU ticks of each pid (one /proc read each); their sum is the tree's. */
+const processTicks = (pids) => new Map(pids.map((pid) => [pid, procStat(pid)?.ticks ?? 0]));
+const sumTicks = (perProcess) => [...perProcess.values()].reduce((a, t) => a + t, 0);
+
 function startPerf(file, pids, seconds) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const proc = spawn('perf', ['record', '-q', '-F', '499', '-g', '-o', file, '-p', pids.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
@@ -302,27 +306,27 @@ async function runStep(server, client, mediaDir, scenarioKey, step, { holdS: hol
   // Measure over the hold, once everyone has had time to join and start sending.
   await Promise.race([sleep(JOIN_SPREAD_MS + 2500), exited]);
   const serverPids = serverProcesses(server);
-  const s0 = { at: performance.now(), perProcess: new Map(serverPids.map((pid) => [pid, procStat(pid)?.ticks ?? 0])), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
+  const s0 = { at: performance.now(), perProcess: processTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? 0, udpDrops: udpReceiveBufferDrops() };
   // BENCH_PERF_DIR=dir: a `perf record` of the server's processes over the window, per step, to
   // compare where each server's CPU goes (perf report -i dir/<step>.perf.data --sort comm,dso,symbol).
   const perf = process.env.BENCH_PERF_DIR ? startPerf(path.join(process.env.BENCH_PERF_DIR, `${tag}.perf.data`), serverPids, Math.max(1, holdS - 3)) : null;
   await Promise.race([sleep(Math.max(1000, (holdS - 3) * 1000)), exited]);
   await perf;
-  const s1 = { at: performance.now(), perProcess: new Map(serverPids.map((pid) => [pid, procStat(pid)?.ticks ?? 0])), server: treeTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
+  const s1 = { at: performance.now(), perProcess: processTicks(serverPids), root: procStat(server.pid)?.ticks ?? 0, rootThreads: threadTicks(server.pid), client: procStat(proc.pid)?.ticks ?? s0.client, rssKb: treeRssKb(serverPids), udpDrops: udpReceiveBufferDrops() };
   await exited;
   clearInterval(sampler);
   clearTimeout(killer);
   const seconds = (s1.at - s0.at) / 1000;
-  const serverCpu = ((s1.server - s0.server) / CLK_TCK / seconds) * 100;
+  const serverCpu = ((sumTicks(s1.perProcess) - sumTicks(s0.perProcess)) / CLK_TCK / seconds) * 100;
   const clientCpu = ((s1.client - s0.client) / CLK_TCK / seconds) * 100;
   // The server's main process alone (Convene and the floor: Node; Janus: everything).
   const mainCpu = ((s1.root - s0.root) / CLK_TCK / seconds) * 100;
-  // The root process per thread (Convene: the signalling thread is the one whose id is the pid;
-  // the gateway's media workers and V8's helpers are the others), busiest first.
   // Per process of the tree (Convene: node, mediasoup-worker, redis-server), busiest first.
   const processesCpuPct = serverPids
     .map((pid) => ({ process: commOf(pid) || String(pid), pct: (((s1.perProcess.get(pid) ?? 0) - (s0.perProcess.get(pid) ?? 0)) / CLK_TCK / seconds) * 100 }))
     .sort((a, b) => b.pct - a.pct);
+  // The root process per thread (Convene: the signalling thread is the one whose id is the pid;
+  // the gateway's media workers and V8's helpers are the others), busiest first.
   const rootThreadsCpuPct = [...s1.rootThreads]
     .map(([tid, t]) => ({ thread: tid === server.pid ? 'main' : String(tid), pct: ((t - (s0.rootThreads.get(tid) ?? 0)) / CLK_TCK / seconds) * 100 }))
     .filter((x) => x.pct > 0)
